@@ -1,0 +1,89 @@
+//! The Connect step: are the two Stripe keys usable and of one account, and where is the
+//! user's Worker and wrangler? Read-only; its outcome goes into the session file.
+
+mod stripe_checks;
+pub mod worker_config;
+mod worker_checks;
+
+use crate::environment::Environment;
+use crate::findings::{all_passed, Finding};
+use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::steps::StepId;
+use crate::stripe_key::{KeyKind, StripeKey};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+pub use stripe_checks::StripeAccount;
+pub use worker_checks::WorkerFound;
+
+/// What the user gave: pasted keys (already shape-checked) and a project folder.
+pub struct ConnectInput {
+    pub test_key: StripeKey,
+    pub live_key: StripeKey,
+    pub project_dir: PathBuf,
+}
+
+/// What Connect learned, safe to save: no key values, only hints.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConnectOutcome {
+    pub account: StripeAccount,
+    pub test_key_hint: String,
+    pub live_key_hint: String,
+    pub live_key_restricted: bool,
+    pub worker: WorkerFound,
+}
+
+/// Every finding of the step, and the outcome when nothing failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectReport {
+    pub findings: Vec<Finding>,
+    pub outcome: Option<ConnectOutcome>,
+}
+
+impl ConnectReport {
+    pub fn passed(&self) -> bool {
+        self.outcome.is_some()
+    }
+}
+
+/// Runs every Connect check, emitting each finding as it lands.
+pub async fn check(input: &ConnectInput, env: &Environment, sink: &dyn ProgressSink) -> ConnectReport {
+    let mut findings = Vec::new();
+    let total = 2;
+    let progress = |done: usize, item: &str, message: &str| {
+        sink.emit(StepEvent::Progress(Progress {
+            step: StepId::Connect,
+            item: item.into(),
+            done,
+            total,
+            message: message.into(),
+        }))
+    };
+    let record = |batch: Vec<Finding>, findings: &mut Vec<Finding>| {
+        for finding in batch {
+            sink.emit(StepEvent::Finding { step: StepId::Connect, finding: finding.clone() });
+            findings.push(finding);
+        }
+    };
+
+    progress(0, "stripe", "Asking Stripe about both keys");
+    let (stripe_findings, account) = stripe_checks::check(&input.test_key, &input.live_key, env).await;
+    record(stripe_findings, &mut findings);
+
+    progress(1, "worker", "Looking for the Worker and wrangler");
+    let (worker_findings, worker) = worker_checks::check(&input.project_dir, env).await;
+    record(worker_findings, &mut findings);
+    progress(2, "done", "Connect checks finished");
+
+    let outcome = match (all_passed(&findings), account, worker) {
+        (true, Some(account), Some(worker)) => Some(ConnectOutcome {
+            account,
+            test_key_hint: input.test_key.hint(),
+            live_key_hint: input.live_key.hint(),
+            live_key_restricted: input.live_key.kind == KeyKind::Restricted,
+            worker,
+        }),
+        _ => None,
+    };
+    ConnectReport { findings, outcome }
+}

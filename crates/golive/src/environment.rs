@@ -1,0 +1,32 @@
+//! Where the outside world is: the real Stripe API and the user's wrangler, or the local
+//! stand-ins of the offline rehearsal. Every step gets one of these instead of globals.
+
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Real Stripe and Cloudflare accounts.
+    Real,
+    /// Everything on local stand-ins; nothing leaves the machine.
+    Rehearsal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub mode: Mode,
+    /// Stripe API base URL; `None` means api.stripe.com.
+    pub stripe_base_url: Option<String>,
+    /// Extra environment variables for every wrangler run (rehearsal points it at a stand-in).
+    pub wrangler_env: Vec<(String, String)>,
+    /// A wrangler to use instead of looking in the project and on PATH.
+    pub wrangler_program: Option<PathBuf>,
+}
+
+impl Environment {
+    /// The real services.
+    pub fn real() -> Self {
+        Self { mode: Mode::Real, stripe_base_url: None, wrangler_env: Vec::new(), wrangler_program: None }
+    }
+}

@@ -1,0 +1,20 @@
+//! golive's engine: every step of taking a SaaS on Cloudflare Workers from Stripe test mode
+//! to live mode, with no GUI and no terminal I/O. The desktop app and the `golive` CLI are
+//! thin faces over it.
+
+pub mod connect;
+pub mod environment;
+pub mod findings;
+pub mod progress;
+pub mod rehearsal;
+pub mod session;
+pub mod steps;
+pub mod stripe_api;
+pub mod stripe_key;
+pub mod wrangler;
+
+pub use environment::Environment;
+pub use findings::{Finding, Status};
+pub use progress::{Progress, ProgressSink, StepEvent};
+pub use session::Session;
+pub use steps::StepId;

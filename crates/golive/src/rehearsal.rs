@@ -1,0 +1,81 @@
+//! Offline rehearsal: the Stripe and Cloudflare stand-ins started in-process on 127.0.0.1,
+//! a made-up account with the seed's test catalog, and a sample Worker project, so someone
+//! with no Stripe account can walk the whole wizard. Nothing leaves the machine; wrangler
+//! gets its own config folder so the user's real Cloudflare login is never touched.
+
+use crate::environment::{Environment, Mode};
+use cloudflare_standin::CloudflareStandIn;
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use stripe_standin::StandIn;
+
+pub const WORKER_NAME: &str = "rehearsal-api";
+const CF_ACCOUNT_ID: &str = "0123456789abcdef0123456789abcdef";
+
+pub struct Rehearsal {
+    pub stripe: StandIn,
+    pub cloudflare: CloudflareStandIn,
+    pub test_key: SecretString,
+    pub live_key: SecretString,
+    pub project_dir: PathBuf,
+    wrangler_home: PathBuf,
+    cloudflare_token: SecretString,
+}
+
+impl Rehearsal {
+    /// Starts both stand-ins and writes the sample project under `data_dir/rehearsal`.
+    pub async fn start(data_dir: &Path) -> std::io::Result<Self> {
+        let stripe = StandIn::start().await?;
+        let keys = stripe.seed_rehearsal();
+        let cloudflare = CloudflareStandIn::start("founder@rehearsal.invalid").await?;
+        let token = format!("rehearsal-{}", std::process::id());
+        cloudflare.add_token(&token);
+        cloudflare.add_account(CF_ACCOUNT_ID, "Rehearsal account");
+        let root = data_dir.join("rehearsal");
+        let project_dir = root.join("project");
+        std::fs::create_dir_all(project_dir.join("src"))?;
+        std::fs::write(
+            project_dir.join("wrangler.toml"),
+            format!(
+                "# The offline rehearsal's sample Worker.\nname = \"{WORKER_NAME}\"\naccount_id = \"{CF_ACCOUNT_ID}\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\nworkers_dev = true\n"
+            ),
+        )?;
+        std::fs::write(
+            project_dir.join("src/index.js"),
+            "export default { async fetch() { return new Response('rehearsal'); } };\n",
+        )?;
+        let wrangler_home = root.join("wrangler-home");
+        std::fs::create_dir_all(&wrangler_home)?;
+        Ok(Self {
+            stripe,
+            cloudflare,
+            test_key: SecretString::from(keys.test_secret),
+            live_key: SecretString::from(keys.live_secret),
+            project_dir,
+            wrangler_home,
+            cloudflare_token: SecretString::from(token),
+        })
+    }
+
+    /// The environment every step uses during the rehearsal.
+    pub fn environment(&self) -> Environment {
+        use secrecy::ExposeSecret;
+        let home = self.wrangler_home.display().to_string();
+        Environment {
+            mode: Mode::Rehearsal,
+            stripe_base_url: Some(self.stripe.base_url()),
+            wrangler_env: vec![
+                ("CLOUDFLARE_API_BASE_URL".into(), self.cloudflare.api_base_url()),
+                ("CLOUDFLARE_API_TOKEN".into(), self.cloudflare_token.expose_secret().to_string()),
+                ("CLOUDFLARE_ACCOUNT_ID".into(), CF_ACCOUNT_ID.into()),
+                ("XDG_CONFIG_HOME".into(), home.clone()),
+                ("WRANGLER_LOG_PATH".into(), format!("{home}/logs")),
+                ("WRANGLER_CACHE_DIR".into(), format!("{home}/cache")),
+                // An unreachable registry stops wrangler's update check from going online.
+                ("npm_registry".into(), "http://127.0.0.1:9/".into()),
+                ("CLOUDFLARE_CF_FETCH_ENABLED".into(), "false".into()),
+            ],
+            wrangler_program: std::env::var_os("GOLIVE_WRANGLER").map(PathBuf::from),
+        }
+    }
+}

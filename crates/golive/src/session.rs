@@ -1,0 +1,119 @@
+//! The session file: which steps are done and what they found, saved after every change so
+//! a crash or a closed window resumes where it stopped. It never holds a secret value —
+//! only key hints (`sk_live_…abcd`) and keyring entry names.
+
+use crate::connect::ConnectOutcome;
+use crate::environment::Mode;
+use crate::steps::StepId;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "session.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Session {
+    pub version: u32,
+    pub mode: Mode,
+    /// The step the user was on.
+    pub current: StepId,
+    pub project_dir: Option<PathBuf>,
+    pub connect: Option<ConnectOutcome>,
+}
+
+impl Session {
+    pub fn new(mode: Mode) -> Self {
+        Self { version: 1, mode, current: StepId::Connect, project_dir: None, connect: None }
+    }
+
+    /// Steps the user may open: Connect always, each later one once the one before is done.
+    pub fn reachable(&self) -> Vec<StepId> {
+        let mut steps = vec![StepId::Connect];
+        if self.connect.is_some() {
+            steps.push(StepId::Catalog);
+        }
+        steps
+    }
+
+    /// Reads the session at `path`; `Ok(None)` when there is none yet.
+    pub fn load(path: &Path) -> Result<Option<Self>, SessionError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| SessionError(format!("{} is damaged ({e}); delete it to start over.", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(SessionError(format!("Could not read {}: {e}", path.display()))),
+        }
+    }
+
+    /// Writes the whole file to a temporary sibling (mode 0600) and renames it into place,
+    /// so a crash mid-write leaves the previous session intact.
+    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
+        let fail = |e: std::io::Error| SessionError(format!("Could not save the session to {}: {e}", path.display()));
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(fail)?;
+            let json = serde_json::to_vec_pretty(self).expect("session serialises");
+            file.write_all(&json).map_err(fail)?;
+            file.sync_all().map_err(fail)?;
+        }
+        std::fs::rename(&tmp, path).map_err(fail)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionError(pub String);
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// golive's data folder: `$GOLIVE_DATA_DIR`, else the platform's (~/.local/share/golive).
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("GOLIVE_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("dev", "golive", "golive")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".golive"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_resumes_on_the_saved_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        assert_eq!(Session::load(&path).unwrap(), None);
+        let mut session = Session::new(Mode::Rehearsal);
+        session.current = StepId::Catalog;
+        session.project_dir = Some(dir.path().to_path_buf());
+        session.save(&path).unwrap();
+        let loaded = Session::load(&path).unwrap().unwrap();
+        assert_eq!(loaded, session);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_damaged_file_says_how_to_recover() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "{ not json").unwrap();
+        let err = Session::load(&path).unwrap_err();
+        assert!(err.0.contains("delete it to start over"), "{err}");
+    }
+
+    #[test]
+    fn later_steps_open_only_after_connect() {
+        let session = Session::new(Mode::Real);
+        assert_eq!(session.reachable(), vec![StepId::Connect]);
+    }
+}

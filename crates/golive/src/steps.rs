@@ -1,0 +1,36 @@
+//! The wizard's steps in order, with the names the faces show.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    Connect,
+    Catalog,
+    PriceIds,
+    Webhook,
+    Secrets,
+    Verify,
+}
+
+impl StepId {
+    pub const ALL: [StepId; 6] =
+        [StepId::Connect, StepId::Catalog, StepId::PriceIds, StepId::Webhook, StepId::Secrets, StepId::Verify];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            StepId::Connect => "Connect",
+            StepId::Catalog => "Catalog",
+            StepId::PriceIds => "Price IDs & portal",
+            StepId::Webhook => "Webhook",
+            StepId::Secrets => "Secrets",
+            StepId::Verify => "Verify",
+        }
+    }
+
+    /// The step after this one, if any.
+    pub fn next(self) -> Option<StepId> {
+        let i = Self::ALL.iter().position(|s| *s == self)?;
+        Self::ALL.get(i + 1).copied()
+    }
+}

@@ -1,0 +1,194 @@
+//! The user's `wrangler` CLI: finding it (the project's own `node_modules/.bin` first, then
+//! PATH), its version, and `wrangler whoami`. Every run gets no secret on its argv, a closed
+//! stdin, a time limit, and is stopped with SIGTERM to its whole process group (wrangler
+//! starts a second node process that SIGKILL would leave behind).
+
+use crate::environment::Environment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::Command;
+
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// A wrangler found on this machine.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Wrangler {
+    pub program: PathBuf,
+    pub version: String,
+    /// True when it is the project's own (node_modules/.bin), false when from PATH.
+    pub project_local: bool,
+}
+
+/// Who wrangler is logged in as.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct WhoAmI {
+    pub email: Option<String>,
+    pub auth_type: Option<String>,
+    pub accounts: Vec<CloudflareAccount>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CloudflareAccount {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WranglerError {
+    NotInstalled,
+    /// Ran, but would not start (node missing or too old, broken install).
+    Broken(String),
+    NotLoggedIn,
+    /// The Cloudflare API answered with an error (code and message, ANSI stripped).
+    Api(String),
+    TimedOut,
+}
+
+impl WranglerError {
+    pub fn message(&self) -> String {
+        match self {
+            WranglerError::NotInstalled => "wrangler is not installed in this project or on PATH.".into(),
+            WranglerError::Broken(m) => format!("wrangler would not run: {m}"),
+            WranglerError::NotLoggedIn => "wrangler is not logged in to Cloudflare, and CLOUDFLARE_API_TOKEN is not set.".into(),
+            WranglerError::Api(m) => format!("Cloudflare refused wrangler: {m}"),
+            WranglerError::TimedOut => "wrangler did not answer within a minute.".into(),
+        }
+    }
+
+    pub fn fix(&self) -> String {
+        match self {
+            WranglerError::NotInstalled => "Install it in your project folder: `npm install --save-dev wrangler` (needs Node.js 20 or newer). golive looks in the project's node_modules first.".into(),
+            WranglerError::Broken(_) => "Reinstall it with `npm install --save-dev wrangler@4` in the project folder, and check `node --version` is 20 or newer.".into(),
+            WranglerError::NotLoggedIn => "Run `npx wrangler login` in the project folder (it opens your browser), or set CLOUDFLARE_API_TOKEN to a token made with the “Edit Cloudflare Workers” template (Cloudflare dashboard → My Profile → API Tokens).".into(),
+            WranglerError::Api(_) => "Check that the API token is still valid and has the “Edit Cloudflare Workers” permissions, then check again.".into(),
+            WranglerError::TimedOut => "Check the internet connection, then check again.".into(),
+        }
+    }
+}
+
+/// Finds wrangler for a project and asks its version.
+pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, WranglerError> {
+    let local = project_dir.join("node_modules").join(".bin").join("wrangler");
+    let (program, project_local) = if let Some(p) = &env.wrangler_program {
+        (p.clone(), false)
+    } else if local.is_file() {
+        (local, true)
+    } else {
+        (which::which("wrangler").map_err(|_| WranglerError::NotInstalled)?, false)
+    };
+    let output = run(&program, &["--version"], project_dir, env).await?;
+    if !output.success {
+        return Err(WranglerError::Broken(first_line(&output.stderr, &output.stdout)));
+    }
+    let version = output
+        .stdout
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .unwrap_or("unknown")
+        .to_string();
+    Ok(Wrangler { program, version, project_local })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WhoAmIJson {
+    logged_in: bool,
+    auth_type: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    accounts: Vec<CloudflareAccount>,
+}
+
+/// `wrangler whoami --json`.
+pub async fn whoami(wrangler: &Wrangler, project_dir: &Path, env: &Environment) -> Result<WhoAmI, WranglerError> {
+    let output = run(&wrangler.program, &["whoami", "--json"], project_dir, env).await?;
+    let parsed: Option<WhoAmIJson> = serde_json::from_str(output.stdout.trim()).ok();
+    match parsed {
+        Some(w) if w.logged_in => Ok(WhoAmI { email: w.email, auth_type: w.auth_type, accounts: w.accounts }),
+        Some(_) => Err(WranglerError::NotLoggedIn),
+        None if output.stdout.contains("not authenticated") => Err(WranglerError::NotLoggedIn),
+        None => Err(WranglerError::Api(first_line(&output.stderr, &output.stdout))),
+    }
+}
+
+pub struct Output {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs wrangler with `args` (never a secret) in `dir`, stdin closed, within the time limit.
+pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Result<Output, WranglerError> {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+        .env("WRANGLER_HIDE_BANNER", "true")
+        .env("NO_COLOR", "1")
+        .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .process_group(0)
+        .kill_on_drop(false);
+    let child = command.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => WranglerError::NotInstalled,
+        _ => WranglerError::Broken(e.to_string()),
+    })?;
+    let pid = child.id();
+    match tokio::time::timeout(RUN_LIMIT, child.wait_with_output()).await {
+        Ok(Ok(out)) => Ok(Output {
+            success: out.status.success(),
+            stdout: strip_ansi(&String::from_utf8_lossy(&out.stdout)),
+            stderr: strip_ansi(&String::from_utf8_lossy(&out.stderr)),
+        }),
+        Ok(Err(e)) => Err(WranglerError::Broken(e.to_string())),
+        Err(_) => {
+            if let Some(pid) = pid {
+                terminate_group(pid);
+            }
+            Err(WranglerError::TimedOut)
+        }
+    }
+}
+
+/// SIGTERM to the process group wrangler leads, so its node children stop too.
+fn terminate_group(pid: u32) {
+    use nix::sys::signal::{killpg, Signal};
+    use nix::unistd::Pid;
+    let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGTERM);
+}
+
+/// Removes ANSI colour codes wrangler prints even with NO_COLOR set.
+pub fn strip_ansi(text: &str) -> String {
+    String::from_utf8_lossy(&strip_ansi_escapes::strip(text)).into_owned()
+}
+
+/// The most telling line of a failed run: the first `✘ [ERROR]` line, else the first line.
+fn first_line(stderr: &str, stdout: &str) -> String {
+    let all = format!("{stderr}\n{stdout}");
+    all.lines()
+        .find(|l| l.contains("[ERROR]"))
+        .or_else(|| all.lines().find(|l| !l.trim().is_empty()))
+        .map(|l| l.replace("✘ [ERROR]", "").trim().to_string())
+        .unwrap_or_else(|| "no output".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_colour_codes() {
+        assert_eq!(strip_ansi("\u{1b}[31m✘ \u{1b}[41;31m[ERROR]\u{1b}[0m fetch failed"), "✘ [ERROR] fetch failed");
+    }
+
+    #[test]
+    fn picks_the_error_line() {
+        assert_eq!(first_line("noise\n✘ [ERROR] Authentication error [code: 10000]\n", ""), "Authentication error [code: 10000]");
+    }
+}

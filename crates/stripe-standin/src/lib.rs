@@ -1,0 +1,182 @@
+//! A stateful local stand-in for the Stripe API, for tests and golive's offline rehearsal.
+//!
+//! It behaves as Stripe documents for what golive uses: keys map to an account and a mode
+//! (test and live data apart), unknown keys get 401, restricted keys without a permission
+//! get 403, lists paginate, Idempotency-Key replays the first answer, and every error uses
+//! Stripe's envelope. Tests can queue faults (429, 5xx, delays, dropped connections).
+
+pub mod error;
+pub mod faults;
+mod form;
+mod ids;
+pub mod keys;
+mod list;
+mod middleware;
+pub mod resources;
+mod router;
+pub mod scenario;
+pub mod state;
+
+pub use faults::Fault;
+pub use keys::Access;
+pub use state::RequestRecord;
+
+use keys::KeyRecord;
+use resources::account::AccountRecord;
+use state::{Shared, State};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// Who an account is, for [`StandIn::add_account`].
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    pub display_name: String,
+    pub email: String,
+    pub country: String,
+    pub default_currency: String,
+    /// False for a live account Stripe has not activated yet.
+    pub charges_enabled: bool,
+}
+
+impl Default for AccountSpec {
+    fn default() -> Self {
+        Self {
+            display_name: "Example SaaS".into(),
+            email: "founder@example.com".into(),
+            country: "US".into(),
+            default_currency: "usd".into(),
+            charges_enabled: true,
+        }
+    }
+}
+
+/// The keys of a new account: made up at run time, never real.
+#[derive(Debug, Clone)]
+pub struct AccountKeys {
+    pub account_id: String,
+    pub test_secret: String,
+    pub live_secret: String,
+}
+
+/// A running stand-in on 127.0.0.1. Stops when dropped.
+pub struct StandIn {
+    addr: SocketAddr,
+    state: Shared,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl StandIn {
+    /// Starts on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts on the given address (the binary uses a fixed port).
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<Self> {
+        let state: Shared = Arc::new(Mutex::new(State::default()));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = router::build(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self { addr, state, shutdown: Some(tx) })
+    }
+
+    /// `http://127.0.0.1:PORT/`, the base URL to give a Stripe client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Creates an account with a secret key for each mode.
+    pub fn add_account(&self, spec: AccountSpec) -> AccountKeys {
+        let account_id = ids::new_id("acct");
+        let mut state = self.state.lock().unwrap();
+        state.accounts.insert(
+            account_id.clone(),
+            AccountRecord {
+                id: account_id.clone(),
+                display_name: spec.display_name,
+                email: spec.email,
+                country: spec.country,
+                default_currency: spec.default_currency,
+                charges_enabled: spec.charges_enabled,
+                details_submitted: spec.charges_enabled,
+            },
+        );
+        let test_secret = fresh_key("sk_test_");
+        let live_secret = fresh_key("sk_live_");
+        for (key, livemode) in [(&test_secret, false), (&live_secret, true)] {
+            state.keys.insert(
+                key.clone(),
+                KeyRecord { account_id: account_id.clone(), livemode, access: Access::Full },
+            );
+        }
+        AccountKeys { account_id, test_secret, live_secret }
+    }
+
+    /// A restricted key (`rk_…`) for an account, allowed only `permissions`
+    /// (`"products:read"`, `"prices:write"`, `"accounts:read"`, …).
+    pub fn add_restricted_key(&self, account_id: &str, livemode: bool, permissions: &[&str]) -> String {
+        let key = fresh_key(if livemode { "rk_live_" } else { "rk_test_" });
+        let access = Access::Restricted(permissions.iter().map(|p| p.to_string()).collect());
+        self.state
+            .lock()
+            .unwrap()
+            .keys
+            .insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access });
+        key
+    }
+
+    /// Revokes a key: it answers 401 from now on, as a rolled Stripe key does.
+    pub fn revoke_key(&self, key: &str) {
+        self.state.lock().unwrap().keys.remove(key);
+    }
+
+    /// Queues a fault for the next request that arrives.
+    pub fn inject(&self, fault: Fault) {
+        self.state.lock().unwrap().faults.push_back(fault);
+    }
+
+    /// Every request served so far (method, path, status, idempotency key, mode).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// The products of an account in one mode, oldest first.
+    pub fn products(&self, account_id: &str, livemode: bool) -> Vec<resources::products::Product> {
+        self.state.lock().unwrap().mode(account_id, livemode).products.clone()
+    }
+
+    /// The prices of an account in one mode, oldest first.
+    pub fn prices(&self, account_id: &str, livemode: bool) -> Vec<resources::prices::Price> {
+        self.state.lock().unwrap().mode(account_id, livemode).prices.clone()
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.state
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A key of the given prefix shaped like Stripe's (`51` then 30 alphanumerics).
+fn fresh_key(prefix: &str) -> String {
+    format!("{prefix}51{}", ids::random_alnum(30))
+}

@@ -1,0 +1,94 @@
+//! Stripe's list envelope and cursor pagination (`limit`, `starting_after`, `ending_before`, `has_more`).
+
+use crate::error::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The pagination parameters every list endpoint takes.
+#[derive(Debug, Default, Deserialize)]
+pub struct Page {
+    pub limit: Option<String>,
+    pub starting_after: Option<String>,
+    pub ending_before: Option<String>,
+}
+
+/// Wraps one page of objects in Stripe's list envelope.
+pub fn envelope(url: &str, has_more: bool, data: impl Serialize) -> Value {
+    json!({ "object": "list", "url": url, "has_more": has_more, "data": data })
+}
+
+/// Cuts one page out of `items` (already filtered, newest first): the window and `has_more`.
+pub fn paginate<'a, T>(
+    items: Vec<&'a T>,
+    id_of: impl Fn(&T) -> &str,
+    page: &Page,
+) -> ApiResult<(Vec<&'a T>, bool)> {
+    let limit = match &page.limit {
+        None => 10,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                return Err(ApiError::invalid_request(format!(
+                    "Invalid integer: {raw}. This value must be between 1 and 100."
+                ))
+                .code("parameter_invalid_integer")
+                .param("limit"))
+            }
+        },
+    };
+    let position = |cursor: &str, param: &str| {
+        items.iter().position(|item| id_of(item) == cursor).ok_or_else(|| {
+            ApiError::no_such("object", cursor).param(param.to_string())
+        })
+    };
+    Ok(if let Some(cursor) = &page.starting_after {
+        let start = position(cursor, "starting_after")? + 1;
+        let rest = &items[start.min(items.len())..];
+        (rest.iter().take(limit).copied().collect(), rest.len() > limit)
+    } else if let Some(cursor) = &page.ending_before {
+        let end = position(cursor, "ending_before")?;
+        let before = &items[..end];
+        let from = before.len().saturating_sub(limit);
+        (before[from..].to_vec(), from > 0)
+    } else {
+        (items.iter().take(limit).copied().collect(), items.len() > limit)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(window: &(Vec<&String>, bool)) -> Vec<String> {
+        window.0.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn walks_forward_and_backward_with_has_more() {
+        let items: Vec<String> = (0..25).map(|i| format!("o{i}")).collect();
+        let refs: Vec<&String> = items.iter().collect();
+        let page = |after: Option<&str>, before: Option<&str>| Page {
+            limit: Some("10".into()),
+            starting_after: after.map(Into::into),
+            ending_before: before.map(Into::into),
+        };
+        let first = paginate(refs.clone(), |s| s, &page(None, None)).unwrap();
+        assert_eq!(ids(&first).len(), 10);
+        assert!(first.1);
+        let third = paginate(refs.clone(), |s| s, &page(Some("o19"), None)).unwrap();
+        assert_eq!(ids(&third), vec!["o20", "o21", "o22", "o23", "o24"]);
+        assert!(!third.1);
+        let back = paginate(refs.clone(), |s| s, &page(None, Some("o12"))).unwrap();
+        assert_eq!(ids(&back), (2..12).map(|i| format!("o{i}")).collect::<Vec<_>>());
+        assert!(back.1);
+    }
+
+    #[test]
+    fn refuses_limits_outside_one_to_hundred() {
+        let items = vec!["a".to_string()];
+        let refs: Vec<&String> = items.iter().collect();
+        let page = Page { limit: Some("101".into()), ..Default::default() };
+        let err = paginate(refs, |s| s, &page).unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("limit"));
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per Stripe resource the stand-in serves.
+pub mod account;
+pub mod balance;
+pub mod prices;
+pub mod products;

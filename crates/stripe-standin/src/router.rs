@@ -1,0 +1,33 @@
+//! The routes the stand-in serves, and Stripe's 404 envelope for any other URL.
+
+use crate::error::ApiError;
+use crate::middleware;
+use crate::resources::{account, balance, prices, products};
+use crate::state::Shared;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::get;
+use axum::Router;
+
+pub fn build(state: Shared) -> Router {
+    Router::new()
+        .route("/v1/account", get(account::retrieve))
+        .route("/v1/balance", get(balance::retrieve))
+        .route("/v1/products", get(products::list).post(products::create))
+        .route("/v1/products/{id}", get(products::retrieve).post(products::update))
+        .route("/v1/prices", get(prices::list).post(prices::create))
+        .route("/v1/prices/{id}", get(prices::retrieve).post(prices::update))
+        .fallback(unrecognized)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::handle))
+        .with_state(state)
+}
+
+async fn unrecognized(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        format!(
+            "Unrecognized request URL ({method}: {}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+            uri.path()
+        ),
+    )
+}

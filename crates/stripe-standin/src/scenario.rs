@@ -1,0 +1,97 @@
+//! Ready-made accounts: the offline rehearsal's SaaS with a test-mode catalog like the
+//! seed's (starter 9, pro 29, enterprise 99 USD a month) and an empty live mode.
+
+use crate::ids::{new_id, now};
+use crate::resources::prices::{Price, Recurring};
+use crate::resources::products::Product;
+use crate::{AccountKeys, AccountSpec, StandIn};
+use std::collections::BTreeMap;
+
+/// One tier of a catalog: its `metadata.plan`, product name and monthly amount in cents.
+pub struct Tier<'a> {
+    pub plan: &'a str,
+    pub name: &'a str,
+    pub monthly_cents: i64,
+}
+
+/// The seed's tiers.
+pub const SEED_TIERS: [Tier<'static>; 3] = [
+    Tier { plan: "starter", name: "Starter Plan", monthly_cents: 900 },
+    Tier { plan: "pro", name: "Pro Plan", monthly_cents: 2900 },
+    Tier { plan: "enterprise", name: "Enterprise Plan", monthly_cents: 9900 },
+];
+
+impl StandIn {
+    /// The rehearsal account: activated, with the seed's catalog in test mode only.
+    pub fn seed_rehearsal(&self) -> AccountKeys {
+        let keys = self.add_account(AccountSpec { display_name: "Rehearsal SaaS".into(), ..Default::default() });
+        for tier in &SEED_TIERS {
+            self.insert_monthly_tier(&keys.account_id, false, tier);
+        }
+        keys
+    }
+
+    /// Adds a product with `metadata.plan` and one monthly USD price, as if made in the Dashboard.
+    pub fn insert_monthly_tier(&self, account_id: &str, livemode: bool, tier: &Tier) -> (String, String) {
+        let created = now();
+        let metadata = BTreeMap::from([("plan".to_string(), tier.plan.to_string())]);
+        let product = Product {
+            id: new_id("prod"),
+            object: "product",
+            active: true,
+            created,
+            updated: created,
+            default_price: None,
+            description: None,
+            images: vec![],
+            marketing_features: vec![],
+            livemode,
+            metadata,
+            name: tier.name.to_string(),
+            package_dimensions: None,
+            shippable: None,
+            statement_descriptor: None,
+            tax_code: None,
+            kind: "service",
+            unit_label: None,
+            url: None,
+        };
+        let price = Price {
+            id: new_id("price"),
+            object: "price",
+            active: true,
+            billing_scheme: "per_unit".into(),
+            created,
+            currency: "usd".into(),
+            custom_unit_amount: None,
+            livemode,
+            lookup_key: None,
+            metadata: BTreeMap::new(),
+            nickname: None,
+            product: product.id.clone(),
+            recurring: Some(Recurring {
+                aggregate_usage: None,
+                interval: "month".into(),
+                interval_count: 1,
+                meter: None,
+                trial_period_days: None,
+                usage_type: "licensed".into(),
+            }),
+            tax_behavior: "unspecified".into(),
+            tiers_mode: None,
+            transform_quantity: None,
+            kind: "recurring".into(),
+            unit_amount: Some(tier.monthly_cents),
+            unit_amount_decimal: Some(tier.monthly_cents.to_string()),
+            tiers: None,
+        };
+        let ids = (product.id.clone(), price.id.clone());
+        let mut state = self.shared().lock().unwrap();
+        let data = state.mode(account_id, livemode);
+        let mut product = product;
+        product.default_price = Some(price.id.clone());
+        data.products.push(product);
+        data.prices.push(price);
+        ids
+    }
+}

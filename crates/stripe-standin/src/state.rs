@@ -1,0 +1,89 @@
+//! The stand-in's whole memory: accounts, keys, each account's test and live data kept
+//! apart, stored idempotent results, the request log and queued faults.
+
+use crate::faults::Fault;
+use crate::keys::KeyRecord;
+use crate::resources::account::AccountRecord;
+use crate::resources::prices::Price;
+use crate::resources::products::Product;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// Objects of one account in one mode. Kept in creation order; lists show newest first.
+#[derive(Debug, Default)]
+pub struct ModeData {
+    pub products: Vec<Product>,
+    pub prices: Vec<Price>,
+}
+
+/// The first response to an idempotent request, replayed for every retry.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub path: String,
+    pub body: Vec<u8>,
+    pub status: u16,
+    pub response: Vec<u8>,
+}
+
+/// One request as the stand-in saw it (no key material), for tests and benchmarks.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub idempotency_key: Option<String>,
+    pub livemode: Option<bool>,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub accounts: BTreeMap<String, AccountRecord>,
+    pub keys: HashMap<String, KeyRecord>,
+    pub modes: HashMap<(String, bool), ModeData>,
+    pub idempotency: HashMap<(String, bool, String), Option<StoredResponse>>,
+    pub requests: Vec<RequestRecord>,
+    pub faults: VecDeque<Fault>,
+}
+
+impl State {
+    pub fn mode(&mut self, account_id: &str, livemode: bool) -> &mut ModeData {
+        self.modes.entry((account_id.to_string(), livemode)).or_default()
+    }
+}
+
+pub type Shared = Arc<Mutex<State>>;
+
+/// Applies Stripe's metadata update rule: keys merge, an empty value removes the key.
+pub fn merge_metadata(current: &mut BTreeMap<String, String>, update: BTreeMap<String, String>) {
+    for (key, value) in update {
+        if value.is_empty() {
+            current.remove(&key);
+        } else {
+            current.insert(key, value);
+        }
+    }
+}
+
+/// Stripe's metadata limits: 50 keys, key ≤ 40 characters, value ≤ 500, no brackets in keys.
+pub fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    if metadata.len() > 50 {
+        return Err(ApiError::invalid_request("You can only specify up to 50 metadata keys.").param("metadata"));
+    }
+    for (key, value) in metadata {
+        if key.len() > 40 || key.contains('[') || key.contains(']') {
+            return Err(ApiError::invalid_request(format!(
+                "Metadata key \"{key}\" is invalid: keys can be up to 40 characters long and cannot contain square brackets."
+            ))
+            .param(format!("metadata[{key}]")));
+        }
+        if value.len() > 500 {
+            return Err(ApiError::invalid_request(format!(
+                "Metadata values can have up to 500 characters, but you passed in a value that is {} characters.",
+                value.len()
+            ))
+            .param(format!("metadata[{key}]")));
+        }
+    }
+    Ok(())
+}
