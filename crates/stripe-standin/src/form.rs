@@ -30,7 +30,6 @@ pub fn parse_bool(param: &str, raw: &Option<String>) -> Result<Option<bool>, Api
         Some(other) => Err(ApiError::invalid_request(format!(
             "Invalid boolean: {other}"
         ))
-        .code("parameter_invalid_boolean")
         .param(param)),
     }
 }

@@ -168,7 +168,6 @@ fn one_of(param: &str, value: &str, allowed: &[&str]) -> ApiResult<()> {
         "Invalid {param}: must be one of {}",
         allowed.join(", ")
     ))
-    .code("parameter_invalid_string")
     .param(param.to_string()))
 }
 
@@ -204,7 +203,6 @@ fn claim_lookup_key(data: &mut ModeData, key: &str, transfer: bool, owner: Optio
             "A price (`{}`) already uses that lookup key.",
             price.id
         ))
-        .code("lookup_key_exists")
         .param("lookup_key")),
     }
 }
@@ -212,9 +210,7 @@ fn claim_lookup_key(data: &mut ModeData, key: &str, transfer: bool, owner: Optio
 fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiResult<Price> {
     let currency = params.currency.ok_or_else(|| ApiError::missing_param("currency"))?.to_lowercase();
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_lowercase()) {
-        return Err(ApiError::invalid_request(format!("Invalid currency: {currency}."))
-            .code("parameter_invalid_string")
-            .param("currency"));
+        return Err(ApiError::invalid_request(format!("Invalid currency: {currency}.")).param("currency"));
     }
     let product = params.product.ok_or_else(|| ApiError::missing_param("product"))?;
     if !data.products.iter().any(|p| p.id == product) {

@@ -1,0 +1,81 @@
+//! Shared test fixture: both stand-ins on loopback, a Worker project folder, and the real
+//! wrangler from the repository's node_modules pointed at the Cloudflare stand-in.
+#![allow(dead_code)]
+
+use cloudflare_standin::CloudflareStandIn;
+use golive::environment::{Environment, Mode};
+use golive::stripe_key::{parse_key, KeySlot, StripeKey};
+use std::path::{Path, PathBuf};
+use stripe_standin::{AccountKeys, AccountSpec, StandIn};
+
+pub const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
+
+/// The wrangler the repository installs with `npm ci` (pinned in package-lock.json).
+pub fn repo_wrangler() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/wrangler");
+    assert!(path.exists(), "wrangler is not installed: run `npm ci` in the repository root ({})", path.display());
+    path.canonicalize().unwrap()
+}
+
+pub struct Fixture {
+    pub stripe: StandIn,
+    pub cloudflare: CloudflareStandIn,
+    pub keys: AccountKeys,
+    pub project: tempfile::TempDir,
+    pub wrangler_home: tempfile::TempDir,
+    pub token: String,
+}
+
+impl Fixture {
+    pub async fn new() -> Self {
+        let stripe = StandIn::start().await.unwrap();
+        let keys = stripe.add_account(AccountSpec::default());
+        let cloudflare = CloudflareStandIn::start("dev@example.com").await.unwrap();
+        let token = format!("cf-token-{}", rand_suffix());
+        cloudflare.add_token(&token);
+        cloudflare.add_account(CF_ACCOUNT, "Example Co");
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(
+            project.path().join("wrangler.toml"),
+            format!("name = \"pan-api\"\naccount_id = \"{CF_ACCOUNT}\"\nmain = \"src/index.ts\"\n"),
+        )
+        .unwrap();
+        Self { stripe, cloudflare, keys, project, wrangler_home: tempfile::tempdir().unwrap(), token }
+    }
+
+    /// The environment with wrangler logged in through `CLOUDFLARE_API_TOKEN`.
+    pub fn env(&self) -> Environment {
+        self.env_with_token(Some(&self.token))
+    }
+
+    pub fn env_with_token(&self, token: Option<&str>) -> Environment {
+        let home = self.wrangler_home.path().display().to_string();
+        let mut wrangler_env = vec![
+            ("CLOUDFLARE_API_BASE_URL".to_string(), self.cloudflare.api_base_url()),
+            ("XDG_CONFIG_HOME".to_string(), home.clone()),
+            ("WRANGLER_LOG_PATH".to_string(), format!("{home}/logs")),
+            ("npm_registry".to_string(), "http://127.0.0.1:9/".to_string()),
+        ];
+        if let Some(token) = token {
+            wrangler_env.push(("CLOUDFLARE_API_TOKEN".to_string(), token.to_string()));
+        }
+        Environment {
+            mode: Mode::Rehearsal,
+            stripe_base_url: Some(self.stripe.base_url()),
+            wrangler_env,
+            wrangler_program: Some(repo_wrangler()),
+        }
+    }
+
+    pub fn test_key(&self) -> StripeKey {
+        parse_key(KeySlot::Test, &self.keys.test_secret).unwrap()
+    }
+
+    pub fn live_key(&self) -> StripeKey {
+        parse_key(KeySlot::Live, &self.keys.live_secret).unwrap()
+    }
+}
+
+fn rand_suffix() -> String {
+    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+}
