@@ -42,7 +42,10 @@ pub struct CloudflareStandIn {
 impl CloudflareStandIn {
     /// Starts with one user (`email`) on a free loopback port.
     pub async fn start(email: &str) -> std::io::Result<Self> {
-        let inner: Shared = Arc::new(Mutex::new(Inner { email: email.into(), ..Default::default() }));
+        let inner: Shared = Arc::new(Mutex::new(Inner {
+            email: email.into(),
+            ..Default::default()
+        }));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
@@ -60,7 +63,11 @@ impl CloudflareStandIn {
                 })
                 .await;
         });
-        Ok(Self { addr, inner, shutdown: Some(tx) })
+        Ok(Self {
+            addr,
+            inner,
+            shutdown: Some(tx),
+        })
     }
 
     /// What wrangler takes as `CLOUDFLARE_API_BASE_URL`.
@@ -75,7 +82,10 @@ impl CloudflareStandIn {
 
     /// Adds an account the user is a member of.
     pub fn add_account(&self, id: &str, name: &str) {
-        self.inner.lock().unwrap().accounts.push(Account { id: id.into(), name: name.into() });
+        self.inner.lock().unwrap().accounts.push(Account {
+            id: id.into(),
+            name: name.into(),
+        });
     }
 
     /// `METHOD path` of every request served so far.
@@ -136,7 +146,10 @@ async fn accounts(State(inner): State<Shared>, headers: HeaderMap) -> Response {
     if !authorised(&inner, &headers, "GET /accounts") {
         return failure(StatusCode::FORBIDDEN, 10000, "Authentication error");
     }
-    let list: Vec<Value> = account_list(&inner).iter().map(|a| json!({ "id": a.id, "name": a.name })).collect();
+    let list: Vec<Value> = account_list(&inner)
+        .iter()
+        .map(|a| json!({ "id": a.id, "name": a.name }))
+        .collect();
     paged(list)
 }
 
@@ -160,7 +173,19 @@ fn paged(list: Vec<Value>) -> Response {
     .into_response()
 }
 
-async fn not_found(State(inner): State<Shared>, method: axum::http::Method, uri: axum::http::Uri) -> Response {
-    inner.lock().unwrap().requests.push(format!("{method} {}", uri.path()));
-    failure(StatusCode::NOT_FOUND, 7003, "Could not route to the requested path, perhaps your object identifier is invalid?")
+async fn not_found(
+    State(inner): State<Shared>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    inner
+        .lock()
+        .unwrap()
+        .requests
+        .push(format!("{method} {}", uri.path()));
+    failure(
+        StatusCode::NOT_FOUND,
+        7003,
+        "Could not route to the requested path, perhaps your object identifier is invalid?",
+    )
 }

@@ -24,9 +24,27 @@ pub struct Environment {
     pub wrangler_program: Option<PathBuf>,
 }
 
+/// Points golive at another Stripe API base URL (a stand-in); for tests and support only.
+pub const STRIPE_BASE_VAR: &str = "GOLIVE_STRIPE_API_BASE";
+/// Uses this wrangler instead of looking in the project and on PATH.
+pub const WRANGLER_VAR: &str = "GOLIVE_WRANGLER";
+
 impl Environment {
-    /// The real services.
+    /// The real services, with the overrides of `GOLIVE_STRIPE_API_BASE` and `GOLIVE_WRANGLER`.
     pub fn real() -> Self {
-        Self { mode: Mode::Real, stripe_base_url: None, wrangler_env: Vec::new(), wrangler_program: None }
+        Self {
+            mode: Mode::Real,
+            stripe_base_url: std::env::var(STRIPE_BASE_VAR)
+                .ok()
+                .filter(|v| !v.is_empty()),
+            wrangler_env: Vec::new(),
+            wrangler_program: wrangler_override(),
+        }
     }
+}
+
+pub fn wrangler_override() -> Option<PathBuf> {
+    std::env::var_os(WRANGLER_VAR)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }

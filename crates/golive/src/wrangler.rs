@@ -17,8 +17,29 @@ const RUN_LIMIT: Duration = Duration::from_secs(60);
 pub struct Wrangler {
     pub program: PathBuf,
     pub version: String,
-    /// True when it is the project's own (node_modules/.bin), false when from PATH.
-    pub project_local: bool,
+    pub source: WranglerSource,
+}
+
+/// Where golive found wrangler.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WranglerSource {
+    /// The project's own `node_modules/.bin`.
+    Project,
+    /// The first on PATH.
+    Path,
+    /// Named by `GOLIVE_WRANGLER`.
+    Configured,
+}
+
+impl WranglerSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            WranglerSource::Project => "the project's node_modules",
+            WranglerSource::Path => "PATH",
+            WranglerSource::Configured => "GOLIVE_WRANGLER",
+        }
+    }
 }
 
 /// Who wrangler is logged in as.
@@ -49,9 +70,14 @@ pub enum WranglerError {
 impl WranglerError {
     pub fn message(&self) -> String {
         match self {
-            WranglerError::NotInstalled => "wrangler is not installed in this project or on PATH.".into(),
+            WranglerError::NotInstalled => {
+                "wrangler is not installed in this project or on PATH.".into()
+            }
             WranglerError::Broken(m) => format!("wrangler would not run: {m}"),
-            WranglerError::NotLoggedIn => "wrangler is not logged in to Cloudflare, and CLOUDFLARE_API_TOKEN is not set.".into(),
+            WranglerError::NotLoggedIn => {
+                "wrangler is not logged in to Cloudflare, and CLOUDFLARE_API_TOKEN is not set."
+                    .into()
+            }
             WranglerError::Api(m) => format!("Cloudflare refused wrangler: {m}"),
             WranglerError::TimedOut => "wrangler did not answer within a minute.".into(),
         }
@@ -70,17 +96,26 @@ impl WranglerError {
 
 /// Finds wrangler for a project and asks its version.
 pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, WranglerError> {
-    let local = project_dir.join("node_modules").join(".bin").join("wrangler");
-    let (program, project_local) = if let Some(p) = &env.wrangler_program {
-        (p.clone(), false)
+    let local = project_dir
+        .join("node_modules")
+        .join(".bin")
+        .join("wrangler");
+    let (program, source) = if let Some(p) = &env.wrangler_program {
+        (p.clone(), WranglerSource::Configured)
     } else if local.is_file() {
-        (local, true)
+        (local, WranglerSource::Project)
     } else {
-        (which::which("wrangler").map_err(|_| WranglerError::NotInstalled)?, false)
+        (
+            which::which("wrangler").map_err(|_| WranglerError::NotInstalled)?,
+            WranglerSource::Path,
+        )
     };
     let output = run(&program, &["--version"], project_dir, env).await?;
     if !output.success {
-        return Err(WranglerError::Broken(first_line(&output.stderr, &output.stdout)));
+        return Err(WranglerError::Broken(first_line(
+            &output.stderr,
+            &output.stdout,
+        )));
     }
     let version = output
         .stdout
@@ -88,7 +123,11 @@ pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, W
         .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
         .unwrap_or("unknown")
         .to_string();
-    Ok(Wrangler { program, version, project_local })
+    Ok(Wrangler {
+        program,
+        version,
+        source,
+    })
 }
 
 #[derive(Deserialize)]
@@ -102,14 +141,25 @@ struct WhoAmIJson {
 }
 
 /// `wrangler whoami --json`.
-pub async fn whoami(wrangler: &Wrangler, project_dir: &Path, env: &Environment) -> Result<WhoAmI, WranglerError> {
+pub async fn whoami(
+    wrangler: &Wrangler,
+    project_dir: &Path,
+    env: &Environment,
+) -> Result<WhoAmI, WranglerError> {
     let output = run(&wrangler.program, &["whoami", "--json"], project_dir, env).await?;
     let parsed: Option<WhoAmIJson> = serde_json::from_str(output.stdout.trim()).ok();
     match parsed {
-        Some(w) if w.logged_in => Ok(WhoAmI { email: w.email, auth_type: w.auth_type, accounts: w.accounts }),
+        Some(w) if w.logged_in => Ok(WhoAmI {
+            email: w.email,
+            auth_type: w.auth_type,
+            accounts: w.accounts,
+        }),
         Some(_) => Err(WranglerError::NotLoggedIn),
         None if output.stdout.contains("not authenticated") => Err(WranglerError::NotLoggedIn),
-        None => Err(WranglerError::Api(first_line(&output.stderr, &output.stdout))),
+        None => Err(WranglerError::Api(first_line(
+            &output.stderr,
+            &output.stdout,
+        ))),
     }
 }
 
@@ -120,7 +170,12 @@ pub struct Output {
 }
 
 /// Runs wrangler with `args` (never a secret) in `dir`, stdin closed, within the time limit.
-pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Result<Output, WranglerError> {
+pub async fn run(
+    program: &Path,
+    args: &[&str],
+    dir: &Path,
+    env: &Environment,
+) -> Result<Output, WranglerError> {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -132,7 +187,11 @@ pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -
         .env("WRANGLER_SEND_ERROR_REPORTS", "false")
         .env("WRANGLER_HIDE_BANNER", "true")
         .env("NO_COLOR", "1")
-        .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(
+            env.wrangler_env
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
         .process_group(0)
         .kill_on_drop(false);
     let child = command.spawn().map_err(|e| match e.kind() {
@@ -184,11 +243,17 @@ mod tests {
 
     #[test]
     fn strips_colour_codes() {
-        assert_eq!(strip_ansi("\u{1b}[31m✘ \u{1b}[41;31m[ERROR]\u{1b}[0m fetch failed"), "✘ [ERROR] fetch failed");
+        assert_eq!(
+            strip_ansi("\u{1b}[31m✘ \u{1b}[41;31m[ERROR]\u{1b}[0m fetch failed"),
+            "✘ [ERROR] fetch failed"
+        );
     }
 
     #[test]
     fn picks_the_error_line() {
-        assert_eq!(first_line("noise\n✘ [ERROR] Authentication error [code: 10000]\n", ""), "Authentication error [code: 10000]");
+        assert_eq!(
+            first_line("noise\n✘ [ERROR] Authentication error [code: 10000]\n", ""),
+            "Authentication error [code: 10000]"
+        );
     }
 }

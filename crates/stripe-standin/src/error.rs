@@ -18,7 +18,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, error_type: &'static str, message: impl Into<String>) -> Self {
-        Self { status, error_type, code: None, message: message.into(), param: None }
+        Self {
+            status,
+            error_type,
+            code: None,
+            message: message.into(),
+            param: None,
+        }
     }
 
     pub fn invalid_request(message: impl Into<String>) -> Self {
@@ -48,7 +54,9 @@ impl ApiError {
     }
 
     pub fn invalid_value(param: &str, message: impl Into<String>) -> Self {
-        Self::invalid_request(message).code("parameter_invalid_empty").param(param)
+        Self::invalid_request(message)
+            .code("parameter_invalid_empty")
+            .param(param)
     }
 
     pub fn no_such(kind: &str, id: &str) -> Self {
@@ -94,7 +102,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.to_json())).into_response();
         if self.status == StatusCode::TOO_MANY_REQUESTS || self.status.is_server_error() {
-            response.headers_mut().insert("stripe-should-retry", "true".parse().unwrap());
+            response
+                .headers_mut()
+                .insert("stripe-should-retry", "true".parse().unwrap());
         }
         response
     }

@@ -5,7 +5,11 @@ use rand::Rng;
 
 /// A random alphanumeric string of `len` characters.
 pub fn random_alnum(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A new object id with Stripe's prefix for the object kind.

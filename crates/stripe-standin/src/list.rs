@@ -37,21 +37,28 @@ pub fn paginate<'a, T>(
         },
     };
     let position = |cursor: &str, param: &str| {
-        items.iter().position(|item| id_of(item) == cursor).ok_or_else(|| {
-            ApiError::no_such("object", cursor).param(param.to_string())
-        })
+        items
+            .iter()
+            .position(|item| id_of(item) == cursor)
+            .ok_or_else(|| ApiError::no_such("object", cursor).param(param.to_string()))
     };
     Ok(if let Some(cursor) = &page.starting_after {
         let start = position(cursor, "starting_after")? + 1;
         let rest = &items[start.min(items.len())..];
-        (rest.iter().take(limit).copied().collect(), rest.len() > limit)
+        (
+            rest.iter().take(limit).copied().collect(),
+            rest.len() > limit,
+        )
     } else if let Some(cursor) = &page.ending_before {
         let end = position(cursor, "ending_before")?;
         let before = &items[..end];
         let from = before.len().saturating_sub(limit);
         (before[from..].to_vec(), from > 0)
     } else {
-        (items.iter().take(limit).copied().collect(), items.len() > limit)
+        (
+            items.iter().take(limit).copied().collect(),
+            items.len() > limit,
+        )
     })
 }
 
@@ -79,7 +86,10 @@ mod tests {
         assert_eq!(ids(&third), vec!["o20", "o21", "o22", "o23", "o24"]);
         assert!(!third.1);
         let back = paginate(refs.clone(), |s| s, &page(None, Some("o12"))).unwrap();
-        assert_eq!(ids(&back), (2..12).map(|i| format!("o{i}")).collect::<Vec<_>>());
+        assert_eq!(
+            ids(&back),
+            (2..12).map(|i| format!("o{i}")).collect::<Vec<_>>()
+        );
         assert!(back.1);
     }
 
@@ -87,7 +97,10 @@ mod tests {
     fn refuses_limits_outside_one_to_hundred() {
         let items = vec!["a".to_string()];
         let refs: Vec<&String> = items.iter().collect();
-        let page = Page { limit: Some("101".into()), ..Default::default() };
+        let page = Page {
+            limit: Some("101".into()),
+            ..Default::default()
+        };
         let err = paginate(refs, |s| s, &page).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("limit"));
     }

@@ -10,7 +10,8 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(12111);
-    let standin = stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let standin =
+        stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let keys = standin.seed_rehearsal();
     println!(
         "{}",

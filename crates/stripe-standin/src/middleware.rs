@@ -78,12 +78,23 @@ fn authenticate(state: &Shared, request: &Request) -> Result<Caller, ApiError> {
             format!("Invalid API Key provided: {}", redact_key(&key)),
         )
     })?;
-    Ok(Caller { key, account_id: record.account_id.clone(), livemode: record.livemode, access: record.access.clone() })
+    Ok(Caller {
+        key,
+        account_id: record.account_id.clone(),
+        livemode: record.livemode,
+        access: record.access.clone(),
+    })
 }
 
 /// Runs a POST at most once per (account, mode, key): a retry with the same body gets the
 /// first answer again (`Idempotent-Replayed: true`); a different body or path is refused.
-async fn idempotent(state: &Shared, caller: Caller, key: String, request: Request, next: Next) -> Response {
+async fn idempotent(
+    state: &Shared,
+    caller: Caller,
+    key: String,
+    request: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return ApiError::invalid_request("The request body could not be read.").into_response();
@@ -123,7 +134,12 @@ async fn idempotent(state: &Shared, caller: Caller, key: String, request: Reques
         if status < 400 || status >= 500 {
             guard.idempotency.insert(
                 slot,
-                Some(StoredResponse { path, body: body.to_vec(), status, response: response_bytes.to_vec() }),
+                Some(StoredResponse {
+                    path,
+                    body: body.to_vec(),
+                    status,
+                    response: response_bytes.to_vec(),
+                }),
             );
         } else {
             guard.idempotency.remove(&slot);

@@ -2,8 +2,9 @@
 //! paginate to the end, idempotent retries replay, modes stay apart, errors parse.
 
 use stripe::{
-    Client, CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, CreateProduct, Currency, IdOrCreate,
-    ListPrices, ListProducts, Price, Product, RequestStrategy, StripeError, UpdateProduct,
+    Client, CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, CreateProduct,
+    Currency, IdOrCreate, ListPrices, ListProducts, Price, Product, RequestStrategy, StripeError,
+    UpdateProduct,
 };
 use stripe_standin::{AccountSpec, Fault, StandIn};
 
@@ -38,7 +39,10 @@ async fn products_and_prices_round_trip_through_the_sdk() {
     let mut update = UpdateProduct::new();
     update.metadata = Some(plan_metadata(""));
     let updated = Product::update(&live, &product.id, update).await.unwrap();
-    assert!(updated.metadata.unwrap().is_empty(), "an empty value removes a metadata key");
+    assert!(
+        updated.metadata.unwrap().is_empty(),
+        "an empty value removes a metadata key"
+    );
 
     // the test side of the same account sees none of it
     let test = client(&standin, &keys.test_secret);
@@ -52,7 +56,9 @@ async fn lists_paginate_to_the_end() {
     let keys = standin.add_account(AccountSpec::default());
     let live = client(&standin, &keys.live_secret);
     for i in 0..23 {
-        Product::create(&live, CreateProduct::new(&format!("P{i}"))).await.unwrap();
+        Product::create(&live, CreateProduct::new(&format!("P{i}")))
+            .await
+            .unwrap();
     }
     let mut params = ListProducts::new();
     params.limit = Some(10);
@@ -77,9 +83,14 @@ async fn lists_paginate_to_the_end() {
 async fn an_idempotent_retry_replays_and_a_different_body_is_refused() {
     let standin = StandIn::start().await.unwrap();
     let keys = standin.add_account(AccountSpec::default());
-    let live = client(&standin, &keys.live_secret).with_strategy(RequestStrategy::Idempotent("golive-catalog-pro".into()));
-    let first = Product::create(&live, CreateProduct::new("Pro Plan")).await.unwrap();
-    let again = Product::create(&live, CreateProduct::new("Pro Plan")).await.unwrap();
+    let live = client(&standin, &keys.live_secret)
+        .with_strategy(RequestStrategy::Idempotent("golive-catalog-pro".into()));
+    let first = Product::create(&live, CreateProduct::new("Pro Plan"))
+        .await
+        .unwrap();
+    let again = Product::create(&live, CreateProduct::new("Pro Plan"))
+        .await
+        .unwrap();
     assert_eq!(first.id, again.id);
     assert_eq!(standin.products(&keys.account_id, true).len(), 1);
     match Product::create(&live, CreateProduct::new("Other")).await {
@@ -100,7 +111,10 @@ async fn errors_arrive_in_stripes_envelope() {
     match missing {
         Err(StripeError::Stripe(e)) => {
             assert_eq!(e.http_status, 404);
-            assert_eq!(e.message.as_deref(), Some("No such product: 'prod_doesnotexist'"));
+            assert_eq!(
+                e.message.as_deref(),
+                Some("No such product: 'prod_doesnotexist'")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -121,7 +135,9 @@ async fn prices_keep_stripes_rules() {
     let standin = StandIn::start().await.unwrap();
     let keys = standin.add_account(AccountSpec::default());
     let live = client(&standin, &keys.live_secret);
-    let product = Product::create(&live, CreateProduct::new("Pro Plan")).await.unwrap();
+    let product = Product::create(&live, CreateProduct::new("Pro Plan"))
+        .await
+        .unwrap();
     let make = |lookup: &'static str| {
         let mut p = CreatePrice::new(Currency::USD);
         p.product = Some(IdOrCreate::Id(product.id.as_str()));
@@ -131,7 +147,9 @@ async fn prices_keep_stripes_rules() {
     };
     Price::create(&live, make("pro_monthly")).await.unwrap();
     match Price::create(&live, make("pro_monthly")).await {
-        Err(StripeError::Stripe(e)) => assert!(e.message.unwrap().contains("already uses that lookup key")),
+        Err(StripeError::Stripe(e)) => {
+            assert!(e.message.unwrap().contains("already uses that lookup key"))
+        }
         other => panic!("{other:?}"),
     }
     let mut transfer = make("pro_monthly");
@@ -140,7 +158,9 @@ async fn prices_keep_stripes_rules() {
     assert_eq!(moved.lookup_key.as_deref(), Some("pro_monthly"));
     // the test side has its own lookup keys
     let test = client(&standin, &keys.test_secret);
-    let test_product = Product::create(&test, CreateProduct::new("Pro Plan")).await.unwrap();
+    let test_product = Product::create(&test, CreateProduct::new("Pro Plan"))
+        .await
+        .unwrap();
     let mut p = CreatePrice::new(Currency::USD);
     p.product = Some(IdOrCreate::Id(test_product.id.as_str()));
     p.unit_amount = Some(2900);

@@ -2,8 +2,8 @@
 //! user's Worker and wrangler? Read-only; its outcome goes into the session file.
 
 mod stripe_checks;
-pub mod worker_config;
 mod worker_checks;
+pub mod worker_config;
 
 use crate::environment::Environment;
 use crate::findings::{all_passed, Finding};
@@ -40,14 +40,45 @@ pub struct ConnectReport {
     pub outcome: Option<ConnectOutcome>,
 }
 
+/// Who has to act on a failed check: the user's own input, or an outside service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Something the user gave is wrong: a key's shape, the folder, the wrangler file.
+    InvalidInput,
+    /// Stripe, Cloudflare or wrangler refused or could not be reached.
+    ExternalRefused,
+}
+
 impl ConnectReport {
     pub fn passed(&self) -> bool {
         self.outcome.is_some()
     }
+
+    /// The kind of the first failure, `None` when the step passed.
+    pub fn failure_kind(&self) -> Option<FailureKind> {
+        let failed: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.status == crate::findings::Status::Fail)
+            .collect();
+        if failed.is_empty() && self.passed() {
+            return None;
+        }
+        if failed.iter().any(|f| f.check.starts_with("worker.config")) {
+            Some(FailureKind::InvalidInput)
+        } else {
+            Some(FailureKind::ExternalRefused)
+        }
+    }
 }
 
 /// Runs every Connect check, emitting each finding as it lands.
-pub async fn check(input: &ConnectInput, env: &Environment, sink: &dyn ProgressSink) -> ConnectReport {
+pub async fn check(
+    input: &ConnectInput,
+    env: &Environment,
+    sink: &dyn ProgressSink,
+) -> ConnectReport {
     let mut findings = Vec::new();
     let total = 2;
     let progress = |done: usize, item: &str, message: &str| {
@@ -61,13 +92,17 @@ pub async fn check(input: &ConnectInput, env: &Environment, sink: &dyn ProgressS
     };
     let record = |batch: Vec<Finding>, findings: &mut Vec<Finding>| {
         for finding in batch {
-            sink.emit(StepEvent::Finding { step: StepId::Connect, finding: finding.clone() });
+            sink.emit(StepEvent::Finding {
+                step: StepId::Connect,
+                finding: finding.clone(),
+            });
             findings.push(finding);
         }
     };
 
     progress(0, "stripe", "Asking Stripe about both keys");
-    let (stripe_findings, account) = stripe_checks::check(&input.test_key, &input.live_key, env).await;
+    let (stripe_findings, account) =
+        stripe_checks::check(&input.test_key, &input.live_key, env).await;
     record(stripe_findings, &mut findings);
 
     progress(1, "worker", "Looking for the Worker and wrangler");

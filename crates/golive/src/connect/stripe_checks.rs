@@ -22,9 +22,15 @@ struct KeyReport {
     account: Option<AccountInfo>,
 }
 
-pub async fn check(test: &StripeKey, live: &StripeKey, env: &Environment) -> (Vec<Finding>, Option<StripeAccount>) {
-    let (test_report, live_report) =
-        tokio::join!(probe_key(KeySlot::Test, test, env), probe_key(KeySlot::Live, live, env));
+pub async fn check(
+    test: &StripeKey,
+    live: &StripeKey,
+    env: &Environment,
+) -> (Vec<Finding>, Option<StripeAccount>) {
+    let (test_report, live_report) = tokio::join!(
+        probe_key(KeySlot::Test, test, env),
+        probe_key(KeySlot::Live, live, env)
+    );
     let mut findings = Vec::new();
     let (test_report, live_report) = match (test_report, live_report) {
         (Ok((t, tf)), Ok((l, lf))) => {
@@ -97,12 +103,20 @@ pub async fn check(test: &StripeKey, live: &StripeKey, env: &Environment) -> (Ve
             .with_link("Activate your account", ACTIVATE_URL)
         });
     }
-    let account = StripeAccount { id: account.id.clone(), name: account.display_name(), charges_enabled: account.charges_enabled };
+    let account = StripeAccount {
+        id: account.id.clone(),
+        name: account.display_name(),
+        charges_enabled: account.charges_enabled,
+    };
     (findings, Some(account))
 }
 
 /// Asks Stripe about one key. `Err` holds the findings when the key cannot be used at all.
-async fn probe_key(slot: KeySlot, key: &StripeKey, env: &Environment) -> Result<(KeyReport, Vec<Finding>), Vec<Finding>> {
+async fn probe_key(
+    slot: KeySlot,
+    key: &StripeKey,
+    env: &Environment,
+) -> Result<(KeyReport, Vec<Finding>), Vec<Finding>> {
     let client = stripe_api::client(env, key);
     let which = if slot.livemode() { "live" } else { "test" };
     let check_id = format!("stripe.{which}_key");
@@ -137,7 +151,13 @@ async fn probe_key(slot: KeySlot, key: &StripeKey, env: &Environment) -> Result<
     Ok((KeyReport { account }, findings))
 }
 
-fn key_failure(check_id: &str, which: &str, slot: KeySlot, key: &StripeKey, failure: ApiFailure) -> Finding {
+fn key_failure(
+    check_id: &str,
+    which: &str,
+    slot: KeySlot,
+    key: &StripeKey,
+    failure: ApiFailure,
+) -> Finding {
     let id = format!("{check_id}.accepted");
     match failure {
         ApiFailure::Unauthorized(_) => Finding::fail(

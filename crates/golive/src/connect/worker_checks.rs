@@ -25,28 +25,54 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
                 let envs: Vec<&str> = config.environments.keys().map(String::as_str).collect();
                 detail.push_str(&format!("; environments: {}", envs.join(", ")));
             }
-            findings.push(Finding::pass("worker.config", "Found the Worker's wrangler configuration", detail));
+            findings.push(Finding::pass(
+                "worker.config",
+                "Found the Worker's wrangler configuration",
+                detail,
+            ));
             if !config.shadowed.is_empty() {
-                let names: Vec<String> = config.shadowed.iter().map(|p| p.display().to_string()).collect();
+                let names: Vec<String> = config
+                    .shadowed
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect();
                 findings.push(Finding::warn(
                     "worker.config.shadowed",
                     "More than one wrangler configuration file",
-                    format!("wrangler uses {} and ignores {}.", config.file.display(), names.join(", ")),
+                    format!(
+                        "wrangler uses {} and ignores {}.",
+                        config.file.display(),
+                        names.join(", ")
+                    ),
                     "Delete the file wrangler ignores so nobody edits the wrong one.",
                 ));
             }
             Some(config)
         }
         Err(err) => {
-            findings.push(Finding::fail("worker.config", "No usable wrangler configuration", err.message(), err.fix()));
+            findings.push(Finding::fail(
+                "worker.config",
+                "No usable wrangler configuration",
+                err.message(),
+                err.fix(),
+            ));
             None
         }
     };
     let wrangler = match wrangler::locate(project_dir, env).await {
         Ok(w) => {
-            let place = if w.project_local { "the project's node_modules" } else { "PATH" };
-            findings.push(Finding::pass("worker.wrangler", format!("wrangler {} found", w.version), format!("{} (from {place})", w.program.display())));
-            if w.version.split('.').next().and_then(|m| m.parse::<u32>().ok()).is_some_and(|m| m < 3) {
+            let place = w.source.describe();
+            findings.push(Finding::pass(
+                "worker.wrangler",
+                format!("wrangler {} found", w.version),
+                format!("{} (from {place})", w.program.display()),
+            ));
+            if w.version
+                .split('.')
+                .next()
+                .and_then(|m| m.parse::<u32>().ok())
+                .is_some_and(|m| m < 3)
+            {
                 findings.push(Finding::warn(
                     "worker.wrangler.version",
                     "wrangler is older than version 3",
@@ -57,21 +83,40 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
             Some(w)
         }
         Err(err) => {
-            findings.push(Finding::fail("worker.wrangler", "wrangler is not available", err.message(), err.fix()));
+            findings.push(Finding::fail(
+                "worker.wrangler",
+                "wrangler is not available",
+                err.message(),
+                err.fix(),
+            ));
             None
         }
     };
-    let Some(wrangler) = wrangler else { return (findings, None) };
+    let Some(wrangler) = wrangler else {
+        return (findings, None);
+    };
     let whoami = match wrangler::whoami(&wrangler, project_dir, env).await {
         Ok(who) => {
             let who_text = who.email.clone().unwrap_or_else(|| "an API token".into());
-            findings.push(Finding::pass("worker.login", "wrangler is logged in to Cloudflare", format!("as {who_text}")));
+            findings.push(Finding::pass(
+                "worker.login",
+                "wrangler is logged in to Cloudflare",
+                format!("as {who_text}"),
+            ));
             who
         }
         Err(err) => {
             findings.push(
-                Finding::fail("worker.login", "wrangler cannot reach your Cloudflare account", err.message(), err.fix())
-                    .with_link("Create an API token", "https://dash.cloudflare.com/profile/api-tokens"),
+                Finding::fail(
+                    "worker.login",
+                    "wrangler cannot reach your Cloudflare account",
+                    err.message(),
+                    err.fix(),
+                )
+                .with_link(
+                    "Create an API token",
+                    "https://dash.cloudflare.com/profile/api-tokens",
+                ),
             );
             return (findings, None);
         }
@@ -98,5 +143,12 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
             "Add `account_id = \"…\"` to the wrangler configuration (Cloudflare dashboard → Workers → Account ID).",
         ));
     }
-    (findings, Some(WorkerFound { config, wrangler, whoami }))
+    (
+        findings,
+        Some(WorkerFound {
+            config,
+            wrangler,
+            whoami,
+        }),
+    )
 }

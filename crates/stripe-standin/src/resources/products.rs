@@ -174,7 +174,11 @@ pub async fn update(
     let mut state = state.lock().unwrap();
     let data = state.mode(&caller.account_id, caller.livemode);
     if let Some(price_id) = &params.default_price {
-        if !data.prices.iter().any(|p| &p.id == price_id && p.product == id) {
+        if !data
+            .prices
+            .iter()
+            .any(|p| &p.id == price_id && p.product == id)
+        {
             return Err(ApiError::no_such("price", price_id).param("default_price"));
         }
     }

@@ -1,0 +1,284 @@
+//! The `golive` binary as a script would run it: exit codes, --json, keys from the
+//! environment or stdin, and no key value anywhere it writes or starts.
+
+use cloudflare_standin::CloudflareStandIn;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use stripe_standin::{AccountSpec, StandIn};
+
+const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
+
+fn repo_wrangler() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/wrangler");
+    assert!(
+        path.exists(),
+        "wrangler is not installed: run `npm ci` in the repository root"
+    );
+    path.canonicalize().unwrap()
+}
+
+/// A wrangler that records its argv and environment names to `log`, then runs the real one.
+fn recording_wrangler(dir: &Path, log: &Path) -> PathBuf {
+    let script = dir.join("wrangler-recorder");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$0 $*\" >> '{log}'\nexec '{real}' \"$@\"\n",
+            log = log.display(),
+            real = repo_wrangler().display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+struct World {
+    stripe: StandIn,
+    cloudflare: CloudflareStandIn,
+    test_key: String,
+    live_key: String,
+    project: tempfile::TempDir,
+    data: tempfile::TempDir,
+    token: String,
+}
+
+impl World {
+    async fn new() -> Self {
+        let stripe = StandIn::start().await.unwrap();
+        let keys = stripe.add_account(AccountSpec::default());
+        let cloudflare = CloudflareStandIn::start("dev@example.com").await.unwrap();
+        let token = "cf-cli-test-token".to_string();
+        cloudflare.add_token(&token);
+        cloudflare.add_account(CF_ACCOUNT, "Example Co");
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(
+            project.path().join("wrangler.toml"),
+            format!("name = \"pan-api\"\naccount_id = \"{CF_ACCOUNT}\"\n"),
+        )
+        .unwrap();
+        Self {
+            stripe,
+            cloudflare,
+            test_key: keys.test_secret,
+            live_key: keys.live_secret,
+            project,
+            data: tempfile::tempdir().unwrap(),
+            token,
+        }
+    }
+
+    fn command(&self, wrangler: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("HOME", self.data.path())
+            .env("GOLIVE_DATA_DIR", self.data.path())
+            .env("GOLIVE_STRIPE_API_BASE", self.stripe.base_url())
+            .env("GOLIVE_WRANGLER", wrangler)
+            .env("CLOUDFLARE_API_BASE_URL", self.cloudflare.api_base_url())
+            .env("CLOUDFLARE_API_TOKEN", &self.token)
+            .env("XDG_CONFIG_HOME", self.data.path().join("xdg"))
+            .env("npm_registry", "http://127.0.0.1:9/");
+        cmd
+    }
+
+    /// `golive connect --project … --json` with the keys on stdin.
+    fn connect_stdin(&self, wrangler: &Path, stdin_text: &str) -> Output {
+        let mut child = self
+            .command(wrangler)
+            .args(["connect", "--json", "--keys-stdin", "--project"])
+            .arg(self.project.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin_text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Every file under `dir`, as text, for the leak scan.
+fn all_text_under(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in walk(dir) {
+        if let Ok(bytes) = std::fs::read(&entry) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    text
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
+    let world = World::new().await;
+    let argv_log = world.data.path().join("argv.log");
+    let wrangler = recording_wrangler(world.data.path(), &argv_log);
+    let out = world.connect_stdin(
+        &wrangler,
+        &format!("{}\n{}\n", world.test_key, world.live_key),
+    );
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["outcome"]["worker"]["config"]["name"], "pan-api");
+
+    let argv = std::fs::read_to_string(&argv_log).unwrap();
+    assert!(
+        argv.contains("whoami --json"),
+        "wrangler really ran: {argv}"
+    );
+    let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
+    assert!(
+        session.contains(&world.live_key[world.live_key.len() - 4..]),
+        "the hint is there"
+    );
+    let everything = format!(
+        "{argv}\n{}\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        all_text_under(world.data.path())
+    );
+    for key in [&world.test_key, &world.live_key] {
+        // the key body (all but the prefix and the last four) must appear nowhere
+        let body = &key[8..key.len() - 4];
+        assert!(
+            !everything.contains(body),
+            "a key leaked into argv, output, logs or the session file"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_keys_are_invalid_input() {
+    let world = World::new().await;
+    let out = world
+        .command(&repo_wrangler())
+        .args(["connect", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = &json_of(&out)["error"];
+    assert_eq!(err["kind"], "invalid_input");
+    assert!(err["fix"]
+        .as_str()
+        .unwrap()
+        .contains("GOLIVE_STRIPE_LIVE_KEY"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publishable_key_is_refused_before_anything_is_sent_and_not_echoed() {
+    let world = World::new().await;
+    let publishable = format!("pk_live_{}", &world.live_key[8..]);
+    let out = world.connect_stdin(
+        &repo_wrangler(),
+        &format!("{}\n{publishable}\n", world.test_key),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = json_of(&out)["error"].clone();
+    assert!(
+        err["message"].as_str().unwrap().contains("publishable"),
+        "{err}"
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!printed.contains(&publishable[8..]));
+    assert!(
+        world.stripe.requests().is_empty(),
+        "nothing was sent to Stripe"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_key_is_an_external_refusal() {
+    let world = World::new().await;
+    world.stripe.revoke_key(&world.live_key);
+    let out = world
+        .command(&repo_wrangler())
+        .args(["connect", "--json", "--project"])
+        .arg(world.project.path())
+        .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
+        .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let report = json_of(&out);
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["failure"], "external_refused");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_wrangler_toml_is_invalid_input_naming_the_line() {
+    let world = World::new().await;
+    std::fs::write(
+        world.project.path().join("wrangler.toml"),
+        "name = \"pan-api\"\nroutes = [\n",
+    )
+    .unwrap();
+    let out = world.connect_stdin(
+        &repo_wrangler(),
+        &format!("{}\n{}\n", world.test_key, world.live_key),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_of(&out);
+    let config = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "worker.config")
+        .unwrap()
+        .clone();
+    assert!(
+        config["detail"]
+            .as_str()
+            .unwrap()
+            .contains("wrangler.toml line"),
+        "{config}"
+    );
+}
+
+#[test]
+fn rehearsal_connects_with_no_account_at_all() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["--rehearsal", "connect", "--json"])
+        .env("GOLIVE_DATA_DIR", data.path())
+        .env("GOLIVE_WRANGLER", repo_wrangler())
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["outcome"]["account"]["name"], "Rehearsal SaaS");
+}
