@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what golive needs on a fresh Debian/Ubuntu machine: the system libraries Tauri
+# builds against (and, with --test, what the tests drive: Xvfb, WebKitWebDriver, a Secret
+# Service), the node packages from package-lock.json (wrangler, tauri-driver, the UI
+# toolchain), then builds the front end. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=false
+[ "${1:-}" = "--test" ] && want_test=true
+
+app_packages=(pkg-config build-essential libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev libssl-dev)
+test_packages=(xvfb xauth webkit2gtk-driver dbus dbus-daemon gnome-keyring libsecret-tools imagemagick)
+packages=("${app_packages[@]}")
+$want_test && packages+=("${test_packages[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing system packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust from https://rustup.rs, then run this again." >&2; exit 1; }
+command -v node >/dev/null || { echo "Node.js is missing: install Node.js 20 or newer (wrangler needs it), then run this again." >&2; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || { echo "Node.js $(node --version) is too old: wrangler 4 needs 20 or newer." >&2; exit 1; }
+
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> installing node packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "==> building the front end"
+npm run --silent build:ui >/dev/null

@@ -1,0 +1,160 @@
+//! The commands the window may call. Each one parses input, calls the engine, saves the
+//! session and returns plain data; key values arrive here and go no further than the engine.
+
+use crate::links;
+use crate::state::AppState;
+use golive::connect::{self, ConnectInput, ConnectReport};
+use golive::environment::Mode;
+use golive::progress::StepEvent;
+use golive::steps::StepId;
+use golive::stripe_key::{parse_key, KeyProblem, KeySlot};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use std::path::PathBuf;
+use tauri::{AppHandle, Emitter, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+#[derive(Serialize)]
+pub struct StepView {
+    id: StepId,
+    title: &'static str,
+    reachable: bool,
+    done: bool,
+}
+
+/// Everything the window needs to draw itself.
+#[derive(Serialize)]
+pub struct AppView {
+    mode: Mode,
+    current: StepId,
+    steps: Vec<StepView>,
+    project_dir: Option<PathBuf>,
+    connect: Option<connect::ConnectOutcome>,
+    load_problem: Option<String>,
+}
+
+fn view(state: &AppState) -> AppView {
+    let session = state.session.lock().unwrap().clone();
+    let reachable = session.reachable();
+    AppView {
+        mode: session.mode,
+        current: session.current,
+        steps: StepId::ALL
+            .iter()
+            .map(|s| StepView {
+                id: *s,
+                title: s.title(),
+                reachable: reachable.contains(s),
+                done: *s == StepId::Connect && session.connect.is_some(),
+            })
+            .collect(),
+        project_dir: session.project_dir.clone(),
+        connect: session.connect.clone(),
+        load_problem: state.load_problem.clone(),
+    }
+}
+
+#[tauri::command]
+pub fn app_view(state: State<'_, AppState>) -> AppView {
+    view(&state)
+}
+
+/// Switches between the offline rehearsal and real accounts; Connect must pass again.
+#[tauri::command]
+pub fn set_mode(mode: Mode, state: State<'_, AppState>) -> Result<AppView, String> {
+    {
+        let mut session = state.session.lock().unwrap();
+        if session.mode != mode {
+            *session = golive::session::Session::new(mode);
+        }
+    }
+    state.save()?;
+    Ok(view(&state))
+}
+
+/// The rehearsal's made-up keys and sample project, to fill the Connect form.
+#[derive(Serialize)]
+pub struct RehearsalInputs {
+    test_key: String,
+    live_key: String,
+    project_dir: PathBuf,
+}
+
+#[tauri::command]
+pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInputs, String> {
+    let rehearsal = state.rehearsal().await?;
+    Ok(RehearsalInputs {
+        test_key: rehearsal.test_key.expose_secret().to_string(),
+        live_key: rehearsal.live_key.expose_secret().to_string(),
+        project_dir: rehearsal.project_dir.clone(),
+    })
+}
+
+/// Either the keys' shapes are wrong (nothing was sent), or the full Connect report.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectResult {
+    KeyProblems { test: Option<KeyProblem>, live: Option<KeyProblem> },
+    Report { report: ConnectReport, view: AppView },
+}
+
+#[tauri::command]
+pub async fn check_connect(
+    test_key: String,
+    live_key: String,
+    project_dir: String,
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<ConnectResult, String> {
+    let (test_key, live_key) = (SecretString::from(test_key), SecretString::from(live_key));
+    let test = parse_key(KeySlot::Test, test_key.expose_secret());
+    let live = parse_key(KeySlot::Live, live_key.expose_secret());
+    let (test, live) = match (test, live) {
+        (Ok(t), Ok(l)) => (t, l),
+        (t, l) => return Ok(ConnectResult::KeyProblems { test: t.err(), live: l.err() }),
+    };
+    let env = state.environment().await?;
+    let input = ConnectInput { test_key: test, live_key: live, project_dir: PathBuf::from(project_dir.trim()) };
+    let sink = move |event: StepEvent| {
+        let _ = app.emit("step-event", event);
+    };
+    let report = connect::check(&input, &env, &sink).await;
+    {
+        let mut session = state.session.lock().unwrap();
+        session.project_dir = Some(input.project_dir.clone());
+        session.connect = report.outcome.clone();
+    }
+    state.save()?;
+    Ok(ConnectResult::Report { report, view: view(&state) })
+}
+
+/// Remembers which step the user is on, so the app reopens there.
+#[tauri::command]
+pub fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, String> {
+    {
+        let mut session = state.session.lock().unwrap();
+        if !session.reachable().contains(&step) {
+            return Err(format!("{} is not open yet: finish the steps before it.", step.title()));
+        }
+        session.current = step;
+    }
+    state.save()?;
+    Ok(view(&state))
+}
+
+/// The system folder picker; `None` when the user cancels.
+#[tauri::command]
+pub async fn pick_folder(app: AppHandle) -> Option<String> {
+    let picked = tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder()).await.ok()??;
+    picked.into_path().ok().map(|p| p.display().to_string())
+}
+
+/// Opens a dashboard link in the user's browser.
+#[tauri::command]
+pub fn open_link(url: String, app: AppHandle) -> Result<(), String> {
+    if !links::allowed(&url) {
+        return Err("golive only opens Stripe and Cloudflare dashboard links.".into());
+    }
+    app.opener().open_url(url, None::<&str>).map_err(|e| format!("Could not open the browser: {e}"))
+}

@@ -1,0 +1,53 @@
+//! What the app holds between commands: the session (saved after every change), the mode,
+//! and the rehearsal stand-ins once started.
+
+use golive::environment::{Environment, Mode};
+use golive::rehearsal::Rehearsal;
+use golive::session::{Session, FILE_NAME};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tokio::sync::OnceCell;
+
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub session: Mutex<Session>,
+    /// A damaged session file, reported once to the window.
+    pub load_problem: Option<String>,
+    rehearsal: OnceCell<Rehearsal>,
+}
+
+impl AppState {
+    /// Reopens the saved session; with none, starts in offline rehearsal.
+    pub fn load(data_dir: PathBuf) -> Self {
+        let (session, load_problem) = match Session::load(&data_dir.join(FILE_NAME)) {
+            Ok(Some(session)) => (session, None),
+            Ok(None) => (Session::new(Mode::Rehearsal), None),
+            Err(e) => (Session::new(Mode::Rehearsal), Some(e.0)),
+        };
+        Self { data_dir, session: Mutex::new(session), load_problem, rehearsal: OnceCell::new() }
+    }
+
+    pub fn save(&self) -> Result<(), String> {
+        let session = self.session.lock().unwrap().clone();
+        session.save(&self.data_dir.join(FILE_NAME)).map_err(|e| e.0)
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.session.lock().unwrap().mode
+    }
+
+    /// The rehearsal's stand-ins, started on first use.
+    pub async fn rehearsal(&self) -> Result<&Rehearsal, String> {
+        self.rehearsal
+            .get_or_try_init(|| Rehearsal::start(&self.data_dir))
+            .await
+            .map_err(|e| format!("The offline rehearsal could not start its local services: {e}"))
+    }
+
+    pub async fn environment(&self) -> Result<Environment, String> {
+        match self.mode() {
+            Mode::Real => Ok(Environment::real()),
+            Mode::Rehearsal => Ok(self.rehearsal().await?.environment()),
+        }
+    }
+}

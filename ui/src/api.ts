@@ -1,0 +1,20 @@
+// The window's only way to the engine: typed wrappers over golive's Tauri commands.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppView, ConnectResult, Mode, RehearsalInputs, StepEvent, StepId } from "./types";
+
+export const api = {
+  appView: () => invoke<AppView>("app_view"),
+  setMode: (mode: Mode) => invoke<AppView>("set_mode", { mode }),
+  rehearsalInputs: () => invoke<RehearsalInputs>("rehearsal_inputs"),
+  checkConnect: (testKey: string, liveKey: string, projectDir: string) =>
+    invoke<ConnectResult>("check_connect", { testKey, liveKey, projectDir }),
+  goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
+  pickFolder: () => invoke<string | null>("pick_folder"),
+  openLink: (url: string) => invoke<void>("open_link", { url }),
+  onStepEvent: (handler: (event: StepEvent) => void): Promise<UnlistenFn> =>
+    listen<StepEvent>("step-event", (e) => handler(e.payload)),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,59 @@
+// Starts the window: draws the stepper, the mode banner and the current step's view.
+
+import { api } from "./api";
+import { clear, h } from "./dom";
+import { renderStepper } from "./stepper";
+import type { AppView, StepId } from "./types";
+import { renderConnect } from "./views/connect";
+import { renderNextStep } from "./views/next-step";
+
+const stepperEl = document.getElementById("stepper")!;
+const bannerEl = document.getElementById("mode-banner")!;
+const viewEl = document.getElementById("view")!;
+let teardown: (() => void) | null = null;
+
+function renderBanner(view: AppView): void {
+  clear(bannerEl);
+  const rehearsal = view.mode === "rehearsal";
+  const toggle = h(
+    "button",
+    { type: "button", id: "switch-mode", class: "secondary" },
+    rehearsal ? "Use my real Stripe account" : "Switch to the offline rehearsal",
+  );
+  toggle.addEventListener("click", async () => show(await api.setMode(rehearsal ? "real" : "rehearsal")));
+  bannerEl.className = rehearsal ? "banner banner-rehearsal" : "banner banner-real";
+  bannerEl.append(
+    h(
+      "p",
+      {},
+      h("strong", {}, rehearsal ? "Offline rehearsal. " : "Real accounts. "),
+      rehearsal
+        ? "A practice run on this computer with a made-up Stripe account and Worker. Nothing leaves this machine."
+        : "golive talks to Stripe and Cloudflare with your keys. Nothing is changed until you apply a step.",
+    ),
+    toggle,
+  );
+  if (view.load_problem) bannerEl.append(h("p", { class: "field-problem", role: "alert" }, view.load_problem));
+}
+
+function show(view: AppView): void {
+  renderStepper(stepperEl, view.steps, view.current, async (step: StepId) => show(await api.goTo(step)));
+  renderBanner(view);
+  teardown?.();
+  teardown = null;
+  if (view.current === "connect") {
+    teardown = renderConnect(viewEl, {
+      api,
+      view,
+      onView: (next) => renderStepper(stepperEl, next.steps, next.current, async (s) => show(await api.goTo(s))),
+      onContinue: async () => show(await api.goTo("catalog")),
+    });
+  } else {
+    renderNextStep(viewEl, view.steps.find((s) => s.id === view.current)!);
+  }
+  viewEl.focus({ preventScroll: true });
+}
+
+api.appView().then(show, (err) => {
+  viewEl.textContent = `golive could not start: ${String(err)}`;
+});

@@ -1,0 +1,72 @@
+// Mirrors of the engine's types as the Tauri commands return them (serde's JSON).
+
+export type Mode = "real" | "rehearsal";
+export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "verify";
+export type Status = "pass" | "warn" | "fail";
+
+export interface Link {
+  label: string;
+  url: string;
+}
+
+export interface Finding {
+  check: string;
+  status: Status;
+  title: string;
+  detail: string;
+  fix: string | null;
+  link: Link | null;
+}
+
+export interface StepView {
+  id: StepId;
+  title: string;
+  reachable: boolean;
+  done: boolean;
+}
+
+export interface ConnectOutcome {
+  account: { id: string; name: string; charges_enabled: boolean };
+  test_key_hint: string;
+  live_key_hint: string;
+  live_key_restricted: boolean;
+  worker: {
+    config: { name: string; file: string; environments: Record<string, unknown> };
+    wrangler: { version: string; program: string };
+    whoami: { email: string | null };
+  };
+}
+
+export interface AppView {
+  mode: Mode;
+  current: StepId;
+  steps: StepView[];
+  project_dir: string | null;
+  connect: ConnectOutcome | null;
+  load_problem: string | null;
+}
+
+export interface KeyProblem {
+  code: string;
+  message: string;
+  fix: string;
+}
+
+export interface ConnectReport {
+  findings: Finding[];
+  outcome: ConnectOutcome | null;
+}
+
+export type ConnectResult =
+  | { kind: "key_problems"; test: KeyProblem | null; live: KeyProblem | null }
+  | { kind: "report"; report: ConnectReport; view: AppView };
+
+export interface RehearsalInputs {
+  test_key: string;
+  live_key: string;
+  project_dir: string;
+}
+
+export type StepEvent =
+  | { kind: "progress"; step: StepId; item: string; done: number; total: number; message: string }
+  | { kind: "finding"; step: StepId; finding: Finding };

@@ -1,0 +1,171 @@
+// The Connect view: two masked key fields, the project folder, results appearing as the
+// checks finish, and Continue once everything passes. Keys leave the DOM once Connect passes.
+
+import type { Api } from "../api";
+import { clear, h } from "../dom";
+import { renderFinding, worstFirst } from "../findings";
+import type { AppView, ConnectOutcome, KeyProblem, StepEvent } from "../types";
+
+export interface ConnectViewDeps {
+  api: Api;
+  view: AppView;
+  onView: (view: AppView) => void;
+  onContinue: () => void;
+}
+
+function keyField(id: string, label: string, placeholder: string, help: string) {
+  const input = h("input", {
+    id,
+    name: id,
+    type: "password",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder,
+    "aria-describedby": `${id}-help ${id}-problem`,
+  });
+  const reveal = h("button", { type: "button", class: "reveal", "aria-pressed": "false", "aria-controls": id }, "Show");
+  reveal.addEventListener("click", () => {
+    const shown = input.type === "text";
+    input.type = shown ? "password" : "text";
+    reveal.textContent = shown ? "Show" : "Hide";
+    reveal.setAttribute("aria-pressed", String(!shown));
+  });
+  const problem = h("div", { id: `${id}-problem`, class: "field-problem", role: "alert" });
+  const wrap = h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    h("div", { class: "key-row" }, input, reveal),
+    h("div", { id: `${id}-help`, class: "field-help" }, help),
+    problem,
+  );
+  return { wrap, input, problem };
+}
+
+function showProblem(el: HTMLElement, problem: KeyProblem | null): void {
+  clear(el);
+  if (!problem) return;
+  el.append(h("strong", {}, problem.message), " ", problem.fix);
+}
+
+export function summary(outcome: ConnectOutcome): HTMLElement {
+  return h(
+    "dl",
+    { class: "summary" },
+    h("dt", {}, "Stripe account"),
+    h("dd", {}, `${outcome.account.name} (${outcome.account.id})`),
+    h("dt", {}, "Keys"),
+    h("dd", {}, `${outcome.test_key_hint} · ${outcome.live_key_hint}`),
+    h("dt", {}, "Worker"),
+    h("dd", {}, `${outcome.worker.config.name} — ${outcome.worker.config.file}`),
+    h("dt", {}, "wrangler"),
+    h("dd", {}, `${outcome.worker.wrangler.version}, logged in as ${outcome.worker.whoami.email ?? "an API token"}`),
+  );
+}
+
+export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => void {
+  const { api, view } = deps;
+  clear(root);
+  const test = keyField("test-key", "Stripe test secret key", "sk_test_…", "Dashboard → Developers → API keys, with Test mode on.");
+  const live = keyField("live-key", "Stripe live secret key", "sk_live_… or rk_live_…", "The same page with Test mode off. A restricted key (rk_live_) works too.");
+  const folder = h("input", { id: "project-dir", name: "project-dir", type: "text", placeholder: "/path/to/your-api", spellcheck: "false" });
+  folder.value = view.project_dir ?? "";
+  const browse = h("button", { type: "button", id: "browse" }, "Browse…");
+  browse.addEventListener("click", async () => {
+    const picked = await api.pickFolder();
+    if (picked) folder.value = picked;
+  });
+  const check = h("button", { type: "submit", id: "check", class: "primary" }, "Check");
+  const cont = h("button", { type: "button", id: "continue", class: "primary", disabled: true }, "Continue →");
+  cont.addEventListener("click", () => deps.onContinue());
+  const status = h("p", { id: "connect-status", class: "status", role: "status", "aria-live": "polite" });
+  const results = h("ul", { id: "findings", class: "findings", "aria-label": "Check results" });
+  const done = h("div", { id: "connect-summary" });
+
+  const form = h(
+    "form",
+    { class: "connect-form", "aria-labelledby": "connect-heading" },
+    test.wrap,
+    live.wrap,
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "project-dir" }, "Your Worker's project folder"),
+      h("div", { class: "key-row" }, folder, browse),
+      h("div", { class: "field-help" }, "The folder with wrangler.toml (or wrangler.jsonc) — where you run `wrangler deploy`."),
+    ),
+    h("div", { class: "actions" }, check, cont),
+  );
+
+  if (view.mode === "rehearsal") {
+    const fill = h("button", { type: "button", id: "fill-rehearsal", class: "secondary" }, "Fill in the rehearsal keys");
+    fill.addEventListener("click", async () => {
+      const inputs = await api.rehearsalInputs();
+      test.input.value = inputs.test_key;
+      live.input.value = inputs.live_key;
+      folder.value = inputs.project_dir;
+      check.focus();
+    });
+    form.prepend(h("div", { class: "rehearsal-fill" }, fill));
+  }
+
+  root.append(
+    h("h1", { id: "connect-heading" }, "Connect"),
+    h("p", { class: "lead" }, "golive checks both keys with Stripe, makes sure they belong to the same account, and finds your Worker and wrangler. Nothing is changed in this step."),
+    form,
+    status,
+    results,
+    done,
+  );
+  if (view.connect) {
+    done.append(h("h2", {}, "Connected"), summary(view.connect));
+    cont.disabled = false;
+  }
+
+  const unlisten = api.onStepEvent((event: StepEvent) => {
+    if (event.step !== "connect") return;
+    if (event.kind === "progress") status.textContent = event.message;
+    else results.append(renderFinding(event.finding, (url) => void api.openLink(url)));
+  });
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    check.disabled = true;
+    cont.disabled = true;
+    clear(results);
+    clear(done);
+    showProblem(test.problem, null);
+    showProblem(live.problem, null);
+    status.textContent = "Checking…";
+    try {
+      const result = await api.checkConnect(test.input.value, live.input.value, folder.value);
+      if (result.kind === "key_problems") {
+        showProblem(test.problem, result.test);
+        showProblem(live.problem, result.live);
+        status.textContent = "Fix the key above and check again. Nothing was sent to Stripe.";
+        (result.test ? test.input : live.input).focus();
+        return;
+      }
+      clear(results);
+      for (const f of worstFirst(result.report.findings)) results.append(renderFinding(f, (url) => void api.openLink(url)));
+      deps.onView(result.view);
+      if (result.report.outcome) {
+        // The keys have done their job here: take them out of the page.
+        test.input.value = "";
+        live.input.value = "";
+        status.textContent = "All checks passed.";
+        done.append(h("h2", {}, "Connected"), summary(result.report.outcome));
+        cont.disabled = false;
+        cont.focus();
+      } else {
+        status.textContent = "Some checks failed — each one says what to do. Then check again.";
+      }
+    } catch (err) {
+      status.textContent = `Could not run the checks: ${String(err)}`;
+    } finally {
+      check.disabled = false;
+    }
+  });
+
+  return () => void unlisten.then((f) => f());
+}

@@ -1,0 +1,22 @@
+// Steps after Connect that this version does not perform yet: says what the step will do,
+// honestly, instead of pretending.
+
+import { clear, h } from "../dom";
+import type { StepView } from "../types";
+
+const PLANS: Record<string, string> = {
+  catalog: "Reads your test-mode products and prices, shows what is missing in live mode, and creates only that — safely re-runnable.",
+  price_ids: "Collects the live price IDs as STRIPE_PRICE_ID_<TIER> and sets up the customer portal.",
+  webhook: "Creates the live webhook endpoint for your Worker and keeps its signing secret in your keyring.",
+  secrets: "Pushes the live secrets to your Worker with wrangler and confirms them.",
+  verify: "Sends signed test events and checks every live setting, then writes a go-live report.",
+};
+
+export function renderNextStep(root: HTMLElement, step: StepView): void {
+  clear(root);
+  root.append(
+    h("h1", {}, step.title),
+    h("p", { class: "lead" }, PLANS[step.id] ?? ""),
+    h("p", { class: "notice", role: "note" }, "This step is not in this version of golive yet. Your Connect results are saved; come back after updating."),
+  );
+}
