@@ -95,8 +95,14 @@ pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInp
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConnectResult {
-    KeyProblems { test: Option<KeyProblem>, live: Option<KeyProblem> },
-    Report { report: ConnectReport, view: AppView },
+    KeyProblems {
+        test: Option<KeyProblem>,
+        live: Option<KeyProblem>,
+    },
+    Report {
+        report: Box<ConnectReport>,
+        view: Box<AppView>,
+    },
 }
 
 #[tauri::command]
@@ -112,10 +118,19 @@ pub async fn check_connect(
     let live = parse_key(KeySlot::Live, live_key.expose_secret());
     let (test, live) = match (test, live) {
         (Ok(t), Ok(l)) => (t, l),
-        (t, l) => return Ok(ConnectResult::KeyProblems { test: t.err(), live: l.err() }),
+        (t, l) => {
+            return Ok(ConnectResult::KeyProblems {
+                test: t.err(),
+                live: l.err(),
+            })
+        }
     };
     let env = state.environment().await?;
-    let input = ConnectInput { test_key: test, live_key: live, project_dir: PathBuf::from(project_dir.trim()) };
+    let input = ConnectInput {
+        test_key: test,
+        live_key: live,
+        project_dir: PathBuf::from(project_dir.trim()),
+    };
     let sink = move |event: StepEvent| {
         let _ = app.emit("step-event", event);
     };
@@ -126,7 +141,10 @@ pub async fn check_connect(
         session.connect = report.outcome.clone();
     }
     state.save()?;
-    Ok(ConnectResult::Report { report, view: view(&state) })
+    Ok(ConnectResult::Report {
+        report: Box::new(report),
+        view: Box::new(view(&state)),
+    })
 }
 
 /// Remembers which step the user is on, so the app reopens there.
@@ -135,7 +153,10 @@ pub fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, String
     {
         let mut session = state.session.lock().unwrap();
         if !session.reachable().contains(&step) {
-            return Err(format!("{} is not open yet: finish the steps before it.", step.title()));
+            return Err(format!(
+                "{} is not open yet: finish the steps before it.",
+                step.title()
+            ));
         }
         session.current = step;
     }
@@ -146,7 +167,10 @@ pub fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, String
 /// The system folder picker; `None` when the user cancels.
 #[tauri::command]
 pub async fn pick_folder(app: AppHandle) -> Option<String> {
-    let picked = tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder()).await.ok()??;
+    let picked =
+        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder())
+            .await
+            .ok()??;
     picked.into_path().ok().map(|p| p.display().to_string())
 }
 
@@ -156,5 +180,7 @@ pub fn open_link(url: String, app: AppHandle) -> Result<(), String> {
     if !links::allowed(&url) {
         return Err("golive only opens Stripe and Cloudflare dashboard links.".into());
     }
-    app.opener().open_url(url, None::<&str>).map_err(|e| format!("Could not open the browser: {e}"))
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| format!("Could not open the browser: {e}"))
 }

@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn refuses_limits_outside_one_to_hundred() {
-        let items = vec!["a".to_string()];
+        let items = ["a".to_string()];
         let refs: Vec<&String> = items.iter().collect();
         let page = Page {
             limit: Some("101".into()),

@@ -131,7 +131,7 @@ async fn idempotent(
         let mut guard = state.lock().unwrap();
         // Stripe keeps the result once the endpoint has started executing; a request refused
         // by validation or rate limiting keeps no result, so the key can be used again.
-        if status < 400 || status >= 500 {
+        if !(400..500).contains(&status) {
             guard.idempotency.insert(
                 slot,
                 Some(StoredResponse {

@@ -78,7 +78,7 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
   const check = h("button", { type: "submit", id: "check", class: "primary" }, "Check");
   const cont = h("button", { type: "button", id: "continue", class: "primary", disabled: true }, "Continue →");
   cont.addEventListener("click", () => deps.onContinue());
-  const status = h("p", { id: "connect-status", class: "status", role: "status", "aria-live": "polite" });
+  const status = h("p", { id: "connect-status", class: "status", role: "status", "aria-live": "polite" }, "Fill in both keys and the folder, then press Check.");
   const results = h("ul", { id: "findings", class: "findings", "aria-label": "Check results" });
   const done = h("div", { id: "connect-summary" });
 
@@ -112,10 +112,12 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
   root.append(
     h("h1", { id: "connect-heading" }, "Connect"),
     h("p", { class: "lead" }, "golive checks both keys with Stripe, makes sure they belong to the same account, and finds your Worker and wrangler. Nothing is changed in this step."),
-    form,
-    status,
-    results,
-    done,
+    h(
+      "div",
+      { class: "two-columns" },
+      form,
+      h("section", { class: "results", "aria-label": "Results" }, h("h2", {}, "Results"), status, results, done),
+    ),
   );
   if (view.connect) {
     done.append(h("h2", {}, "Connected"), summary(view.connect));
