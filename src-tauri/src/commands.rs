@@ -95,14 +95,8 @@ pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInp
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConnectResult {
-    KeyProblems {
-        test: Option<KeyProblem>,
-        live: Option<KeyProblem>,
-    },
-    Report {
-        report: Box<ConnectReport>,
-        view: Box<AppView>,
-    },
+    KeyProblems { test: Option<KeyProblem>, live: Option<KeyProblem> },
+    Report { report: Box<ConnectReport>, view: Box<AppView> },
 }
 
 #[tauri::command]
@@ -118,19 +112,10 @@ pub async fn check_connect(
     let live = parse_key(KeySlot::Live, live_key.expose_secret());
     let (test, live) = match (test, live) {
         (Ok(t), Ok(l)) => (t, l),
-        (t, l) => {
-            return Ok(ConnectResult::KeyProblems {
-                test: t.err(),
-                live: l.err(),
-            })
-        }
+        (t, l) => return Ok(ConnectResult::KeyProblems { test: t.err(), live: l.err() }),
     };
     let env = state.environment().await?;
-    let input = ConnectInput {
-        test_key: test,
-        live_key: live,
-        project_dir: PathBuf::from(project_dir.trim()),
-    };
+    let input = ConnectInput { test_key: test, live_key: live, project_dir: PathBuf::from(project_dir.trim()) };
     let sink = move |event: StepEvent| {
         let _ = app.emit("step-event", event);
     };
@@ -141,10 +126,7 @@ pub async fn check_connect(
         session.connect = report.outcome.clone();
     }
     state.save()?;
-    Ok(ConnectResult::Report {
-        report: Box::new(report),
-        view: Box::new(view(&state)),
-    })
+    Ok(ConnectResult::Report { report: Box::new(report), view: Box::new(view(&state)) })
 }
 
 /// Remembers which step the user is on, so the app reopens there.
@@ -153,10 +135,7 @@ pub fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, String
     {
         let mut session = state.session.lock().unwrap();
         if !session.reachable().contains(&step) {
-            return Err(format!(
-                "{} is not open yet: finish the steps before it.",
-                step.title()
-            ));
+            return Err(format!("{} is not open yet: finish the steps before it.", step.title()));
         }
         session.current = step;
     }
@@ -168,10 +147,18 @@ pub fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, String
 #[tauri::command]
 pub async fn pick_folder(app: AppHandle) -> Option<String> {
     let picked =
-        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder())
-            .await
-            .ok()??;
+        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder()).await.ok()??;
     picked.into_path().ok().map(|p| p.display().to_string())
+}
+
+/// Called by the window once its first view is drawn. With `GOLIVE_BENCH_FIRST_PAINT` set
+/// (by scripts/bench.sh only) it prints the time since start and quits: the cold-start number.
+#[tauri::command]
+pub fn first_paint(app: AppHandle, started: State<'_, crate::Started>) {
+    if std::env::var_os("GOLIVE_BENCH_FIRST_PAINT").is_some() {
+        println!("first-paint-ms {}", started.0.elapsed().as_millis());
+        app.exit(0);
+    }
 }
 
 /// Opens a dashboard link in the user's browser.
@@ -180,7 +167,5 @@ pub fn open_link(url: String, app: AppHandle) -> Result<(), String> {
     if !links::allowed(&url) {
         return Err("golive only opens Stripe and Cloudflare dashboard links.".into());
     }
-    app.opener()
-        .open_url(url, None::<&str>)
-        .map_err(|e| format!("Could not open the browser: {e}"))
+    app.opener().open_url(url, None::<&str>).map_err(|e| format!("Could not open the browser: {e}"))
 }

@@ -7,12 +7,17 @@ mod state;
 
 use state::AppState;
 
+/// When the process started, for the first-paint benchmark.
+pub struct Started(pub std::time::Instant);
+
 pub fn run() {
+    let started = Started(std::time::Instant::now());
     let data_dir = golive::session::data_dir();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(AppState::load(data_dir))
+        .manage(started)
         .invoke_handler(tauri::generate_handler![
             commands::app_view,
             commands::set_mode,
@@ -21,6 +26,7 @@ pub fn run() {
             commands::go_to,
             commands::pick_folder,
             commands::open_link,
+            commands::first_paint,
         ])
         .run(tauri::generate_context!())
         .expect("the golive window could not start");

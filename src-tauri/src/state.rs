@@ -24,19 +24,12 @@ impl AppState {
             Ok(None) => (Session::new(Mode::Rehearsal), None),
             Err(e) => (Session::new(Mode::Rehearsal), Some(e.0)),
         };
-        Self {
-            data_dir,
-            session: Mutex::new(session),
-            load_problem,
-            rehearsal: OnceCell::new(),
-        }
+        Self { data_dir, session: Mutex::new(session), load_problem, rehearsal: OnceCell::new() }
     }
 
     pub fn save(&self) -> Result<(), String> {
         let session = self.session.lock().unwrap().clone();
-        session
-            .save(&self.data_dir.join(FILE_NAME))
-            .map_err(|e| e.0)
+        session.save(&self.data_dir.join(FILE_NAME)).map_err(|e| e.0)
     }
 
     pub fn mode(&self) -> Mode {

@@ -13,18 +13,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// tauri-driver, stopped with SIGTERM so WebKitWebDriver lets go of its port.
@@ -40,18 +33,10 @@ impl Driver {
             "no DISPLAY: run the GUI tests under xvfb-run (scripts/test.sh does)"
         );
         let driver = repo().join("node_modules/.bin/tauri-driver");
-        assert!(
-            driver.exists(),
-            "tauri-driver is not installed: run `npm ci`"
-        );
+        assert!(driver.exists(), "tauri-driver is not installed: run `npm ci`");
         let (port, native) = (free_port(), free_port());
         let child = Command::new(driver)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
             .env("GOLIVE_DATA_DIR", data_dir)
             .env("GOLIVE_WRANGLER", repo().join("node_modules/.bin/wrangler"))
@@ -69,10 +54,7 @@ impl Driver {
 
     async fn session(&self) -> Client {
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_golive-app") }),
-        );
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_golive-app") }));
         let connect = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
@@ -93,10 +75,7 @@ impl Drop for Driver {
 }
 
 fn nix_term(pid: u32) -> std::io::Result<()> {
-    Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .map(|_| ())
+    Command::new("kill").args(["-TERM", &pid.to_string()]).status().map(|_| ())
 }
 
 async fn wait_for_text(client: &Client, css: &str, needle: &str, limit: Duration) -> String {
@@ -114,14 +93,7 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str, limit: Duration
 }
 
 async fn value_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    client.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
 }
 
 fn save_screenshot(png: &[u8], name: &str) {
@@ -139,99 +111,36 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let client = driver.session().await;
 
     // Opens in offline rehearsal, with every step listed and the later ones locked.
-    wait_for_text(
-        &client,
-        "#mode-banner",
-        "Offline rehearsal",
-        Duration::from_secs(30),
-    )
-    .await;
-    let steps = client
-        .find_all(Locator::Css("#stepper button"))
-        .await
-        .unwrap();
+    wait_for_text(&client, "#mode-banner", "Offline rehearsal", Duration::from_secs(30)).await;
+    let steps = client.find_all(Locator::Css("#stepper button")).await.unwrap();
     assert_eq!(steps.len(), 6);
-    let locked = client
-        .find_all(Locator::Css("#stepper button[disabled]"))
-        .await
-        .unwrap();
+    let locked = client.find_all(Locator::Css("#stepper button[disabled]")).await.unwrap();
     assert_eq!(locked.len(), 5);
 
     // A publishable key in the live slot: refused under its field, nothing else runs.
-    client
-        .find(Locator::Id("fill-rehearsal"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while value_of(&client, "#live-key").await.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "rehearsal keys were not filled in"
-        );
+        assert!(Instant::now() < deadline, "rehearsal keys were not filled in");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let live_key = value_of(&client, "#live-key").await;
     let test_key = value_of(&client, "#test-key").await;
     let live_field = client.find(Locator::Id("live-key")).await.unwrap();
     live_field.clear().await.unwrap();
-    live_field
-        .send_keys(&format!("pk_live_{}", &live_key[8..]))
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("check"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let problem = wait_for_text(
-        &client,
-        "#live-key-problem",
-        "publishable",
-        Duration::from_secs(20),
-    )
-    .await;
+    live_field.send_keys(&format!("pk_live_{}", &live_key[8..])).await.unwrap();
+    client.find(Locator::Id("check")).await.unwrap().click().await.unwrap();
+    let problem = wait_for_text(&client, "#live-key-problem", "publishable", Duration::from_secs(20)).await;
     assert!(problem.contains("Secret key"), "{problem}");
     save_screenshot(&client.screenshot().await.unwrap(), "connect-refused.png");
 
     // The rehearsal keys and its sample project: all checks pass and Continue unlocks.
-    client
-        .find(Locator::Id("fill-rehearsal"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    client
-        .find(Locator::Id("check"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_text(
-        &client,
-        "#connect-status",
-        "All checks passed",
-        Duration::from_secs(90),
-    )
-    .await;
-    let findings = client
-        .find(Locator::Id("findings"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        findings.contains("Both keys belong to the same account"),
-        "{findings}"
-    );
+    client.find(Locator::Id("check")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#connect-status", "All checks passed", Duration::from_secs(90)).await;
+    let findings = client.find(Locator::Id("findings")).await.unwrap().text().await.unwrap();
+    assert!(findings.contains("Both keys belong to the same account"), "{findings}");
     assert!(findings.contains("wrangler is logged in"), "{findings}");
     let cont = client.find(Locator::Id("continue")).await.unwrap();
     assert!(cont.is_enabled().await.unwrap());
@@ -241,10 +150,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let html = client.source().await.unwrap();
     assert_eq!(value_of(&client, "#live-key").await, "");
     for key in [&live_key, &test_key] {
-        assert!(
-            !html.contains(&key[8..key.len() - 4]),
-            "a key stayed in the DOM"
-        );
+        assert!(!html.contains(&key[8..key.len() - 4]), "a key stayed in the DOM");
     }
 
     // Continue opens the next step, and the app remembers it.
@@ -253,10 +159,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
     assert!(session.contains("\"current\": \"catalog\""), "{session}");
     for key in [&live_key, &test_key] {
-        assert!(
-            !session.contains(&key[8..key.len() - 4]),
-            "a key reached the session file"
-        );
+        assert!(!session.contains(&key[8..key.len() - 4]), "a key reached the session file");
     }
     client.close().await.unwrap();
 }

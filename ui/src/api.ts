@@ -13,6 +13,7 @@ export const api = {
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),
+  firstPaint: () => invoke<void>("first_paint"),
   onStepEvent: (handler: (event: StepEvent) => void): Promise<UnlistenFn> =>
     listen<StepEvent>("step-event", (e) => handler(e.payload)),
 };

@@ -54,6 +54,13 @@ function show(view: AppView): void {
   viewEl.focus({ preventScroll: true });
 }
 
-api.appView().then(show, (err) => {
-  viewEl.textContent = `golive could not start: ${String(err)}`;
-});
+api.appView().then(
+  (view) => {
+    show(view);
+    // After the browser has painted the first view (two animation frames later).
+    requestAnimationFrame(() => requestAnimationFrame(() => void api.firstPaint()));
+  },
+  (err) => {
+    viewEl.textContent = `golive could not start: ${String(err)}`;
+  },
+);

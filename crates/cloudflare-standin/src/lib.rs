@@ -42,10 +42,7 @@ pub struct CloudflareStandIn {
 impl CloudflareStandIn {
     /// Starts with one user (`email`) on a free loopback port.
     pub async fn start(email: &str) -> std::io::Result<Self> {
-        let inner: Shared = Arc::new(Mutex::new(Inner {
-            email: email.into(),
-            ..Default::default()
-        }));
+        let inner: Shared = Arc::new(Mutex::new(Inner { email: email.into(), ..Default::default() }));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
@@ -63,11 +60,7 @@ impl CloudflareStandIn {
                 })
                 .await;
         });
-        Ok(Self {
-            addr,
-            inner,
-            shutdown: Some(tx),
-        })
+        Ok(Self { addr, inner, shutdown: Some(tx) })
     }
 
     /// What wrangler takes as `CLOUDFLARE_API_BASE_URL`.
@@ -82,10 +75,7 @@ impl CloudflareStandIn {
 
     /// Adds an account the user is a member of.
     pub fn add_account(&self, id: &str, name: &str) {
-        self.inner.lock().unwrap().accounts.push(Account {
-            id: id.into(),
-            name: name.into(),
-        });
+        self.inner.lock().unwrap().accounts.push(Account { id: id.into(), name: name.into() });
     }
 
     /// `METHOD path` of every request served so far.
@@ -107,7 +97,8 @@ fn envelope(result: Value) -> Json<Value> {
 }
 
 fn failure(status: StatusCode, code: u32, message: &str) -> Response {
-    let body = json!({ "success": false, "errors": [{ "code": code, "message": message }], "messages": [], "result": null });
+    let body =
+        json!({ "success": false, "errors": [{ "code": code, "message": message }], "messages": [], "result": null });
     (status, Json(body)).into_response()
 }
 
@@ -146,10 +137,7 @@ async fn accounts(State(inner): State<Shared>, headers: HeaderMap) -> Response {
     if !authorised(&inner, &headers, "GET /accounts") {
         return failure(StatusCode::FORBIDDEN, 10000, "Authentication error");
     }
-    let list: Vec<Value> = account_list(&inner)
-        .iter()
-        .map(|a| json!({ "id": a.id, "name": a.name }))
-        .collect();
+    let list: Vec<Value> = account_list(&inner).iter().map(|a| json!({ "id": a.id, "name": a.name })).collect();
     paged(list)
 }
 
@@ -159,7 +147,9 @@ async fn memberships(State(inner): State<Shared>, headers: HeaderMap) -> Respons
     }
     let list: Vec<Value> = account_list(&inner)
         .iter()
-        .map(|a| json!({ "id": format!("m-{}", a.id), "account": { "id": a.id, "name": a.name }, "status": "accepted" }))
+        .map(
+            |a| json!({ "id": format!("m-{}", a.id), "account": { "id": a.id, "name": a.name }, "status": "accepted" }),
+        )
         .collect();
     paged(list)
 }
@@ -173,16 +163,8 @@ fn paged(list: Vec<Value>) -> Response {
     .into_response()
 }
 
-async fn not_found(
-    State(inner): State<Shared>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-) -> Response {
-    inner
-        .lock()
-        .unwrap()
-        .requests
-        .push(format!("{method} {}", uri.path()));
+async fn not_found(State(inner): State<Shared>, method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    inner.lock().unwrap().requests.push(format!("{method} {}", uri.path()));
     failure(
         StatusCode::NOT_FOUND,
         7003,

@@ -1,6 +1,8 @@
-//! Where the CLI gets the two Stripe keys: environment variables or standard input (or the
-//! rehearsal's made-up keys). Each is shape-checked before anything is sent.
+//! Where the CLI gets the two Stripe keys: environment variables, standard input, or the OS
+//! keyring (or the rehearsal's made-up keys). Each is shape-checked before anything is sent.
 
+use golive::connect::worker_config;
+use golive::keystore::{self, EntryName};
 use golive::rehearsal::Rehearsal;
 use golive::stripe_key::{parse_key, KeyProblem, KeySlot, StripeKey};
 use secrecy::{ExposeSecret, SecretString};
@@ -9,20 +11,42 @@ use std::io::BufRead;
 pub const TEST_VAR: &str = "GOLIVE_STRIPE_TEST_KEY";
 pub const LIVE_VAR: &str = "GOLIVE_STRIPE_LIVE_KEY";
 
-pub fn read(from_stdin: bool) -> Result<(StripeKey, StripeKey), KeyProblem> {
-    let (test, live) = if from_stdin {
-        from_stdin_lines()?
-    } else {
-        (from_env(TEST_VAR)?, from_env(LIVE_VAR)?)
+/// The keyring entries of a project's two keys: `<worker name>/{test,live}/STRIPE_SECRET_KEY`.
+pub fn keyring_names(project_dir: &std::path::Path) -> Result<(EntryName, EntryName), KeyProblem> {
+    let config = worker_config::load(project_dir).map_err(|e| KeyProblem {
+        code: "no_project",
+        message: e.message(),
+        fix: e.fix(),
+    })?;
+    Ok((
+        EntryName::new(&config.name, false, keystore::STRIPE_SECRET_KEY),
+        EntryName::new(&config.name, true, keystore::STRIPE_SECRET_KEY),
+    ))
+}
+
+pub fn from_keyring(project_dir: &std::path::Path) -> Result<(StripeKey, StripeKey), KeyProblem> {
+    let (test_name, live_name) = keyring_names(project_dir)?;
+    let read = |name: &EntryName| -> Result<SecretString, KeyProblem> {
+        match keystore::get(name) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(KeyProblem {
+                code: "missing",
+                message: format!("The keyring has no entry {}.", name.user()),
+                fix: "Save the keys first: `golive keys save --project DIR` (it reads them from the environment or --keys-stdin).".into(),
+            }),
+            Err(e) => Err(KeyProblem { code: "no_keyring", message: e.message, fix: e.fix }),
+        }
     };
+    Ok((check(KeySlot::Test, &read(&test_name)?)?, check(KeySlot::Live, &read(&live_name)?)?))
+}
+
+pub fn read(from_stdin: bool) -> Result<(StripeKey, StripeKey), KeyProblem> {
+    let (test, live) = if from_stdin { from_stdin_lines()? } else { (from_env(TEST_VAR)?, from_env(LIVE_VAR)?) };
     Ok((check(KeySlot::Test, &test)?, check(KeySlot::Live, &live)?))
 }
 
 pub fn from_rehearsal(r: &Rehearsal) -> Result<(StripeKey, StripeKey), KeyProblem> {
-    Ok((
-        check(KeySlot::Test, &r.test_key)?,
-        check(KeySlot::Live, &r.live_key)?,
-    ))
+    Ok((check(KeySlot::Test, &r.test_key)?, check(KeySlot::Live, &r.live_key)?))
 }
 
 fn check(slot: KeySlot, value: &SecretString) -> Result<StripeKey, KeyProblem> {

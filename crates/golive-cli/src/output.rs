@@ -47,12 +47,19 @@ impl Printer {
                 o.account.name, o.account.id, o.worker.config.name, o.worker.wrangler.version
             ),
             None => {
-                let failed = report
-                    .findings
-                    .iter()
-                    .filter(|f| f.status == Status::Fail)
-                    .count();
+                let failed = report.findings.iter().filter(|f| f.status == Status::Fail).count();
                 println!("Not connected: {failed} check(s) failed. Fix them and run `golive connect` again.");
+            }
+        }
+    }
+
+    /// Lists keyring entries a command saved or removed.
+    pub fn entries(&self, entries: &[String]) {
+        if self.json {
+            println!("{}", json!({ "entries": entries }));
+        } else {
+            for e in entries {
+                println!("keyring: {e}");
             }
         }
     }
@@ -60,10 +67,7 @@ impl Printer {
     /// Prints an error that stopped the command before any check ran; returns `code`.
     pub fn error(&self, code: u8, kind: &str, message: &str, fix: &str) -> u8 {
         if self.json {
-            println!(
-                "{}",
-                json!({ "error": { "kind": kind, "message": message, "fix": fix } })
-            );
+            println!("{}", json!({ "error": { "kind": kind, "message": message, "fix": fix } }));
         } else {
             eprintln!("✗ {message}\n    fix: {fix}");
         }

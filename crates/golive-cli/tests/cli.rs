@@ -11,10 +11,7 @@ const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
 
 fn repo_wrangler() -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/wrangler");
-    assert!(
-        path.exists(),
-        "wrangler is not installed: run `npm ci` in the repository root"
-    );
+    assert!(path.exists(), "wrangler is not installed: run `npm ci` in the repository root");
     path.canonicalize().unwrap()
 }
 
@@ -96,19 +93,13 @@ impl World {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin_text.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin_text.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
 }
 
 fn json_of(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Every file under `dir`, as text, for the leak scan.
@@ -142,25 +133,16 @@ async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
     let world = World::new().await;
     let argv_log = world.data.path().join("argv.log");
     let wrangler = recording_wrangler(world.data.path(), &argv_log);
-    let out = world.connect_stdin(
-        &wrangler,
-        &format!("{}\n{}\n", world.test_key, world.live_key),
-    );
+    let out = world.connect_stdin(&wrangler, &format!("{}\n{}\n", world.test_key, world.live_key));
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{report:#}");
     assert_eq!(report["passed"], true);
     assert_eq!(report["outcome"]["worker"]["config"]["name"], "pan-api");
 
     let argv = std::fs::read_to_string(&argv_log).unwrap();
-    assert!(
-        argv.contains("whoami --json"),
-        "wrangler really ran: {argv}"
-    );
+    assert!(argv.contains("whoami --json"), "wrangler really ran: {argv}");
     let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
-    assert!(
-        session.contains(&world.live_key[world.live_key.len() - 4..]),
-        "the hint is there"
-    );
+    assert!(session.contains(&world.live_key[world.live_key.len() - 4..]), "the hint is there");
     let everything = format!(
         "{argv}\n{}\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -170,54 +152,31 @@ async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
     for key in [&world.test_key, &world.live_key] {
         // the key body (all but the prefix and the last four) must appear nowhere
         let body = &key[8..key.len() - 4];
-        assert!(
-            !everything.contains(body),
-            "a key leaked into argv, output, logs or the session file"
-        );
+        assert!(!everything.contains(body), "a key leaked into argv, output, logs or the session file");
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_keys_are_invalid_input() {
     let world = World::new().await;
-    let out = world
-        .command(&repo_wrangler())
-        .args(["connect", "--json"])
-        .output()
-        .unwrap();
+    let out = world.command(&repo_wrangler()).args(["connect", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = &json_of(&out)["error"];
     assert_eq!(err["kind"], "invalid_input");
-    assert!(err["fix"]
-        .as_str()
-        .unwrap()
-        .contains("GOLIVE_STRIPE_LIVE_KEY"));
+    assert!(err["fix"].as_str().unwrap().contains("GOLIVE_STRIPE_LIVE_KEY"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_publishable_key_is_refused_before_anything_is_sent_and_not_echoed() {
     let world = World::new().await;
     let publishable = format!("pk_live_{}", &world.live_key[8..]);
-    let out = world.connect_stdin(
-        &repo_wrangler(),
-        &format!("{}\n{publishable}\n", world.test_key),
-    );
+    let out = world.connect_stdin(&repo_wrangler(), &format!("{}\n{publishable}\n", world.test_key));
     assert_eq!(out.status.code(), Some(2));
     let err = json_of(&out)["error"].clone();
-    assert!(
-        err["message"].as_str().unwrap().contains("publishable"),
-        "{err}"
-    );
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(err["message"].as_str().unwrap().contains("publishable"), "{err}");
+    let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!printed.contains(&publishable[8..]));
-    assert!(
-        world.stripe.requests().is_empty(),
-        "nothing was sent to Stripe"
-    );
+    assert!(world.stripe.requests().is_empty(), "nothing was sent to Stripe");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -241,31 +200,12 @@ async fn a_revoked_key_is_an_external_refusal() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broken_wrangler_toml_is_invalid_input_naming_the_line() {
     let world = World::new().await;
-    std::fs::write(
-        world.project.path().join("wrangler.toml"),
-        "name = \"pan-api\"\nroutes = [\n",
-    )
-    .unwrap();
-    let out = world.connect_stdin(
-        &repo_wrangler(),
-        &format!("{}\n{}\n", world.test_key, world.live_key),
-    );
+    std::fs::write(world.project.path().join("wrangler.toml"), "name = \"pan-api\"\nroutes = [\n").unwrap();
+    let out = world.connect_stdin(&repo_wrangler(), &format!("{}\n{}\n", world.test_key, world.live_key));
     assert_eq!(out.status.code(), Some(2));
     let report = json_of(&out);
-    let config = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "worker.config")
-        .unwrap()
-        .clone();
-    assert!(
-        config["detail"]
-            .as_str()
-            .unwrap()
-            .contains("wrangler.toml line"),
-        "{config}"
-    );
+    let config = report["findings"].as_array().unwrap().iter().find(|f| f["check"] == "worker.config").unwrap().clone();
+    assert!(config["detail"].as_str().unwrap().contains("wrangler.toml line"), "{config}");
 }
 
 #[test]
@@ -281,4 +221,63 @@ fn rehearsal_connects_with_no_account_at_all() {
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{report:#}");
     assert_eq!(report["outcome"]["account"]["name"], "Rehearsal SaaS");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_saved_in_the_keyring_are_used_by_connect_then_forgotten() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "no D-Bus session: run the tests with scripts/test.sh (it starts gnome-keyring)"
+    );
+    let world = World::new().await;
+    // a project name of its own, so parallel runs do not share entries
+    let name = format!("cli-keyring-{}", std::process::id());
+    std::fs::write(
+        world.project.path().join("wrangler.toml"),
+        format!("name = \"{name}\"\naccount_id = \"{CF_ACCOUNT}\"\n"),
+    )
+    .unwrap();
+    let keyring_env = |cmd: &mut Command| {
+        if let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
+    };
+    let mut save = world.command(&repo_wrangler());
+    keyring_env(&mut save);
+    let mut child = save
+        .args(["keys", "save", "--json", "--keys-stdin", "--project"])
+        .arg(world.project.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{}\n{}\n", world.test_key, world.live_key).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(json_of(&out)["entries"][1], format!("{name}/live/STRIPE_SECRET_KEY"));
+
+    let mut connect = world.command(&repo_wrangler());
+    keyring_env(&mut connect);
+    let out = connect
+        .args(["connect", "--json", "--keys-from-keyring", "--project"])
+        .arg(world.project.path())
+        .output()
+        .unwrap();
+    let report = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["outcome"]["live_key_hint"], format!("sk_live_…{}", &world.live_key[world.live_key.len() - 4..]));
+
+    let mut forget = world.command(&repo_wrangler());
+    keyring_env(&mut forget);
+    assert!(forget.args(["keys", "forget", "--project"]).arg(world.project.path()).status().unwrap().success());
+    let mut again = world.command(&repo_wrangler());
+    keyring_env(&mut again);
+    let out = again
+        .args(["connect", "--json", "--keys-from-keyring", "--project"])
+        .arg(world.project.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(json_of(&out)["error"]["fix"].as_str().unwrap().contains("golive keys save"));
 }

@@ -34,9 +34,7 @@ impl Environment {
     pub fn real() -> Self {
         Self {
             mode: Mode::Real,
-            stripe_base_url: std::env::var(STRIPE_BASE_VAR)
-                .ok()
-                .filter(|v| !v.is_empty()),
+            stripe_base_url: std::env::var(STRIPE_BASE_VAR).ok().filter(|v| !v.is_empty()),
             wrangler_env: Vec::new(),
             wrangler_program: wrangler_override(),
         }
@@ -44,7 +42,5 @@ impl Environment {
 }
 
 pub fn wrangler_override() -> Option<PathBuf> {
-    std::env::var_os(WRANGLER_VAR)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    std::env::var_os(WRANGLER_VAR).filter(|v| !v.is_empty()).map(PathBuf::from)
 }

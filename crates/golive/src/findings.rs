@@ -41,37 +41,16 @@ impl Finding {
         }
     }
 
-    pub fn warn(
-        check: &str,
-        title: impl Into<String>,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Self {
-            status: Status::Warn,
-            fix: Some(fix.into()),
-            ..Self::pass(check, title, detail)
-        }
+    pub fn warn(check: &str, title: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { status: Status::Warn, fix: Some(fix.into()), ..Self::pass(check, title, detail) }
     }
 
-    pub fn fail(
-        check: &str,
-        title: impl Into<String>,
-        detail: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Self {
-            status: Status::Fail,
-            fix: Some(fix.into()),
-            ..Self::pass(check, title, detail)
-        }
+    pub fn fail(check: &str, title: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { status: Status::Fail, fix: Some(fix.into()), ..Self::pass(check, title, detail) }
     }
 
     pub fn with_link(mut self, label: &str, url: &str) -> Self {
-        self.link = Some(Link {
-            label: label.into(),
-            url: url.into(),
-        });
+        self.link = Some(Link { label: label.into(), url: url.into() });
         self
     }
 }

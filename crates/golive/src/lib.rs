@@ -5,6 +5,7 @@
 pub mod connect;
 pub mod environment;
 pub mod findings;
+pub mod keystore;
 pub mod progress;
 pub mod rehearsal;
 pub mod session;

@@ -65,14 +65,8 @@ impl Rehearsal {
             mode: Mode::Rehearsal,
             stripe_base_url: Some(self.stripe.base_url()),
             wrangler_env: vec![
-                (
-                    "CLOUDFLARE_API_BASE_URL".into(),
-                    self.cloudflare.api_base_url(),
-                ),
-                (
-                    "CLOUDFLARE_API_TOKEN".into(),
-                    self.cloudflare_token.expose_secret().to_string(),
-                ),
+                ("CLOUDFLARE_API_BASE_URL".into(), self.cloudflare.api_base_url()),
+                ("CLOUDFLARE_API_TOKEN".into(), self.cloudflare_token.expose_secret().to_string()),
                 ("CLOUDFLARE_ACCOUNT_ID".into(), CF_ACCOUNT_ID.into()),
                 ("XDG_CONFIG_HOME".into(), home.clone()),
                 ("WRANGLER_LOG_PATH".into(), format!("{home}/logs")),

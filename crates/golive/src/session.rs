@@ -23,13 +23,7 @@ pub struct Session {
 
 impl Session {
     pub fn new(mode: Mode) -> Self {
-        Self {
-            version: 1,
-            mode,
-            current: StepId::Connect,
-            project_dir: None,
-            connect: None,
-        }
+        Self { version: 1, mode, current: StepId::Connect, project_dir: None, connect: None }
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -44,29 +38,18 @@ impl Session {
     /// Reads the session at `path`; `Ok(None)` when there is none yet.
     pub fn load(path: &Path) -> Result<Option<Self>, SessionError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                SessionError(format!(
-                    "{} is damaged ({e}); delete it to start over.",
-                    path.display()
-                ))
-            }),
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| SessionError(format!("{} is damaged ({e}); delete it to start over.", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(SessionError(format!(
-                "Could not read {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(SessionError(format!("Could not read {}: {e}", path.display()))),
         }
     }
 
     /// Writes the whole file to a temporary sibling (mode 0600) and renames it into place,
     /// so a crash mid-write leaves the previous session intact.
     pub fn save(&self, path: &Path) -> Result<(), SessionError> {
-        let fail = |e: std::io::Error| {
-            SessionError(format!(
-                "Could not save the session to {}: {e}",
-                path.display()
-            ))
-        };
+        let fail = |e: std::io::Error| SessionError(format!("Could not save the session to {}: {e}", path.display()));
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(fail)?;
         let tmp = dir.join(format!(".{FILE_NAME}.tmp"));
@@ -122,10 +105,7 @@ mod tests {
         let loaded = Session::load(&path).unwrap().unwrap();
         assert_eq!(loaded, session);
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     #[test]

@@ -11,11 +11,7 @@ pub fn client(env: &Environment, key: &StripeKey) -> Client {
         Some(base) => Client::from_url(base.as_str(), key.expose()),
         None => Client::new(key.expose()),
     };
-    client.with_app_info(
-        "golive".into(),
-        Some(env!("CARGO_PKG_VERSION").into()),
-        None,
-    )
+    client.with_app_info("golive".into(), Some(env!("CARGO_PKG_VERSION").into()), None)
 }
 
 /// What went wrong talking to Stripe, by what the user can do about it.
@@ -61,10 +57,7 @@ impl From<StripeError> for ApiFailure {
             }
             StripeError::ClientError(m) => ApiFailure::Unreachable(m),
             StripeError::Timeout => ApiFailure::Unreachable("timed out".into()),
-            other => ApiFailure::Refused {
-                status: 0,
-                message: other.to_string(),
-            },
+            other => ApiFailure::Refused { status: 0, message: other.to_string() },
         }
     }
 }

@@ -48,6 +48,11 @@ impl StripeKey {
         self.value.expose_secret()
     }
 
+    /// A copy of the key for storing it (keyring, wrangler's stdin); zeroized on drop.
+    pub fn secret(&self) -> SecretString {
+        self.value.clone()
+    }
+
     /// `sk_live_…abcd`: safe to show and log.
     pub fn hint(&self) -> String {
         let v = self.value.expose_secret();
@@ -94,18 +99,14 @@ pub fn parse_key(slot: KeySlot, raw: &str) -> Result<StripeKey, KeyProblem> {
         return problem(
             "empty",
             format!("The {} key is empty.", slot.word()),
-            format!(
-                "Paste your {} secret key ({want}…) from Dashboard → Developers → API keys.",
-                slot.word()
-            ),
+            format!("Paste your {} secret key ({want}…) from Dashboard → Developers → API keys.", slot.word()),
         );
     }
     if raw.trim() != raw {
         return problem(
             "whitespace",
             "The key has spaces or line breaks around it.".into(),
-            "Paste only the key itself: remove the spaces or line breaks before and after it."
-                .into(),
+            "Paste only the key itself: remove the spaces or line breaks before and after it.".into(),
         );
     }
     let unquoted = raw.trim_matches(|c| c == '"' || c == '\'' || c == '`');
@@ -142,17 +143,9 @@ pub fn parse_key(slot: KeySlot, raw: &str) -> Result<StripeKey, KeyProblem> {
     };
     let livemode = mode == "live";
     if livemode != slot.livemode() {
-        let (pasted, other) = if livemode {
-            ("live", "test")
-        } else {
-            ("test", "live")
-        };
+        let (pasted, other) = if livemode { ("live", "test") } else { ("test", "live") };
         return problem(
-            if livemode {
-                "live_key_in_test_slot"
-            } else {
-                "test_key_in_live_slot"
-            },
+            if livemode { "live_key_in_test_slot" } else { "test_key_in_live_slot" },
             format!("This is a {pasted}-mode key, but this field needs the {other}-mode key."),
             if slot.livemode() {
                 "Turn off Test mode in the Stripe Dashboard (top right), then copy the live secret key (sk_live_…) from Developers → API keys.".into()
@@ -161,11 +154,7 @@ pub fn parse_key(slot: KeySlot, raw: &str) -> Result<StripeKey, KeyProblem> {
             },
         );
     }
-    let body = &raw[raw
-        .match_indices('_')
-        .nth(1)
-        .map(|(i, _)| i + 1)
-        .unwrap_or(0)..];
+    let body = &raw[raw.match_indices('_').nth(1).map(|(i, _)| i + 1).unwrap_or(0)..];
     if body.contains('…') || body.contains("...") || body.len() < MIN_BODY_LEN {
         return problem(
             "truncated",
@@ -180,11 +169,7 @@ pub fn parse_key(slot: KeySlot, raw: &str) -> Result<StripeKey, KeyProblem> {
             "Copy the key again with the Dashboard's copy button; something was added while pasting.".into(),
         );
     }
-    Ok(StripeKey {
-        value: SecretString::from(raw.to_string()),
-        kind,
-        livemode,
-    })
+    Ok(StripeKey { value: SecretString::from(raw.to_string()), kind, livemode })
 }
 
 enum Prefix {
@@ -237,33 +222,15 @@ mod tests {
     #[test]
     fn refuses_each_wrong_kind_with_its_own_reason() {
         let b = body();
-        assert_eq!(
-            code(KeySlot::Live, &format!("pk_live_{b}")),
-            "publishable_key"
-        );
+        assert_eq!(code(KeySlot::Live, &format!("pk_live_{b}")), "publishable_key");
         assert_eq!(code(KeySlot::Live, &format!("whsec_{b}")), "webhook_secret");
-        assert_eq!(
-            code(KeySlot::Live, &format!("sk_test_{b}")),
-            "test_key_in_live_slot"
-        );
-        assert_eq!(
-            code(KeySlot::Test, &format!("sk_live_{b}")),
-            "live_key_in_test_slot"
-        );
-        assert_eq!(
-            code(KeySlot::Live, &format!(" sk_live_{b}\n")),
-            "whitespace"
-        );
+        assert_eq!(code(KeySlot::Live, &format!("sk_test_{b}")), "test_key_in_live_slot");
+        assert_eq!(code(KeySlot::Test, &format!("sk_live_{b}")), "live_key_in_test_slot");
+        assert_eq!(code(KeySlot::Live, &format!(" sk_live_{b}\n")), "whitespace");
         assert_eq!(code(KeySlot::Live, &format!("\"sk_live_{b}\"")), "quotes");
         assert_eq!(code(KeySlot::Live, "sk_live_51Abc"), "truncated");
-        assert_eq!(
-            code(KeySlot::Live, &format!("sk_live_{}...wxyz", &b[..20])),
-            "truncated"
-        );
-        assert_eq!(
-            code(KeySlot::Live, &format!("sk_live_{b}#")),
-            "bad_character"
-        );
+        assert_eq!(code(KeySlot::Live, &format!("sk_live_{}...wxyz", &b[..20])), "truncated");
+        assert_eq!(code(KeySlot::Live, &format!("sk_live_{b}#")), "bad_character");
         assert_eq!(code(KeySlot::Live, "acct_1234"), "not_a_key");
         assert_eq!(code(KeySlot::Live, ""), "empty");
     }
@@ -280,12 +247,7 @@ mod tests {
     #[test]
     fn refusals_never_repeat_the_pasted_value() {
         let b = body();
-        for raw in [
-            format!("pk_live_{b}"),
-            format!("sk_test_{b}"),
-            format!("'sk_live_{b}'"),
-            format!("whsec_{b}"),
-        ] {
+        for raw in [format!("pk_live_{b}"), format!("sk_test_{b}"), format!("'sk_live_{b}'"), format!("whsec_{b}")] {
             let p = parse_key(KeySlot::Live, &raw).unwrap_err();
             assert!(!p.message.contains(&b) && !p.fix.contains(&b), "{p:?}");
         }

@@ -70,13 +70,10 @@ pub enum WranglerError {
 impl WranglerError {
     pub fn message(&self) -> String {
         match self {
-            WranglerError::NotInstalled => {
-                "wrangler is not installed in this project or on PATH.".into()
-            }
+            WranglerError::NotInstalled => "wrangler is not installed in this project or on PATH.".into(),
             WranglerError::Broken(m) => format!("wrangler would not run: {m}"),
             WranglerError::NotLoggedIn => {
-                "wrangler is not logged in to Cloudflare, and CLOUDFLARE_API_TOKEN is not set."
-                    .into()
+                "wrangler is not logged in to Cloudflare, and CLOUDFLARE_API_TOKEN is not set.".into()
             }
             WranglerError::Api(m) => format!("Cloudflare refused wrangler: {m}"),
             WranglerError::TimedOut => "wrangler did not answer within a minute.".into(),
@@ -96,26 +93,17 @@ impl WranglerError {
 
 /// Finds wrangler for a project and asks its version.
 pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, WranglerError> {
-    let local = project_dir
-        .join("node_modules")
-        .join(".bin")
-        .join("wrangler");
+    let local = project_dir.join("node_modules").join(".bin").join("wrangler");
     let (program, source) = if let Some(p) = &env.wrangler_program {
         (p.clone(), WranglerSource::Configured)
     } else if local.is_file() {
         (local, WranglerSource::Project)
     } else {
-        (
-            which::which("wrangler").map_err(|_| WranglerError::NotInstalled)?,
-            WranglerSource::Path,
-        )
+        (which::which("wrangler").map_err(|_| WranglerError::NotInstalled)?, WranglerSource::Path)
     };
     let output = run(&program, &["--version"], project_dir, env).await?;
     if !output.success {
-        return Err(WranglerError::Broken(first_line(
-            &output.stderr,
-            &output.stdout,
-        )));
+        return Err(WranglerError::Broken(first_line(&output.stderr, &output.stdout)));
     }
     let version = output
         .stdout
@@ -123,11 +111,7 @@ pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, W
         .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
         .unwrap_or("unknown")
         .to_string();
-    Ok(Wrangler {
-        program,
-        version,
-        source,
-    })
+    Ok(Wrangler { program, version, source })
 }
 
 #[derive(Deserialize)]
@@ -141,25 +125,14 @@ struct WhoAmIJson {
 }
 
 /// `wrangler whoami --json`.
-pub async fn whoami(
-    wrangler: &Wrangler,
-    project_dir: &Path,
-    env: &Environment,
-) -> Result<WhoAmI, WranglerError> {
+pub async fn whoami(wrangler: &Wrangler, project_dir: &Path, env: &Environment) -> Result<WhoAmI, WranglerError> {
     let output = run(&wrangler.program, &["whoami", "--json"], project_dir, env).await?;
     let parsed: Option<WhoAmIJson> = serde_json::from_str(output.stdout.trim()).ok();
     match parsed {
-        Some(w) if w.logged_in => Ok(WhoAmI {
-            email: w.email,
-            auth_type: w.auth_type,
-            accounts: w.accounts,
-        }),
+        Some(w) if w.logged_in => Ok(WhoAmI { email: w.email, auth_type: w.auth_type, accounts: w.accounts }),
         Some(_) => Err(WranglerError::NotLoggedIn),
         None if output.stdout.contains("not authenticated") => Err(WranglerError::NotLoggedIn),
-        None => Err(WranglerError::Api(first_line(
-            &output.stderr,
-            &output.stdout,
-        ))),
+        None => Err(WranglerError::Api(first_line(&output.stderr, &output.stdout))),
     }
 }
 
@@ -170,12 +143,7 @@ pub struct Output {
 }
 
 /// Runs wrangler with `args` (never a secret) in `dir`, stdin closed, within the time limit.
-pub async fn run(
-    program: &Path,
-    args: &[&str],
-    dir: &Path,
-    env: &Environment,
-) -> Result<Output, WranglerError> {
+pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Result<Output, WranglerError> {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -187,11 +155,7 @@ pub async fn run(
         .env("WRANGLER_SEND_ERROR_REPORTS", "false")
         .env("WRANGLER_HIDE_BANNER", "true")
         .env("NO_COLOR", "1")
-        .envs(
-            env.wrangler_env
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
+        .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .process_group(0)
         .kill_on_drop(false);
     let child = command.spawn().map_err(|e| match e.kind() {
@@ -243,10 +207,7 @@ mod tests {
 
     #[test]
     fn strips_colour_codes() {
-        assert_eq!(
-            strip_ansi("\u{1b}[31m✘ \u{1b}[41;31m[ERROR]\u{1b}[0m fetch failed"),
-            "✘ [ERROR] fetch failed"
-        );
+        assert_eq!(strip_ansi("\u{1b}[31m✘ \u{1b}[41;31m[ERROR]\u{1b}[0m fetch failed"), "✘ [ERROR] fetch failed");
     }
 
     #[test]

@@ -12,20 +12,14 @@ use stripe_standin::AccountSpec;
 use support::Fixture;
 
 fn finding<'a>(findings: &'a [Finding], check: &str) -> &'a Finding {
-    findings
-        .iter()
-        .find(|f| f.check == check)
-        .unwrap_or_else(|| panic!("no finding {check} in {findings:#?}"))
+    findings.iter().find(|f| f.check == check).unwrap_or_else(|| panic!("no finding {check} in {findings:#?}"))
 }
 
 #[tokio::test]
 async fn both_keys_of_one_account_and_a_logged_in_wrangler_pass() {
     let fx = Fixture::new().await;
-    let input = ConnectInput {
-        test_key: fx.test_key(),
-        live_key: fx.live_key(),
-        project_dir: fx.project.path().into(),
-    };
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
     let events = Mutex::new(Vec::new());
     let sink = |e: StepEvent| events.lock().unwrap().push(e);
     let report = check(&input, &fx.env(), &sink).await;
@@ -33,61 +27,34 @@ async fn both_keys_of_one_account_and_a_logged_in_wrangler_pass() {
     let outcome = report.outcome.unwrap();
     assert_eq!(outcome.account.id, fx.keys.account_id);
     assert_eq!(outcome.worker.config.name, "pan-api");
-    assert_eq!(
-        outcome.worker.whoami.email.as_deref(),
-        Some("dev@example.com")
-    );
+    assert_eq!(outcome.worker.whoami.email.as_deref(), Some("dev@example.com"));
     assert_eq!(outcome.worker.wrangler.version, "4.86.0");
-    assert_eq!(
-        finding(&report.findings, "stripe.same_account").status,
-        Status::Pass
-    );
+    assert_eq!(finding(&report.findings, "stripe.same_account").status, Status::Pass);
     // every finding was streamed as it landed, before the report
-    let streamed = events
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|e| matches!(e, StepEvent::Finding { .. }))
-        .count();
+    let streamed = events.lock().unwrap().iter().filter(|e| matches!(e, StepEvent::Finding { .. })).count();
     assert_eq!(streamed, report.findings.len());
     // the live key was really used against the live side
-    assert!(fx
-        .stripe
-        .requests()
-        .iter()
-        .any(|r| r.path == "/v1/balance" && r.livemode == Some(true)));
+    assert!(fx.stripe.requests().iter().any(|r| r.path == "/v1/balance" && r.livemode == Some(true)));
 }
 
 #[tokio::test]
 async fn a_revoked_live_key_is_named_with_the_fix() {
     let fx = Fixture::new().await;
     fx.stripe.revoke_key(&fx.keys.live_secret);
-    let input = ConnectInput {
-        test_key: fx.test_key(),
-        live_key: fx.live_key(),
-        project_dir: fx.project.path().into(),
-    };
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
     let report = check(&input, &fx.env(), &Silent).await;
     assert!(!report.passed());
     let f = finding(&report.findings, "stripe.live_key.accepted");
     assert_eq!(f.status, Status::Fail);
-    assert!(
-        f.detail.contains("401") && f.detail.contains("rolled"),
-        "{f:?}"
-    );
-    assert_eq!(
-        f.link.as_ref().unwrap().url,
-        "https://dashboard.stripe.com/apikeys"
-    );
+    assert!(f.detail.contains("401") && f.detail.contains("rolled"), "{f:?}");
+    assert_eq!(f.link.as_ref().unwrap().url, "https://dashboard.stripe.com/apikeys");
 }
 
 #[tokio::test]
 async fn keys_of_two_accounts_are_refused() {
     let fx = Fixture::new().await;
-    let other = fx.stripe.add_account(AccountSpec {
-        display_name: "Side Project".into(),
-        ..Default::default()
-    });
+    let other = fx.stripe.add_account(AccountSpec { display_name: "Side Project".into(), ..Default::default() });
     let input = ConnectInput {
         test_key: fx.test_key(),
         live_key: parse_key(KeySlot::Live, &other.live_secret).unwrap(),
@@ -97,44 +64,29 @@ async fn keys_of_two_accounts_are_refused() {
     assert!(!report.passed());
     let f = finding(&report.findings, "stripe.same_account");
     assert_eq!(f.status, Status::Fail);
-    assert!(
-        f.detail.contains("Side Project") && f.detail.contains(&other.account_id),
-        "{f:?}"
-    );
+    assert!(f.detail.contains("Side Project") && f.detail.contains(&other.account_id), "{f:?}");
 }
 
 #[tokio::test]
 async fn an_unactivated_live_account_is_a_warning_with_the_activation_link() {
     let fx = Fixture::new().await;
-    let fresh = fx.stripe.add_account(AccountSpec {
-        charges_enabled: false,
-        ..Default::default()
-    });
+    let fresh = fx.stripe.add_account(AccountSpec { charges_enabled: false, ..Default::default() });
     let input = ConnectInput {
         test_key: parse_key(KeySlot::Test, &fresh.test_secret).unwrap(),
         live_key: parse_key(KeySlot::Live, &fresh.live_secret).unwrap(),
         project_dir: fx.project.path().into(),
     };
     let report = check(&input, &fx.env(), &Silent).await;
-    assert!(
-        report.passed(),
-        "a warning must not block: {:#?}",
-        report.findings
-    );
+    assert!(report.passed(), "a warning must not block: {:#?}", report.findings);
     let f = finding(&report.findings, "stripe.live_account.activated");
     assert_eq!(f.status, Status::Warn);
-    assert_eq!(
-        f.link.as_ref().unwrap().url,
-        "https://dashboard.stripe.com/account/onboarding"
-    );
+    assert_eq!(f.link.as_ref().unwrap().url, "https://dashboard.stripe.com/account/onboarding");
 }
 
 #[tokio::test]
 async fn restricted_keys_are_judged_by_their_permissions() {
     let fx = Fixture::new().await;
-    let no_balance = fx
-        .stripe
-        .add_restricted_key(&fx.keys.account_id, true, &["products:write"]);
+    let no_balance = fx.stripe.add_restricted_key(&fx.keys.account_id, true, &["products:write"]);
     let input = ConnectInput {
         test_key: fx.test_key(),
         live_key: parse_key(KeySlot::Live, &no_balance).unwrap(),
@@ -145,9 +97,7 @@ async fn restricted_keys_are_judged_by_their_permissions() {
     assert_eq!(f.status, Status::Fail);
     assert!(f.detail.contains("rak_balance_read"), "{f:?}");
 
-    let balance_only = fx
-        .stripe
-        .add_restricted_key(&fx.keys.account_id, true, &["balance:read"]);
+    let balance_only = fx.stripe.add_restricted_key(&fx.keys.account_id, true, &["balance:read"]);
     let input = ConnectInput {
         test_key: fx.test_key(),
         live_key: parse_key(KeySlot::Live, &balance_only).unwrap(),
@@ -155,10 +105,7 @@ async fn restricted_keys_are_judged_by_their_permissions() {
     };
     let report = check(&input, &fx.env(), &Silent).await;
     assert!(report.passed(), "{:#?}", report.findings);
-    assert_eq!(
-        finding(&report.findings, "stripe.same_account").status,
-        Status::Warn
-    );
+    assert_eq!(finding(&report.findings, "stripe.same_account").status, Status::Warn);
     assert!(report.outcome.unwrap().live_key_restricted);
 }
 
@@ -166,38 +113,25 @@ async fn restricted_keys_are_judged_by_their_permissions() {
 async fn a_folder_without_wrangler_config_names_the_folder() {
     let fx = Fixture::new().await;
     let empty = tempfile::tempdir().unwrap();
-    let input = ConnectInput {
-        test_key: fx.test_key(),
-        live_key: fx.live_key(),
-        project_dir: empty.path().into(),
-    };
+    let input = ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: empty.path().into() };
     let report = check(&input, &fx.env(), &Silent).await;
     assert!(!report.passed());
     let f = finding(&report.findings, "worker.config");
-    assert!(
-        f.detail.contains(&empty.path().display().to_string()),
-        "{f:?}"
-    );
+    assert!(f.detail.contains(&empty.path().display().to_string()), "{f:?}");
     assert!(f.fix.as_ref().unwrap().contains("wrangler.toml"));
 }
 
 #[tokio::test]
 async fn wrangler_without_login_or_token_gets_the_exact_fix() {
     let fx = Fixture::new().await;
-    let input = ConnectInput {
-        test_key: fx.test_key(),
-        live_key: fx.live_key(),
-        project_dir: fx.project.path().into(),
-    };
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
     let report = check(&input, &fx.env_with_token(None), &Silent).await;
     assert!(!report.passed());
     let f = finding(&report.findings, "worker.login");
     assert_eq!(f.status, Status::Fail);
     let fix = f.fix.as_ref().unwrap();
-    assert!(
-        fix.contains("wrangler login") && fix.contains("CLOUDFLARE_API_TOKEN"),
-        "{fix}"
-    );
+    assert!(fix.contains("wrangler login") && fix.contains("CLOUDFLARE_API_TOKEN"), "{fix}");
 }
 
 #[tokio::test]
@@ -205,19 +139,12 @@ async fn a_missing_wrangler_is_reported_as_not_installed() {
     let fx = Fixture::new().await;
     let mut env = fx.env();
     env.wrangler_program = Some(fx.project.path().join("node_modules/.bin/wrangler"));
-    let input = ConnectInput {
-        test_key: fx.test_key(),
-        live_key: fx.live_key(),
-        project_dir: fx.project.path().into(),
-    };
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
     let report = check(&input, &env, &Silent).await;
     let f = finding(&report.findings, "worker.wrangler");
     assert_eq!(f.status, Status::Fail);
-    assert!(f
-        .fix
-        .as_ref()
-        .unwrap()
-        .contains("npm install --save-dev wrangler"));
+    assert!(f.fix.as_ref().unwrap().contains("npm install --save-dev wrangler"));
 }
 
 #[tokio::test]
@@ -228,15 +155,9 @@ async fn a_login_to_another_cloudflare_account_is_refused() {
         "name = \"pan-api\"\naccount_id = \"ffffffffffffffffffffffffffffffff\"\n",
     )
     .unwrap();
-    let input = ConnectInput {
-        test_key: fx.test_key(),
-        live_key: fx.live_key(),
-        project_dir: fx.project.path().into(),
-    };
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
     let report = check(&input, &fx.env(), &Silent).await;
     assert!(!report.passed());
-    assert_eq!(
-        finding(&report.findings, "worker.account").status,
-        Status::Fail
-    );
+    assert_eq!(finding(&report.findings, "worker.account").status, Status::Fail);
 }

@@ -18,13 +18,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, error_type: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            error_type,
-            code: None,
-            message: message.into(),
-            param: None,
-        }
+        Self { status, error_type, code: None, message: message.into(), param: None }
     }
 
     pub fn invalid_request(message: impl Into<String>) -> Self {
@@ -42,31 +36,21 @@ impl ApiError {
     }
 
     pub fn missing_param(param: &str) -> Self {
-        Self::invalid_request(format!("Missing required param: {param}."))
-            .code("parameter_missing")
-            .param(param)
+        Self::invalid_request(format!("Missing required param: {param}.")).code("parameter_missing").param(param)
     }
 
     pub fn unknown_param(param: &str) -> Self {
-        Self::invalid_request(format!("Received unknown parameter: {param}"))
-            .code("parameter_unknown")
-            .param(param)
+        Self::invalid_request(format!("Received unknown parameter: {param}")).code("parameter_unknown").param(param)
     }
 
     pub fn invalid_value(param: &str, message: impl Into<String>) -> Self {
-        Self::invalid_request(message)
-            .code("parameter_invalid_empty")
-            .param(param)
+        Self::invalid_request(message).code("parameter_invalid_empty").param(param)
     }
 
     pub fn no_such(kind: &str, id: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "invalid_request_error",
-            format!("No such {kind}: '{id}'"),
-        )
-        .code("resource_missing")
-        .param("id")
+        Self::new(StatusCode::NOT_FOUND, "invalid_request_error", format!("No such {kind}: '{id}'"))
+            .code("resource_missing")
+            .param("id")
     }
 
     pub fn rate_limited() -> Self {
@@ -79,11 +63,7 @@ impl ApiError {
     }
 
     pub fn server_error() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "api_error",
-            "An unknown error occurred. Please try again later.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "An unknown error occurred. Please try again later.")
     }
 
     pub fn to_json(&self) -> serde_json::Value {
@@ -102,9 +82,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.to_json())).into_response();
         if self.status == StatusCode::TOO_MANY_REQUESTS || self.status.is_server_error() {
-            response
-                .headers_mut()
-                .insert("stripe-should-retry", "true".parse().unwrap());
+            response.headers_mut().insert("stripe-should-retry", "true".parse().unwrap());
         }
         response
     }

@@ -7,9 +7,7 @@ use serde::de::DeserializeOwned;
 /// Parses a form body or query string into `T`, as Stripe would judge it.
 pub fn parse<T: DeserializeOwned>(input: &[u8]) -> Result<T, ApiError> {
     let config = serde_qs::Config::new(5, false);
-    config
-        .deserialize_bytes(input)
-        .map_err(|e| to_api_error(&e.to_string()))
+    config.deserialize_bytes(input).map_err(|e| to_api_error(&e.to_string()))
 }
 
 fn to_api_error(message: &str) -> ApiError {
@@ -29,9 +27,7 @@ pub fn parse_bool(param: &str, raw: &Option<String>) -> Result<Option<bool>, Api
         None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
-        Some(other) => {
-            Err(ApiError::invalid_request(format!("Invalid boolean: {other}")).param(param))
-        }
+        Some(other) => Err(ApiError::invalid_request(format!("Invalid boolean: {other}")).param(param)),
     }
 }
 
@@ -40,9 +36,7 @@ pub fn parse_int(param: &str, raw: &Option<String>) -> Result<Option<i64>, ApiEr
     match raw.as_deref() {
         None => Ok(None),
         Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
-            ApiError::invalid_request(format!("Invalid integer: {text}"))
-                .code("parameter_invalid_integer")
-                .param(param)
+            ApiError::invalid_request(format!("Invalid integer: {text}")).code("parameter_invalid_integer").param(param)
         }),
     }
 }

@@ -57,26 +57,14 @@ impl Caller {
 
 /// Stripe's way of naming a key in an error: prefix, stars, last four characters.
 pub fn redact_key(key: &str) -> String {
-    let prefix_len = key
-        .match_indices('_')
-        .nth(1)
-        .map(|(i, _)| i + 1)
-        .unwrap_or(0);
-    let tail: String = key
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let prefix_len = key.match_indices('_').nth(1).map(|(i, _)| i + 1).unwrap_or(0);
+    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     format!("{}{}{}", &key[..prefix_len], "*".repeat(12), tail)
 }
 
 /// The key a request carries, from `Authorization: Bearer …` or Basic with the key as user.
 pub fn presented_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let unauthorized =
-        |msg: String| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_request_error", msg);
+    let unauthorized = |msg: String| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_request_error", msg);
     let Some(value) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
         return Err(unauthorized(
             "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').".into(),
@@ -90,16 +78,12 @@ pub fn presented_key(headers: &HeaderMap) -> Result<String, ApiError> {
             return Ok(user);
         }
     }
-    Err(unauthorized(
-        "Invalid API Key provided: the Authorization header is malformed.".into(),
-    ))
+    Err(unauthorized("Invalid API Key provided: the Authorization header is malformed.".into()))
 }
 
 fn decode_basic_user(encoded: &str) -> Option<String> {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     Some(text.split(':').next().unwrap_or_default().to_string())
 }
@@ -110,18 +94,12 @@ mod tests {
 
     #[test]
     fn redaction_keeps_prefix_and_last_four_only() {
-        assert_eq!(
-            redact_key("sk_test_abcdefgh1234"),
-            "sk_test_************1234"
-        );
+        assert_eq!(redact_key("sk_test_abcdefgh1234"), "sk_test_************1234");
     }
 
     #[test]
     fn basic_auth_user_is_the_key() {
         // "sk_test_x:" in base64
-        assert_eq!(
-            decode_basic_user("c2tfdGVzdF94Og==").as_deref(),
-            Some("sk_test_x")
-        );
+        assert_eq!(decode_basic_user("c2tfdGVzdF94Og==").as_deref(), Some("sk_test_x"));
     }
 }

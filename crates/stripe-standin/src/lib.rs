@@ -86,11 +86,7 @@ impl StandIn {
                 })
                 .await;
         });
-        Ok(Self {
-            addr,
-            state,
-            shutdown: Some(tx),
-        })
+        Ok(Self { addr, state, shutdown: Some(tx) })
     }
 
     /// `http://127.0.0.1:PORT/`, the base URL to give a Stripe client.
@@ -121,40 +117,23 @@ impl StandIn {
         let test_secret = fresh_key("sk_test_");
         let live_secret = fresh_key("sk_live_");
         for (key, livemode) in [(&test_secret, false), (&live_secret, true)] {
-            state.keys.insert(
-                key.clone(),
-                KeyRecord {
-                    account_id: account_id.clone(),
-                    livemode,
-                    access: Access::Full,
-                },
-            );
+            state
+                .keys
+                .insert(key.clone(), KeyRecord { account_id: account_id.clone(), livemode, access: Access::Full });
         }
-        AccountKeys {
-            account_id,
-            test_secret,
-            live_secret,
-        }
+        AccountKeys { account_id, test_secret, live_secret }
     }
 
     /// A restricted key (`rk_…`) for an account, allowed only `permissions`
     /// (`"products:read"`, `"prices:write"`, `"accounts:read"`, …).
-    pub fn add_restricted_key(
-        &self,
-        account_id: &str,
-        livemode: bool,
-        permissions: &[&str],
-    ) -> String {
+    pub fn add_restricted_key(&self, account_id: &str, livemode: bool, permissions: &[&str]) -> String {
         let key = fresh_key(if livemode { "rk_live_" } else { "rk_test_" });
         let access = Access::Restricted(permissions.iter().map(|p| p.to_string()).collect());
-        self.state.lock().unwrap().keys.insert(
-            key.clone(),
-            KeyRecord {
-                account_id: account_id.to_string(),
-                livemode,
-                access,
-            },
-        );
+        self.state
+            .lock()
+            .unwrap()
+            .keys
+            .insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access });
         key
     }
 
@@ -175,22 +154,12 @@ impl StandIn {
 
     /// The products of an account in one mode, oldest first.
     pub fn products(&self, account_id: &str, livemode: bool) -> Vec<resources::products::Product> {
-        self.state
-            .lock()
-            .unwrap()
-            .mode(account_id, livemode)
-            .products
-            .clone()
+        self.state.lock().unwrap().mode(account_id, livemode).products.clone()
     }
 
     /// The prices of an account in one mode, oldest first.
     pub fn prices(&self, account_id: &str, livemode: bool) -> Vec<resources::prices::Price> {
-        self.state
-            .lock()
-            .unwrap()
-            .mode(account_id, livemode)
-            .prices
-            .clone()
+        self.state.lock().unwrap().mode(account_id, livemode).prices.clone()
     }
 
     pub(crate) fn shared(&self) -> &Shared {

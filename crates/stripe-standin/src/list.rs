@@ -18,11 +18,7 @@ pub fn envelope(url: &str, has_more: bool, data: impl Serialize) -> Value {
 }
 
 /// Cuts one page out of `items` (already filtered, newest first): the window and `has_more`.
-pub fn paginate<'a, T>(
-    items: Vec<&'a T>,
-    id_of: impl Fn(&T) -> &str,
-    page: &Page,
-) -> ApiResult<(Vec<&'a T>, bool)> {
+pub fn paginate<'a, T>(items: Vec<&'a T>, id_of: impl Fn(&T) -> &str, page: &Page) -> ApiResult<(Vec<&'a T>, bool)> {
     let limit = match &page.limit {
         None => 10,
         Some(raw) => match raw.parse::<usize>() {
@@ -45,20 +41,14 @@ pub fn paginate<'a, T>(
     Ok(if let Some(cursor) = &page.starting_after {
         let start = position(cursor, "starting_after")? + 1;
         let rest = &items[start.min(items.len())..];
-        (
-            rest.iter().take(limit).copied().collect(),
-            rest.len() > limit,
-        )
+        (rest.iter().take(limit).copied().collect(), rest.len() > limit)
     } else if let Some(cursor) = &page.ending_before {
         let end = position(cursor, "ending_before")?;
         let before = &items[..end];
         let from = before.len().saturating_sub(limit);
         (before[from..].to_vec(), from > 0)
     } else {
-        (
-            items.iter().take(limit).copied().collect(),
-            items.len() > limit,
-        )
+        (items.iter().take(limit).copied().collect(), items.len() > limit)
     })
 }
 
@@ -86,10 +76,7 @@ mod tests {
         assert_eq!(ids(&third), vec!["o20", "o21", "o22", "o23", "o24"]);
         assert!(!third.1);
         let back = paginate(refs.clone(), |s| s, &page(None, Some("o12"))).unwrap();
-        assert_eq!(
-            ids(&back),
-            (2..12).map(|i| format!("o{i}")).collect::<Vec<_>>()
-        );
+        assert_eq!(ids(&back), (2..12).map(|i| format!("o{i}")).collect::<Vec<_>>());
         assert!(back.1);
     }
 
@@ -97,10 +84,7 @@ mod tests {
     fn refuses_limits_outside_one_to_hundred() {
         let items = ["a".to_string()];
         let refs: Vec<&String> = items.iter().collect();
-        let page = Page {
-            limit: Some("101".into()),
-            ..Default::default()
-        };
+        let page = Page { limit: Some("101".into()), ..Default::default() };
         let err = paginate(refs, |s| s, &page).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("limit"));
     }

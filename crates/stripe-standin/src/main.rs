@@ -5,13 +5,8 @@ use std::net::SocketAddr;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::args()
-        .skip_while(|a| a != "--port")
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(12111);
-    let standin =
-        stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let port: u16 = std::env::args().skip_while(|a| a != "--port").nth(1).and_then(|p| p.parse().ok()).unwrap_or(12111);
+    let standin = stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let keys = standin.seed_rehearsal();
     println!(
         "{}",

@@ -16,11 +16,7 @@ const MAX_BODY: usize = 1 << 20;
 pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
-    let idempotency_key = request
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let fault = state.lock().unwrap().faults.pop_front();
     let mut drop_connection = false;
     let mut livemode = None;
@@ -78,23 +74,12 @@ fn authenticate(state: &Shared, request: &Request) -> Result<Caller, ApiError> {
             format!("Invalid API Key provided: {}", redact_key(&key)),
         )
     })?;
-    Ok(Caller {
-        key,
-        account_id: record.account_id.clone(),
-        livemode: record.livemode,
-        access: record.access.clone(),
-    })
+    Ok(Caller { key, account_id: record.account_id.clone(), livemode: record.livemode, access: record.access.clone() })
 }
 
 /// Runs a POST at most once per (account, mode, key): a retry with the same body gets the
 /// first answer again (`Idempotent-Replayed: true`); a different body or path is refused.
-async fn idempotent(
-    state: &Shared,
-    caller: Caller,
-    key: String,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn idempotent(state: &Shared, caller: Caller, key: String, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return ApiError::invalid_request("The request body could not be read.").into_response();
@@ -134,12 +119,7 @@ async fn idempotent(
         if !(400..500).contains(&status) {
             guard.idempotency.insert(
                 slot,
-                Some(StoredResponse {
-                    path,
-                    body: body.to_vec(),
-                    status,
-                    response: response_bytes.to_vec(),
-                }),
+                Some(StoredResponse { path, body: body.to_vec(), status, response: response_bytes.to_vec() }),
             );
         } else {
             guard.idempotency.remove(&slot);

@@ -13,20 +13,11 @@ pub fn build(state: Shared) -> Router {
         .route("/v1/account", get(account::retrieve))
         .route("/v1/balance", get(balance::retrieve))
         .route("/v1/products", get(products::list).post(products::create))
-        .route(
-            "/v1/products/{id}",
-            get(products::retrieve).post(products::update),
-        )
+        .route("/v1/products/{id}", get(products::retrieve).post(products::update))
         .route("/v1/prices", get(prices::list).post(prices::create))
-        .route(
-            "/v1/prices/{id}",
-            get(prices::retrieve).post(prices::update),
-        )
+        .route("/v1/prices/{id}", get(prices::retrieve).post(prices::update))
         .fallback(unrecognized)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::handle,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::handle))
         .with_state(state)
 }
 

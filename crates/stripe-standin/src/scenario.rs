@@ -16,30 +16,15 @@ pub struct Tier<'a> {
 
 /// The seed's tiers.
 pub const SEED_TIERS: [Tier<'static>; 3] = [
-    Tier {
-        plan: "starter",
-        name: "Starter Plan",
-        monthly_cents: 900,
-    },
-    Tier {
-        plan: "pro",
-        name: "Pro Plan",
-        monthly_cents: 2900,
-    },
-    Tier {
-        plan: "enterprise",
-        name: "Enterprise Plan",
-        monthly_cents: 9900,
-    },
+    Tier { plan: "starter", name: "Starter Plan", monthly_cents: 900 },
+    Tier { plan: "pro", name: "Pro Plan", monthly_cents: 2900 },
+    Tier { plan: "enterprise", name: "Enterprise Plan", monthly_cents: 9900 },
 ];
 
 impl StandIn {
     /// The rehearsal account: activated, with the seed's catalog in test mode only.
     pub fn seed_rehearsal(&self) -> AccountKeys {
-        let keys = self.add_account(AccountSpec {
-            display_name: "Rehearsal SaaS".into(),
-            ..Default::default()
-        });
+        let keys = self.add_account(AccountSpec { display_name: "Rehearsal SaaS".into(), ..Default::default() });
         for tier in &SEED_TIERS {
             self.insert_monthly_tier(&keys.account_id, false, tier);
         }
@@ -47,12 +32,7 @@ impl StandIn {
     }
 
     /// Adds a product with `metadata.plan` and one monthly USD price, as if made in the Dashboard.
-    pub fn insert_monthly_tier(
-        &self,
-        account_id: &str,
-        livemode: bool,
-        tier: &Tier,
-    ) -> (String, String) {
+    pub fn insert_monthly_tier(&self, account_id: &str, livemode: bool, tier: &Tier) -> (String, String) {
         let created = now();
         let metadata = BTreeMap::from([("plan".to_string(), tier.plan.to_string())]);
         let product = Product {

@@ -47,9 +47,7 @@ pub struct State {
 
 impl State {
     pub fn mode(&mut self, account_id: &str, livemode: bool) -> &mut ModeData {
-        self.modes
-            .entry((account_id.to_string(), livemode))
-            .or_default()
+        self.modes.entry((account_id.to_string(), livemode)).or_default()
     }
 }
 
@@ -70,10 +68,7 @@ pub fn merge_metadata(current: &mut BTreeMap<String, String>, update: BTreeMap<S
 pub fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), crate::error::ApiError> {
     use crate::error::ApiError;
     if metadata.len() > 50 {
-        return Err(
-            ApiError::invalid_request("You can only specify up to 50 metadata keys.")
-                .param("metadata"),
-        );
+        return Err(ApiError::invalid_request("You can only specify up to 50 metadata keys.").param("metadata"));
     }
     for (key, value) in metadata {
         if key.len() > 40 || key.contains('[') || key.contains(']') {

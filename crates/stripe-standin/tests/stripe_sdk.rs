@@ -2,9 +2,8 @@
 //! paginate to the end, idempotent retries replay, modes stay apart, errors parse.
 
 use stripe::{
-    Client, CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, CreateProduct,
-    Currency, IdOrCreate, ListPrices, ListProducts, Price, Product, RequestStrategy, StripeError,
-    UpdateProduct,
+    Client, CreatePrice, CreatePriceRecurring, CreatePriceRecurringInterval, CreateProduct, Currency, IdOrCreate,
+    ListPrices, ListProducts, Price, Product, RequestStrategy, StripeError, UpdateProduct,
 };
 use stripe_standin::{AccountSpec, Fault, StandIn};
 
@@ -28,10 +27,8 @@ async fn products_and_prices_round_trip_through_the_sdk() {
     let mut price = CreatePrice::new(Currency::USD);
     price.product = Some(IdOrCreate::Id(product.id.as_str()));
     price.unit_amount = Some(2900);
-    price.recurring = Some(CreatePriceRecurring {
-        interval: CreatePriceRecurringInterval::Month,
-        ..Default::default()
-    });
+    price.recurring =
+        Some(CreatePriceRecurring { interval: CreatePriceRecurringInterval::Month, ..Default::default() });
     let price = Price::create(&live, price).await.unwrap();
     assert_eq!(price.unit_amount, Some(2900));
     assert_eq!(price.recurring.unwrap().interval_count, 1);
@@ -39,10 +36,7 @@ async fn products_and_prices_round_trip_through_the_sdk() {
     let mut update = UpdateProduct::new();
     update.metadata = Some(plan_metadata(""));
     let updated = Product::update(&live, &product.id, update).await.unwrap();
-    assert!(
-        updated.metadata.unwrap().is_empty(),
-        "an empty value removes a metadata key"
-    );
+    assert!(updated.metadata.unwrap().is_empty(), "an empty value removes a metadata key");
 
     // the test side of the same account sees none of it
     let test = client(&standin, &keys.test_secret);
@@ -56,9 +50,7 @@ async fn lists_paginate_to_the_end() {
     let keys = standin.add_account(AccountSpec::default());
     let live = client(&standin, &keys.live_secret);
     for i in 0..23 {
-        Product::create(&live, CreateProduct::new(&format!("P{i}")))
-            .await
-            .unwrap();
+        Product::create(&live, CreateProduct::new(&format!("P{i}"))).await.unwrap();
     }
     let mut params = ListProducts::new();
     params.limit = Some(10);
@@ -83,14 +75,10 @@ async fn lists_paginate_to_the_end() {
 async fn an_idempotent_retry_replays_and_a_different_body_is_refused() {
     let standin = StandIn::start().await.unwrap();
     let keys = standin.add_account(AccountSpec::default());
-    let live = client(&standin, &keys.live_secret)
-        .with_strategy(RequestStrategy::Idempotent("golive-catalog-pro".into()));
-    let first = Product::create(&live, CreateProduct::new("Pro Plan"))
-        .await
-        .unwrap();
-    let again = Product::create(&live, CreateProduct::new("Pro Plan"))
-        .await
-        .unwrap();
+    let live =
+        client(&standin, &keys.live_secret).with_strategy(RequestStrategy::Idempotent("golive-catalog-pro".into()));
+    let first = Product::create(&live, CreateProduct::new("Pro Plan")).await.unwrap();
+    let again = Product::create(&live, CreateProduct::new("Pro Plan")).await.unwrap();
     assert_eq!(first.id, again.id);
     assert_eq!(standin.products(&keys.account_id, true).len(), 1);
     match Product::create(&live, CreateProduct::new("Other")).await {
@@ -111,10 +99,7 @@ async fn errors_arrive_in_stripes_envelope() {
     match missing {
         Err(StripeError::Stripe(e)) => {
             assert_eq!(e.http_status, 404);
-            assert_eq!(
-                e.message.as_deref(),
-                Some("No such product: 'prod_doesnotexist'")
-            );
+            assert_eq!(e.message.as_deref(), Some("No such product: 'prod_doesnotexist'"));
         }
         other => panic!("{other:?}"),
     }
@@ -135,9 +120,7 @@ async fn prices_keep_stripes_rules() {
     let standin = StandIn::start().await.unwrap();
     let keys = standin.add_account(AccountSpec::default());
     let live = client(&standin, &keys.live_secret);
-    let product = Product::create(&live, CreateProduct::new("Pro Plan"))
-        .await
-        .unwrap();
+    let product = Product::create(&live, CreateProduct::new("Pro Plan")).await.unwrap();
     let make = |lookup: &'static str| {
         let mut p = CreatePrice::new(Currency::USD);
         p.product = Some(IdOrCreate::Id(product.id.as_str()));
@@ -158,9 +141,7 @@ async fn prices_keep_stripes_rules() {
     assert_eq!(moved.lookup_key.as_deref(), Some("pro_monthly"));
     // the test side has its own lookup keys
     let test = client(&standin, &keys.test_secret);
-    let test_product = Product::create(&test, CreateProduct::new("Pro Plan"))
-        .await
-        .unwrap();
+    let test_product = Product::create(&test, CreateProduct::new("Pro Plan")).await.unwrap();
     let mut p = CreatePrice::new(Currency::USD);
     p.product = Some(IdOrCreate::Id(test_product.id.as_str()));
     p.unit_amount = Some(2900);

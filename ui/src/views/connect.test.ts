@@ -21,6 +21,7 @@ function fakeApi(result: ConnectResult): Api {
     goTo: vi.fn(),
     pickFolder: vi.fn(),
     openLink: vi.fn(),
+    firstPaint: vi.fn(),
     onStepEvent: vi.fn().mockResolvedValue(() => {}),
   } as unknown as Api;
 }

@@ -57,11 +57,8 @@ impl ConnectReport {
 
     /// The kind of the first failure, `None` when the step passed.
     pub fn failure_kind(&self) -> Option<FailureKind> {
-        let failed: Vec<&Finding> = self
-            .findings
-            .iter()
-            .filter(|f| f.status == crate::findings::Status::Fail)
-            .collect();
+        let failed: Vec<&Finding> =
+            self.findings.iter().filter(|f| f.status == crate::findings::Status::Fail).collect();
         if failed.is_empty() && self.passed() {
             return None;
         }
@@ -74,11 +71,7 @@ impl ConnectReport {
 }
 
 /// Runs every Connect check, emitting each finding as it lands.
-pub async fn check(
-    input: &ConnectInput,
-    env: &Environment,
-    sink: &dyn ProgressSink,
-) -> ConnectReport {
+pub async fn check(input: &ConnectInput, env: &Environment, sink: &dyn ProgressSink) -> ConnectReport {
     let mut findings = Vec::new();
     let total = 2;
     let progress = |done: usize, item: &str, message: &str| {
@@ -92,17 +85,13 @@ pub async fn check(
     };
     let record = |batch: Vec<Finding>, findings: &mut Vec<Finding>| {
         for finding in batch {
-            sink.emit(StepEvent::Finding {
-                step: StepId::Connect,
-                finding: finding.clone(),
-            });
+            sink.emit(StepEvent::Finding { step: StepId::Connect, finding: finding.clone() });
             findings.push(finding);
         }
     };
 
     progress(0, "stripe", "Asking Stripe about both keys");
-    let (stripe_findings, account) =
-        stripe_checks::check(&input.test_key, &input.live_key, env).await;
+    let (stripe_findings, account) = stripe_checks::check(&input.test_key, &input.live_key, env).await;
     record(stripe_findings, &mut findings);
 
     progress(1, "worker", "Looking for the Worker and wrangler");

@@ -22,15 +22,9 @@ struct KeyReport {
     account: Option<AccountInfo>,
 }
 
-pub async fn check(
-    test: &StripeKey,
-    live: &StripeKey,
-    env: &Environment,
-) -> (Vec<Finding>, Option<StripeAccount>) {
-    let (test_report, live_report) = tokio::join!(
-        probe_key(KeySlot::Test, test, env),
-        probe_key(KeySlot::Live, live, env)
-    );
+pub async fn check(test: &StripeKey, live: &StripeKey, env: &Environment) -> (Vec<Finding>, Option<StripeAccount>) {
+    let (test_report, live_report) =
+        tokio::join!(probe_key(KeySlot::Test, test, env), probe_key(KeySlot::Live, live, env));
     let mut findings = Vec::new();
     let (test_report, live_report) = match (test_report, live_report) {
         (Ok((t, tf)), Ok((l, lf))) => {
@@ -151,13 +145,7 @@ async fn probe_key(
     Ok((KeyReport { account }, findings))
 }
 
-fn key_failure(
-    check_id: &str,
-    which: &str,
-    slot: KeySlot,
-    key: &StripeKey,
-    failure: ApiFailure,
-) -> Finding {
+fn key_failure(check_id: &str, which: &str, slot: KeySlot, key: &StripeKey, failure: ApiFailure) -> Finding {
     let id = format!("{check_id}.accepted");
     match failure {
         ApiFailure::Unauthorized(_) => Finding::fail(
@@ -180,6 +168,11 @@ fn key_failure(
             message,
             "Check the internet connection (and any proxy or firewall), then run the checks again.",
         ),
-        other => Finding::fail(&id, format!("Stripe refused to check the {which} key"), other.describe(), "Run the checks again in a minute; if it persists, check status.stripe.com."),
+        other => Finding::fail(
+            &id,
+            format!("Stripe refused to check the {which} key"),
+            other.describe(),
+            "Run the checks again in a minute; if it persists, check status.stripe.com.",
+        ),
     }
 }

@@ -25,37 +25,20 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
                 let envs: Vec<&str> = config.environments.keys().map(String::as_str).collect();
                 detail.push_str(&format!("; environments: {}", envs.join(", ")));
             }
-            findings.push(Finding::pass(
-                "worker.config",
-                "Found the Worker's wrangler configuration",
-                detail,
-            ));
+            findings.push(Finding::pass("worker.config", "Found the Worker's wrangler configuration", detail));
             if !config.shadowed.is_empty() {
-                let names: Vec<String> = config
-                    .shadowed
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect();
+                let names: Vec<String> = config.shadowed.iter().map(|p| p.display().to_string()).collect();
                 findings.push(Finding::warn(
                     "worker.config.shadowed",
                     "More than one wrangler configuration file",
-                    format!(
-                        "wrangler uses {} and ignores {}.",
-                        config.file.display(),
-                        names.join(", ")
-                    ),
+                    format!("wrangler uses {} and ignores {}.", config.file.display(), names.join(", ")),
                     "Delete the file wrangler ignores so nobody edits the wrong one.",
                 ));
             }
             Some(config)
         }
         Err(err) => {
-            findings.push(Finding::fail(
-                "worker.config",
-                "No usable wrangler configuration",
-                err.message(),
-                err.fix(),
-            ));
+            findings.push(Finding::fail("worker.config", "No usable wrangler configuration", err.message(), err.fix()));
             None
         }
     };
@@ -67,28 +50,21 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
                 format!("wrangler {} found", w.version),
                 format!("{} (from {place})", w.program.display()),
             ));
-            if w.version
-                .split('.')
-                .next()
-                .and_then(|m| m.parse::<u32>().ok())
-                .is_some_and(|m| m < 3)
-            {
+            if w.version.split('.').next().and_then(|m| m.parse::<u32>().ok()).is_some_and(|m| m < 3) {
                 findings.push(Finding::warn(
                     "worker.wrangler.version",
                     "wrangler is older than version 3",
-                    format!("Version {} lacks `secret bulk`, which golive uses to set all secrets in one go.", w.version),
+                    format!(
+                        "Version {} lacks `secret bulk`, which golive uses to set all secrets in one go.",
+                        w.version
+                    ),
                     "Update it: `npm install --save-dev wrangler@4` in the project folder.",
                 ));
             }
             Some(w)
         }
         Err(err) => {
-            findings.push(Finding::fail(
-                "worker.wrangler",
-                "wrangler is not available",
-                err.message(),
-                err.fix(),
-            ));
+            findings.push(Finding::fail("worker.wrangler", "wrangler is not available", err.message(), err.fix()));
             None
         }
     };
@@ -113,10 +89,7 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
                     err.message(),
                     err.fix(),
                 )
-                .with_link(
-                    "Create an API token",
-                    "https://dash.cloudflare.com/profile/api-tokens",
-                ),
+                .with_link("Create an API token", "https://dash.cloudflare.com/profile/api-tokens"),
             );
             return (findings, None);
         }
@@ -143,12 +116,5 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
             "Add `account_id = \"…\"` to the wrangler configuration (Cloudflare dashboard → Workers → Account ID).",
         ));
     }
-    (
-        findings,
-        Some(WorkerFound {
-            config,
-            wrangler,
-            whoami,
-        }),
-    )
+    (findings, Some(WorkerFound { config, wrangler, whoami }))
 }

@@ -33,46 +33,27 @@ pub struct EnvironmentConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
-    NotFound {
-        dir: PathBuf,
-    },
-    Unreadable {
-        file: PathBuf,
-        message: String,
-    },
-    Syntax {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    MissingName {
-        file: PathBuf,
-    },
+    NotFound { dir: PathBuf },
+    Unreadable { file: PathBuf, message: String },
+    Syntax { file: PathBuf, line: usize, column: usize, message: String },
+    MissingName { file: PathBuf },
 }
 
 impl ConfigError {
     pub fn message(&self) -> String {
         match self {
-            ConfigError::NotFound { dir } => format!(
-                "No wrangler.toml, wrangler.jsonc or wrangler.json in {}.",
-                dir.display()
-            ),
+            ConfigError::NotFound { dir } => {
+                format!("No wrangler.toml, wrangler.jsonc or wrangler.json in {}.", dir.display())
+            }
             ConfigError::Unreadable { file, message } => {
                 format!("Could not read {}: {message}", file.display())
             }
-            ConfigError::Syntax {
-                file,
-                line,
-                column,
-                message,
-            } => {
+            ConfigError::Syntax { file, line, column, message } => {
                 format!("{} line {line}, column {column}: {message}", file.display())
             }
-            ConfigError::MissingName { file } => format!(
-                "{} has no `name`: wrangler cannot tell which Worker it is.",
-                file.display()
-            ),
+            ConfigError::MissingName { file } => {
+                format!("{} has no `name`: wrangler cannot tell which Worker it is.", file.display())
+            }
         }
     }
 
@@ -88,58 +69,30 @@ impl ConfigError {
 
 /// Finds and reads the configuration in `dir`.
 pub fn load(dir: &Path) -> Result<WorkerConfig, ConfigError> {
-    let present: Vec<PathBuf> = CONFIG_FILES
-        .iter()
-        .map(|f| dir.join(f))
-        .filter(|p| p.is_file())
-        .collect();
+    let present: Vec<PathBuf> = CONFIG_FILES.iter().map(|f| dir.join(f)).filter(|p| p.is_file()).collect();
     let Some(file) = present.first().cloned() else {
-        return Err(ConfigError::NotFound {
-            dir: dir.to_path_buf(),
-        });
+        return Err(ConfigError::NotFound { dir: dir.to_path_buf() });
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| ConfigError::Unreadable {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| ConfigError::Unreadable { file: file.clone(), message: e.to_string() })?;
     let raw: RawConfig = if file.extension().is_some_and(|e| e == "toml") {
         parse_toml(&file, &text)?
     } else {
         parse_jsonc(&file, &text)?
     };
-    let name = raw
-        .name
-        .filter(|n| !n.trim().is_empty())
-        .ok_or(ConfigError::MissingName { file: file.clone() })?;
+    let name = raw.name.filter(|n| !n.trim().is_empty()).ok_or(ConfigError::MissingName { file: file.clone() })?;
     Ok(WorkerConfig {
         name,
         account_id: raw.account_id,
         main: raw.main,
         workers_dev: raw.workers_dev,
-        routes: raw
-            .routes
-            .into_iter()
-            .chain(raw.route)
-            .map(Route::pattern)
-            .collect(),
+        routes: raw.routes.into_iter().chain(raw.route).map(Route::pattern).collect(),
         environments: raw
             .env
             .into_iter()
             .map(|(k, v)| {
-                let routes = v
-                    .routes
-                    .into_iter()
-                    .chain(v.route)
-                    .map(Route::pattern)
-                    .collect();
-                (
-                    k,
-                    EnvironmentConfig {
-                        name: v.name,
-                        routes,
-                        workers_dev: v.workers_dev,
-                    },
-                )
+                let routes = v.routes.into_iter().chain(v.route).map(Route::pattern).collect();
+                (k, EnvironmentConfig { name: v.name, routes, workers_dev: v.workers_dev })
             })
             .collect(),
         shadowed: present[1..].to_vec(),
@@ -188,12 +141,7 @@ impl Route {
 fn parse_toml(file: &Path, text: &str) -> Result<RawConfig, ConfigError> {
     toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        ConfigError::Syntax {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message: e.message().to_string(),
-        }
+        ConfigError::Syntax { file: file.to_path_buf(), line, column, message: e.message().to_string() }
     })
 }
 
@@ -208,13 +156,11 @@ fn parse_jsonc(file: &Path, text: &str) -> Result<RawConfig, ConfigError> {
         allow_hexadecimal_numbers: false,
         ..Default::default()
     };
-    jsonc_parser::parse_to_serde_value::<RawConfig>(text, &options).map_err(|e| {
-        ConfigError::Syntax {
-            file: file.to_path_buf(),
-            line: e.line_display().max(1),
-            column: e.column_display().max(1),
-            message: e.kind().to_string(),
-        }
+    jsonc_parser::parse_to_serde_value::<RawConfig>(text, &options).map_err(|e| ConfigError::Syntax {
+        file: file.to_path_buf(),
+        line: e.line_display().max(1),
+        column: e.column_display().max(1),
+        message: e.kind().to_string(),
     })
 }
 
@@ -222,12 +168,7 @@ fn parse_jsonc(file: &Path, text: &str) -> Result<RawConfig, ConfigError> {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
+    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, column)
 }
 
@@ -253,19 +194,14 @@ mod tests {
         assert_eq!(config.name, "pan-api");
         assert_eq!(config.account_id.as_deref(), Some("abc"));
         assert_eq!(config.routes, vec!["api.example.com/*"]);
-        assert_eq!(
-            config.environments["staging"].name.as_deref(),
-            Some("pan-api-staging")
-        );
+        assert_eq!(config.environments["staging"].name.as_deref(), Some("pan-api-staging"));
         assert_eq!(config.environments["staging"].workers_dev, Some(true));
     }
 
     #[test]
     fn reads_jsonc_with_comments_and_trailing_commas() {
-        let dir = dir_with(&[(
-            "wrangler.jsonc",
-            "{\n  // the API\n  \"name\": \"pan-api\",\n  \"workers_dev\": true,\n}\n",
-        )]);
+        let dir =
+            dir_with(&[("wrangler.jsonc", "{\n  // the API\n  \"name\": \"pan-api\",\n  \"workers_dev\": true,\n}\n")]);
         let config = load(dir.path()).unwrap();
         assert_eq!(config.name, "pan-api");
         assert_eq!(config.workers_dev, Some(true));
@@ -273,10 +209,7 @@ mod tests {
 
     #[test]
     fn prefers_json_over_toml_as_wrangler_does_and_says_so() {
-        let dir = dir_with(&[
-            ("wrangler.toml", "name = \"old\"\n"),
-            ("wrangler.jsonc", "{\"name\": \"new\"}"),
-        ]);
+        let dir = dir_with(&[("wrangler.toml", "name = \"old\"\n"), ("wrangler.jsonc", "{\"name\": \"new\"}")]);
         let config = load(dir.path()).unwrap();
         assert_eq!(config.name, "new");
         assert_eq!(config.shadowed.len(), 1);
@@ -302,14 +235,8 @@ mod tests {
     #[test]
     fn missing_file_and_missing_name_are_told_apart() {
         let empty = dir_with(&[]);
-        assert!(matches!(
-            load(empty.path()),
-            Err(ConfigError::NotFound { .. })
-        ));
+        assert!(matches!(load(empty.path()), Err(ConfigError::NotFound { .. })));
         let nameless = dir_with(&[("wrangler.toml", "main = \"src/index.ts\"\n")]);
-        assert!(matches!(
-            load(nameless.path()),
-            Err(ConfigError::MissingName { .. })
-        ));
+        assert!(matches!(load(nameless.path()), Err(ConfigError::MissingName { .. })));
     }
 }

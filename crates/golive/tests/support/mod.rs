@@ -13,11 +13,7 @@ pub const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
 /// The wrangler the repository installs with `npm ci` (pinned in package-lock.json).
 pub fn repo_wrangler() -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/wrangler");
-    assert!(
-        path.exists(),
-        "wrangler is not installed: run `npm ci` in the repository root ({})",
-        path.display()
-    );
+    assert!(path.exists(), "wrangler is not installed: run `npm ci` in the repository root ({})", path.display());
     path.canonicalize().unwrap()
 }
 
@@ -44,14 +40,7 @@ impl Fixture {
             format!("name = \"pan-api\"\naccount_id = \"{CF_ACCOUNT}\"\nmain = \"src/index.ts\"\n"),
         )
         .unwrap();
-        Self {
-            stripe,
-            cloudflare,
-            keys,
-            project,
-            wrangler_home: tempfile::tempdir().unwrap(),
-            token,
-        }
+        Self { stripe, cloudflare, keys, project, wrangler_home: tempfile::tempdir().unwrap(), token }
     }
 
     /// The environment with wrangler logged in through `CLOUDFLARE_API_TOKEN`.
@@ -62,16 +51,10 @@ impl Fixture {
     pub fn env_with_token(&self, token: Option<&str>) -> Environment {
         let home = self.wrangler_home.path().display().to_string();
         let mut wrangler_env = vec![
-            (
-                "CLOUDFLARE_API_BASE_URL".to_string(),
-                self.cloudflare.api_base_url(),
-            ),
+            ("CLOUDFLARE_API_BASE_URL".to_string(), self.cloudflare.api_base_url()),
             ("XDG_CONFIG_HOME".to_string(), home.clone()),
             ("WRANGLER_LOG_PATH".to_string(), format!("{home}/logs")),
-            (
-                "npm_registry".to_string(),
-                "http://127.0.0.1:9/".to_string(),
-            ),
+            ("npm_registry".to_string(), "http://127.0.0.1:9/".to_string()),
         ];
         if let Some(token) = token {
             wrangler_env.push(("CLOUDFLARE_API_TOKEN".to_string(), token.to_string()));
@@ -94,11 +77,5 @@ impl Fixture {
 }
 
 fn rand_suffix() -> String {
-    format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
+    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
 }

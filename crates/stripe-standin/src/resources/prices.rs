@@ -164,11 +164,8 @@ fn one_of(param: &str, value: &str, allowed: &[&str]) -> ApiResult<()> {
     if allowed.contains(&value) {
         return Ok(());
     }
-    Err(ApiError::invalid_request(format!(
-        "Invalid {param}: must be one of {}",
-        allowed.join(", ")
-    ))
-    .param(param.to_string()))
+    Err(ApiError::invalid_request(format!("Invalid {param}: must be one of {}", allowed.join(", ")))
+        .param(param.to_string()))
 }
 
 fn parse_tier(index: usize, t: TierParams) -> ApiResult<Tier> {
@@ -188,43 +185,27 @@ fn parse_tier(index: usize, t: TierParams) -> ApiResult<Tier> {
 }
 
 /// Frees `lookup_key` for a new owner when transfer is asked, or refuses it as taken.
-fn claim_lookup_key(
-    data: &mut ModeData,
-    key: &str,
-    transfer: bool,
-    owner: Option<&str>,
-) -> ApiResult<()> {
-    let holder = data
-        .prices
-        .iter_mut()
-        .find(|p| p.lookup_key.as_deref() == Some(key) && Some(p.id.as_str()) != owner);
+fn claim_lookup_key(data: &mut ModeData, key: &str, transfer: bool, owner: Option<&str>) -> ApiResult<()> {
+    let holder = data.prices.iter_mut().find(|p| p.lookup_key.as_deref() == Some(key) && Some(p.id.as_str()) != owner);
     match holder {
         None => Ok(()),
         Some(price) if transfer => {
             price.lookup_key = None;
             Ok(())
         }
-        Some(price) => Err(ApiError::invalid_request(format!(
-            "A price (`{}`) already uses that lookup key.",
-            price.id
-        ))
-        .param("lookup_key")),
+        Some(price) => {
+            Err(ApiError::invalid_request(format!("A price (`{}`) already uses that lookup key.", price.id))
+                .param("lookup_key"))
+        }
     }
 }
 
 fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiResult<Price> {
-    let currency = params
-        .currency
-        .ok_or_else(|| ApiError::missing_param("currency"))?
-        .to_lowercase();
+    let currency = params.currency.ok_or_else(|| ApiError::missing_param("currency"))?.to_lowercase();
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_lowercase()) {
-        return Err(
-            ApiError::invalid_request(format!("Invalid currency: {currency}.")).param("currency"),
-        );
+        return Err(ApiError::invalid_request(format!("Invalid currency: {currency}.")).param("currency"));
     }
-    let product = params
-        .product
-        .ok_or_else(|| ApiError::missing_param("product"))?;
+    let product = params.product.ok_or_else(|| ApiError::missing_param("product"))?;
     if !data.products.iter().any(|p| p.id == product) {
         return Err(ApiError::no_such("product", &product).param("product"));
     }
@@ -232,28 +213,17 @@ fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiRes
     one_of("billing_scheme", &billing_scheme, &["per_unit", "tiered"])?;
     let unit_amount = parse_int("unit_amount", &params.unit_amount)?;
     if unit_amount.is_some_and(|a| a < 0) {
-        return Err(
-            ApiError::invalid_request("This value must be greater than or equal to 0.")
-                .param("unit_amount"),
-        );
+        return Err(ApiError::invalid_request("This value must be greater than or equal to 0.").param("unit_amount"));
     }
     let tiers = match params.tiers {
         None => None,
-        Some(list) => Some(
-            list.into_iter()
-                .enumerate()
-                .map(|(i, t)| parse_tier(i, t))
-                .collect::<ApiResult<Vec<_>>>()?,
-        ),
+        Some(list) => Some(list.into_iter().enumerate().map(|(i, t)| parse_tier(i, t)).collect::<ApiResult<Vec<_>>>()?),
     };
     if billing_scheme == "tiered" {
         if tiers.is_none() {
             return Err(ApiError::missing_param("tiers"));
         }
-        let mode = params
-            .tiers_mode
-            .as_deref()
-            .ok_or_else(|| ApiError::missing_param("tiers_mode"))?;
+        let mode = params.tiers_mode.as_deref().ok_or_else(|| ApiError::missing_param("tiers_mode"))?;
         one_of("tiers_mode", mode, &["graduated", "volume"])?;
     } else if unit_amount.is_none() && params.unit_amount_decimal.is_none() {
         return Err(ApiError::missing_param("unit_amount"));
@@ -261,25 +231,14 @@ fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiRes
     let recurring = match params.recurring {
         None => None,
         Some(r) => {
-            let interval = r
-                .interval
-                .ok_or_else(|| ApiError::missing_param("recurring[interval]"))?;
-            one_of(
-                "recurring[interval]",
-                &interval,
-                &["day", "week", "month", "year"],
-            )?;
+            let interval = r.interval.ok_or_else(|| ApiError::missing_param("recurring[interval]"))?;
+            one_of("recurring[interval]", &interval, &["day", "week", "month", "year"])?;
             let usage_type = r.usage_type.unwrap_or_else(|| "licensed".into());
-            one_of(
-                "recurring[usage_type]",
-                &usage_type,
-                &["licensed", "metered"],
-            )?;
+            one_of("recurring[usage_type]", &usage_type, &["licensed", "metered"])?;
             Some(Recurring {
                 aggregate_usage: None,
                 interval,
-                interval_count: parse_int("recurring[interval_count]", &r.interval_count)?
-                    .unwrap_or(1),
+                interval_count: parse_int("recurring[interval_count]", &r.interval_count)?.unwrap_or(1),
                 meter: None,
                 trial_period_days: parse_int("recurring[trial_period_days]", &r.trial_period_days)?,
                 usage_type,
@@ -287,36 +246,23 @@ fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiRes
         }
     };
     let tax_behavior = params.tax_behavior.unwrap_or_else(|| "unspecified".into());
-    one_of(
-        "tax_behavior",
-        &tax_behavior,
-        &["inclusive", "exclusive", "unspecified"],
-    )?;
+    one_of("tax_behavior", &tax_behavior, &["inclusive", "exclusive", "unspecified"])?;
     let transform_quantity = match params.transform_quantity {
         None => None,
         Some(t) => Some(TransformQuantity {
             divide_by: parse_int("transform_quantity[divide_by]", &t.divide_by)?
                 .ok_or_else(|| ApiError::missing_param("transform_quantity[divide_by]"))?,
-            round: t
-                .round
-                .ok_or_else(|| ApiError::missing_param("transform_quantity[round]"))?,
+            round: t.round.ok_or_else(|| ApiError::missing_param("transform_quantity[round]"))?,
         }),
     };
     let metadata = params.metadata.unwrap_or_default();
     check_metadata(&metadata)?;
-    let unit_amount_decimal = params
-        .unit_amount_decimal
-        .or_else(|| unit_amount.map(|a| a.to_string()));
+    let unit_amount_decimal = params.unit_amount_decimal.or_else(|| unit_amount.map(|a| a.to_string()));
     Ok(Price {
         id: new_id("price"),
         object: "price",
         active: parse_bool("active", &params.active)?.unwrap_or(true),
-        kind: if recurring.is_some() {
-            "recurring"
-        } else {
-            "one_time"
-        }
-        .into(),
+        kind: if recurring.is_some() { "recurring" } else { "one_time" }.into(),
         billing_scheme,
         created: now(),
         currency,
@@ -369,11 +315,7 @@ pub async fn retrieve(
     let q: Q = parse(query.unwrap_or_default().as_bytes())?;
     let mut state = state.lock().unwrap();
     let data = state.mode(&caller.account_id, caller.livemode);
-    let price = data
-        .prices
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| ApiError::no_such("price", &id))?;
+    let price = data.prices.iter().find(|p| p.id == id).ok_or_else(|| ApiError::no_such("price", &id))?;
     Ok(Json(price.render(&q.expand.unwrap_or_default())))
 }
 
@@ -395,17 +337,9 @@ pub async fn update(
     if let Some(key) = params.lookup_key.as_deref().filter(|k| !k.is_empty()) {
         claim_lookup_key(data, key, transfer, Some(&id))?;
     }
-    let price = data
-        .prices
-        .iter_mut()
-        .find(|p| p.id == id)
-        .expect("checked above");
+    let price = data.prices.iter_mut().find(|p| p.id == id).expect("checked above");
     if let Some(tax) = &params.tax_behavior {
-        one_of(
-            "tax_behavior",
-            tax,
-            &["inclusive", "exclusive", "unspecified"],
-        )?;
+        one_of("tax_behavior", tax, &["inclusive", "exclusive", "unspecified"])?;
         if price.tax_behavior != "unspecified" && &price.tax_behavior != tax {
             return Err(ApiError::invalid_request(
                 "The tax_behavior of a price cannot be changed once it is set to inclusive or exclusive.",
@@ -456,27 +390,12 @@ pub async fn list(
         .filter(|p| params.product.as_ref().is_none_or(|c| &p.product == c))
         .filter(|p| params.kind.as_ref().is_none_or(|c| &p.kind == c))
         .filter(|p| {
-            params
-                .lookup_keys
-                .as_ref()
-                .is_none_or(|keys| p.lookup_key.as_ref().is_some_and(|k| keys.contains(k)))
+            params.lookup_keys.as_ref().is_none_or(|keys| p.lookup_key.as_ref().is_some_and(|k| keys.contains(k)))
         })
-        .filter(|p| {
-            interval
-                .as_ref()
-                .is_none_or(|i| p.recurring.as_ref().is_some_and(|r| &r.interval == i))
-        })
-        .filter(|p| {
-            usage_type
-                .as_ref()
-                .is_none_or(|u| p.recurring.as_ref().is_some_and(|r| &r.usage_type == u))
-        })
+        .filter(|p| interval.as_ref().is_none_or(|i| p.recurring.as_ref().is_some_and(|r| &r.interval == i)))
+        .filter(|p| usage_type.as_ref().is_none_or(|u| p.recurring.as_ref().is_some_and(|r| &r.usage_type == u)))
         .collect();
-    let page = Page {
-        limit: params.limit,
-        starting_after: params.starting_after,
-        ending_before: params.ending_before,
-    };
+    let page = Page { limit: params.limit, starting_after: params.starting_after, ending_before: params.ending_before };
     let (window, has_more) = paginate(matching, |p| p.id.as_str(), &page)?;
     let rendered: Vec<Value> = window.iter().map(|p| p.render(&expand)).collect();
     Ok(Json(envelope("/v1/prices", has_more, rendered)))

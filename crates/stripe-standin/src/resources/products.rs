@@ -152,12 +152,7 @@ pub async fn retrieve(
     caller.require("products", false)?;
     let mut state = state.lock().unwrap();
     let data = state.mode(&caller.account_id, caller.livemode);
-    data.products
-        .iter()
-        .find(|p| p.id == id)
-        .cloned()
-        .map(Json)
-        .ok_or_else(|| ApiError::no_such("product", &id))
+    data.products.iter().find(|p| p.id == id).cloned().map(Json).ok_or_else(|| ApiError::no_such("product", &id))
 }
 
 pub async fn update(
@@ -174,19 +169,11 @@ pub async fn update(
     let mut state = state.lock().unwrap();
     let data = state.mode(&caller.account_id, caller.livemode);
     if let Some(price_id) = &params.default_price {
-        if !data
-            .prices
-            .iter()
-            .any(|p| &p.id == price_id && p.product == id)
-        {
+        if !data.prices.iter().any(|p| &p.id == price_id && p.product == id) {
             return Err(ApiError::no_such("price", price_id).param("default_price"));
         }
     }
-    let product = data
-        .products
-        .iter_mut()
-        .find(|p| p.id == id)
-        .ok_or_else(|| ApiError::no_such("product", &id))?;
+    let product = data.products.iter_mut().find(|p| p.id == id).ok_or_else(|| ApiError::no_such("product", &id))?;
     if let Some(metadata) = params.metadata {
         let mut merged = product.metadata.clone();
         merge_metadata(&mut merged, metadata);
@@ -244,11 +231,7 @@ pub async fn list(
         .filter(|p| shippable.is_none_or(|s| p.shippable == Some(s)))
         .filter(|p| params.ids.as_ref().is_none_or(|ids| ids.contains(&p.id)))
         .collect();
-    let page = Page {
-        limit: params.limit,
-        starting_after: params.starting_after,
-        ending_before: params.ending_before,
-    };
+    let page = Page { limit: params.limit, starting_after: params.starting_after, ending_before: params.ending_before };
     let (window, has_more) = paginate(items, |p| p.id.as_str(), &page)?;
     Ok(Json(envelope("/v1/products", has_more, window)))
 }
