@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints golive's desktop numbers: release binary size, cold start to first paint under Xvfb
 # (process start → the first view painted, reported by the app itself), and peak RSS of the
-# app with its WebKit helper processes while it shows the Connect view.
+# app with its WebKit helper processes while it shows the Connect view (and PSS, which
+# counts shared library pages once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -55,18 +56,29 @@ def rss_kib(pid):
     except OSError:
         pass
     return 0
+def pss_kib(pid):
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 def hwm_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return 0
-peak, end = 0, time.time() + 6
+peak, peak_pss, end = 0, 0, time.time() + 6
 while time.time() < end:
-    peak = max(peak, sum(rss_kib(p) for p in tree(app.pid)))
+    pids = tree(app.pid)
+    peak = max(peak, sum(rss_kib(p) for p in pids))
+    peak_pss = max(peak_pss, sum(pss_kib(p) for p in pids))
     time.sleep(0.05)
 main_hwm = hwm_kib(app.pid)
 names = sorted(open(f"/proc/{p}/comm").read().strip() for p in tree(app.pid) if os.path.exists(f"/proc/{p}/comm"))
 app.terminate(); app.wait(timeout=10)
-print(f"peak RSS, app + helpers: {peak / 1024:.1f} MiB ({', '.join(names)})")
+print(f"peak RSS, app + helpers: {peak / 1024:.1f} MiB ({', '.join(names)}; shared pages counted in each)")
+print(f"peak PSS, app + helpers: {peak_pss / 1024:.1f} MiB (shared pages split between them)")
 print(f"peak RSS, app process alone (VmHWM): {main_hwm / 1024:.1f} MiB")
 PY

@@ -10,8 +10,9 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "==> front-end type check and unit tests"
+mkdir -p target
 npx --no-install tsc --noEmit -p ui
-npx --no-install vitest run --root ui
+npx --no-install vitest run --root ui --reporter=default --reporter=json --outputFile.json="$PWD/target/vitest.json"
 
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -19,4 +20,13 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "==> cargo test (under Xvfb, with a Secret Service)"
 export GOLIVE_SCREENSHOT_DIR="${GOLIVE_SCREENSHOT_DIR:-$PWD/target/screenshots}"
 xvfb-run -a -s '-screen 0 1280x900x24' dbus-run-session -- sh -c \
-  'echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --workspace'
+  'echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --workspace 2>&1' \
+  | tee target/cargo-test.log
+
+# One closing line for the whole suite: cargo's last line is a doc-test run of 0 tests.
+rust_passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' target/cargo-test.log | awk '{s+=$4} END {print s+0}')
+rust_failed=$(grep -Eo '[0-9]+ failed;' target/cargo-test.log | awk '{s+=$1} END {print s+0}')
+ui_passed=$(node -p 'require("./target/vitest.json").numPassedTests')
+ui_failed=$(node -p 'require("./target/vitest.json").numFailedTests')
+echo
+echo "suite: $((rust_passed + ui_passed)) passed, $((rust_failed + ui_failed)) failed"

@@ -2,35 +2,13 @@
 //! environment or stdin, and no key value anywhere it writes or starts.
 
 use cloudflare_standin::CloudflareStandIn;
+use golive_testkit::{all_text_under, argv_log, assert_no_key_in, recording_wrangler, repo_wrangler};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use stripe_standin::{AccountSpec, StandIn};
 
 const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
-
-fn repo_wrangler() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/wrangler");
-    assert!(path.exists(), "wrangler is not installed: run `npm ci` in the repository root");
-    path.canonicalize().unwrap()
-}
-
-/// A wrangler that records its argv and environment names to `log`, then runs the real one.
-fn recording_wrangler(dir: &Path, log: &Path) -> PathBuf {
-    let script = dir.join("wrangler-recorder");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$0 $*\" >> '{log}'\nexec '{real}' \"$@\"\n",
-            log = log.display(),
-            real = repo_wrangler().display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
-}
 
 struct World {
     stripe: StandIn,
@@ -102,44 +80,17 @@ fn json_of(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
-/// Every file under `dir`, as text, for the leak scan.
-fn all_text_under(dir: &Path) -> String {
-    let mut text = String::new();
-    for entry in walk(dir) {
-        if let Ok(bytes) = std::fs::read(&entry) {
-            text.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    text
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files.extend(walk(&path));
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
     let world = World::new().await;
-    let argv_log = world.data.path().join("argv.log");
-    let wrangler = recording_wrangler(world.data.path(), &argv_log);
+    let wrangler = recording_wrangler(world.data.path());
     let out = world.connect_stdin(&wrangler, &format!("{}\n{}\n", world.test_key, world.live_key));
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{report:#}");
     assert_eq!(report["passed"], true);
     assert_eq!(report["outcome"]["worker"]["config"]["name"], "pan-api");
 
-    let argv = std::fs::read_to_string(&argv_log).unwrap();
+    let argv = std::fs::read_to_string(argv_log(world.data.path())).unwrap();
     assert!(argv.contains("whoami --json"), "wrangler really ran: {argv}");
     let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
     assert!(session.contains(&world.live_key[world.live_key.len() - 4..]), "the hint is there");
@@ -149,11 +100,7 @@ async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
         String::from_utf8_lossy(&out.stderr),
         all_text_under(world.data.path())
     );
-    for key in [&world.test_key, &world.live_key] {
-        // the key body (all but the prefix and the last four) must appear nowhere
-        let body = &key[8..key.len() - 4];
-        assert!(!everything.contains(body), "a key leaked into argv, output, logs or the session file");
-    }
+    assert_no_key_in("argv, output, logs or session file", &everything, &[&world.test_key, &world.live_key]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,17 +5,9 @@
 use cloudflare_standin::CloudflareStandIn;
 use golive::environment::{Environment, Mode};
 use golive::stripe_key::{parse_key, KeySlot, StripeKey};
-use std::path::{Path, PathBuf};
 use stripe_standin::{AccountKeys, AccountSpec, StandIn};
 
 pub const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
-
-/// The wrangler the repository installs with `npm ci` (pinned in package-lock.json).
-pub fn repo_wrangler() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/.bin/wrangler");
-    assert!(path.exists(), "wrangler is not installed: run `npm ci` in the repository root ({})", path.display());
-    path.canonicalize().unwrap()
-}
 
 pub struct Fixture {
     pub stripe: StandIn,
@@ -63,7 +55,7 @@ impl Fixture {
             mode: Mode::Rehearsal,
             stripe_base_url: Some(self.stripe.base_url()),
             wrangler_env,
-            wrangler_program: Some(repo_wrangler()),
+            wrangler_program: Some(golive_testkit::repo_wrangler()),
         }
     }
 
