@@ -2,6 +2,7 @@
 //! to live mode, with no GUI and no terminal I/O. The desktop app and the `golive` CLI are
 //! thin faces over it.
 
+pub mod catalog;
 pub mod connect;
 pub mod environment;
 pub mod findings;

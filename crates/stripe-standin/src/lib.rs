@@ -147,6 +147,26 @@ impl StandIn {
         self.state.lock().unwrap().faults.push_back(fault);
     }
 
+    /// Queues a fault for the write (POST) `n` writes from now (0: the next one).
+    pub fn inject_on_write(&self, n: usize, fault: Fault) {
+        self.state.lock().unwrap().write_faults.push((n, fault));
+    }
+
+    /// Limits each account and mode to `per_second` requests (Stripe: 100 live, 25 test);
+    /// the rest get Stripe's 429. `None` lifts the limit.
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        self.state.lock().unwrap().rate_limit = per_second;
+    }
+
+    /// Live billing portal configurations of an account, oldest first.
+    pub fn portal_configurations(
+        &self,
+        account_id: &str,
+        livemode: bool,
+    ) -> Vec<resources::portal::PortalConfiguration> {
+        self.state.lock().unwrap().mode(account_id, livemode).portal_configurations.clone()
+    }
+
     /// Every request served so far (method, path, status, idempotency key, mode).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.state.lock().unwrap().requests.clone()

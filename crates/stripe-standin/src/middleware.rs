@@ -17,7 +17,15 @@ pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let fault = state.lock().unwrap().faults.pop_front();
+    let is_write = request.method() == Method::POST;
+    let fault = {
+        let mut guard = state.lock().unwrap();
+        match guard.faults.pop_front() {
+            Some(f) => Some(f),
+            None if is_write => take_write_fault(&mut guard.write_faults),
+            None => None,
+        }
+    };
     let mut drop_connection = false;
     let mut livemode = None;
     let response = match fault {
@@ -35,6 +43,10 @@ pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -
             }
             match authenticate(&state, &request) {
                 Err(err) => err.into_response(),
+                Ok(caller) if over_rate_limit(&state, &caller) => {
+                    livemode = Some(caller.livemode);
+                    ApiError::rate_limited().into_response()
+                }
                 Ok(caller) => {
                     livemode = Some(caller.livemode);
                     match (request.method() == Method::POST, idempotency_key.clone()) {
@@ -62,6 +74,28 @@ pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -
         std::panic::resume_unwind(Box::new("stand-in: connection dropped on purpose"));
     }
     response
+}
+
+/// The fault queued for this write, if any; counts the other queued writes down.
+fn take_write_fault(queue: &mut Vec<(usize, Fault)>) -> Option<Fault> {
+    let hit = queue.iter().position(|(n, _)| *n == 0).map(|i| queue.remove(i).1);
+    for (n, _) in queue.iter_mut() {
+        *n = n.saturating_sub(1);
+    }
+    hit
+}
+
+/// Counts the request against its account and mode's budget for the current second.
+fn over_rate_limit(state: &Shared, caller: &Caller) -> bool {
+    let mut guard = state.lock().unwrap();
+    let Some(limit) = guard.rate_limit else { return false };
+    let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let window = guard.rate_window.entry((caller.account_id.clone(), caller.livemode)).or_insert((second, 0));
+    if window.0 != second {
+        *window = (second, 0);
+    }
+    window.1 += 1;
+    window.1 > limit
 }
 
 fn authenticate(state: &Shared, request: &Request) -> Result<Caller, ApiError> {

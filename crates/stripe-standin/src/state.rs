@@ -4,6 +4,7 @@
 use crate::faults::Fault;
 use crate::keys::KeyRecord;
 use crate::resources::account::AccountRecord;
+use crate::resources::portal::PortalConfiguration;
 use crate::resources::prices::Price;
 use crate::resources::products::Product;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex};
 pub struct ModeData {
     pub products: Vec<Product>,
     pub prices: Vec<Price>,
+    pub portal_configurations: Vec<PortalConfiguration>,
 }
 
 /// The first response to an idempotent request, replayed for every retry.
@@ -43,6 +45,12 @@ pub struct State {
     pub idempotency: HashMap<(String, bool, String), Option<StoredResponse>>,
     pub requests: Vec<RequestRecord>,
     pub faults: VecDeque<Fault>,
+    /// Faults for coming writes (POSTs), by how many writes from now: 0 is the next one.
+    pub write_faults: Vec<(usize, Fault)>,
+    /// Requests allowed per second per (account, mode); `None` is unlimited.
+    pub rate_limit: Option<u32>,
+    /// Requests seen in the current second, per (account, mode).
+    pub rate_window: HashMap<(String, bool), (u64, u32)>,
 }
 
 impl State {

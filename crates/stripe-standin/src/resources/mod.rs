@@ -1,5 +1,6 @@
 //! One module per Stripe resource the stand-in serves.
 pub mod account;
 pub mod balance;
+pub mod portal;
 pub mod prices;
 pub mod products;
