@@ -2,14 +2,14 @@
 //! Thin: it reads input, calls the engine, prints. Keys come from the environment, stdin or
 //! the OS keyring, never from argv.
 
+mod cmd_catalog;
+mod cmd_connect;
+mod cmd_keys;
 mod keys_input;
 mod output;
+mod stage;
 
-use clap::{Parser, Subcommand};
-use golive::connect::{self, ConnectInput, FailureKind};
-use golive::environment::{Environment, Mode};
-use golive::rehearsal::Rehearsal;
-use golive::session::{self, Session};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,27 +34,68 @@ struct Cli {
     command: Command,
 }
 
+/// Where the project is and where the keys come from (never argv).
+///
+/// Keys are read from GOLIVE_STRIPE_TEST_KEY and GOLIVE_STRIPE_LIVE_KEY, or with
+/// --keys-stdin from two lines on standard input (test key first), or from the OS keyring.
+#[derive(Args, Clone)]
+pub struct KeyArgs {
+    /// The folder of the Worker (holds wrangler.toml or wrangler.jsonc). Default: here.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Read the test key then the live key, one per line, from standard input.
+    #[arg(long, conflicts_with = "keys_from_keyring")]
+    pub keys_stdin: bool,
+    /// Read both keys from the OS keyring (saved with `golive keys save`).
+    #[arg(long)]
+    pub keys_from_keyring: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check both Stripe keys and find the Worker and wrangler (read-only).
-    ///
-    /// Keys are read from GOLIVE_STRIPE_TEST_KEY and GOLIVE_STRIPE_LIVE_KEY, or with
-    /// --keys-stdin from two lines on standard input (test key first). Never pass them as arguments.
     Connect {
-        /// The folder of the Worker (holds wrangler.toml or wrangler.jsonc).
-        #[arg(long, value_name = "DIR")]
-        project: Option<PathBuf>,
-        /// Read the test key then the live key, one per line, from standard input.
-        #[arg(long, conflicts_with = "keys_from_keyring")]
-        keys_stdin: bool,
-        /// Read both keys from the OS keyring (saved with `golive keys save`).
-        #[arg(long)]
-        keys_from_keyring: bool,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Recreate the test catalog in live mode: `plan` shows, `apply` creates what is missing.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
     },
     /// Keep the Stripe keys in the OS keyring.
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct CatalogArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// The tier names the app's code expects, comma-separated (e.g. its TIER_CONFIG keys).
+    #[arg(long, value_delimiter = ',', value_name = "TIER,…")]
+    pub tiers: Option<Vec<String>>,
+    /// Use golive's suggested tier values in live mode (lowercased, key renamed to `plan`).
+    #[arg(long)]
+    pub accept_suggestions: bool,
+}
+
+#[derive(Subcommand)]
+enum CatalogAction {
+    /// Show what live mode needs (read-only). Exit 2 when a problem blocks it.
+    Plan {
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Create what is missing, ensure the customer portal, and print the live price IDs.
+    Apply {
+        #[command(flatten)]
+        args: CatalogArgs,
+        /// Also write the price IDs and portal id as `.env` lines to this file.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
     },
 }
 
@@ -80,127 +121,15 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = output::Printer { json: cli.json };
     let code = match cli.command {
-        Command::Connect { project, keys_stdin, keys_from_keyring } => {
-            let source = match (keys_stdin, keys_from_keyring) {
-                (true, _) => KeySource::Stdin,
-                (_, true) => KeySource::Keyring,
-                _ => KeySource::Env,
-            };
-            run_connect(&out, cli.rehearsal, project, source).await
+        Command::Connect { keys } => cmd_connect::run(&out, cli.rehearsal, keys).await,
+        Command::Catalog { action: CatalogAction::Plan { args } } => cmd_catalog::plan(&out, cli.rehearsal, args).await,
+        Command::Catalog { action: CatalogAction::Apply { args, env_file } } => {
+            cmd_catalog::apply(&out, cli.rehearsal, args, env_file).await
         }
-        Command::Keys { action } => run_keys(&out, action).await,
+        Command::Keys { action: KeysAction::Save { project, keys_stdin } } => {
+            cmd_keys::save(&out, project, keys_stdin).await
+        }
+        Command::Keys { action: KeysAction::Forget { project } } => cmd_keys::forget(&out, project).await,
     };
     ExitCode::from(code)
-}
-
-#[derive(Clone, Copy)]
-enum KeySource {
-    Env,
-    Stdin,
-    Keyring,
-}
-
-fn project_or_cwd(project: Option<PathBuf>) -> PathBuf {
-    project.unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
-}
-
-async fn run_keys(out: &output::Printer, action: KeysAction) -> u8 {
-    let (project, stdin) = match &action {
-        KeysAction::Save { project, keys_stdin } => (project.clone(), *keys_stdin),
-        KeysAction::Forget { project } => (project.clone(), false),
-    };
-    let project_dir = project_or_cwd(project);
-    let names = match keys_input::keyring_names(&project_dir) {
-        Ok(names) => names,
-        Err(p) => return out.error(exit::INVALID_INPUT, "invalid_input", &p.message, &p.fix),
-    };
-    let result = match action {
-        KeysAction::Save { .. } => {
-            let (test, live) = match keys_input::read(stdin) {
-                Ok(keys) => keys,
-                Err(p) => return out.error(exit::INVALID_INPUT, "invalid_input", &p.message, &p.fix),
-            };
-            tokio::task::spawn_blocking(move || {
-                golive::keystore::put(&names.0, &test.secret())?;
-                golive::keystore::put(&names.1, &live.secret())?;
-                Ok::<_, golive::keystore::KeystoreError>(vec![names.0.user(), names.1.user()])
-            })
-            .await
-        }
-        KeysAction::Forget { .. } => {
-            tokio::task::spawn_blocking(move || {
-                golive::keystore::delete(&names.0)?;
-                golive::keystore::delete(&names.1)?;
-                Ok(vec![names.0.user(), names.1.user()])
-            })
-            .await
-        }
-    };
-    match result {
-        Ok(Ok(entries)) => {
-            out.entries(&entries);
-            exit::OK
-        }
-        Ok(Err(e)) => out.error(exit::EXTERNAL_REFUSED, "keyring_unavailable", &e.message, &e.fix),
-        Err(e) => out.error(exit::INTERNAL, "internal_error", &e.to_string(), "Report this as a bug."),
-    }
-}
-
-async fn run_connect(out: &output::Printer, rehearsal: bool, project: Option<PathBuf>, source: KeySource) -> u8 {
-    let data_dir = session::data_dir();
-    let stage = if rehearsal {
-        match Rehearsal::start(&data_dir).await {
-            Ok(r) => Some(r),
-            Err(e) => {
-                return out.error(
-                    exit::INTERNAL,
-                    "internal_error",
-                    &format!("Could not start the rehearsal stand-ins: {e}"),
-                    "Report this as a bug.",
-                )
-            }
-        }
-    } else {
-        None
-    };
-    let env = stage.as_ref().map(Rehearsal::environment).unwrap_or_else(Environment::real);
-    let project_dir = match project.or_else(|| stage.as_ref().map(|r| r.project_dir.clone())) {
-        Some(dir) => dir,
-        None => project_or_cwd(None),
-    };
-    let keys = match (&stage, source) {
-        (Some(r), _) => keys_input::from_rehearsal(r),
-        (None, KeySource::Keyring) => {
-            let dir = project_dir.clone();
-            tokio::task::spawn_blocking(move || keys_input::from_keyring(&dir))
-                .await
-                .expect("keyring read does not panic")
-        }
-        (None, KeySource::Stdin) => keys_input::read(true),
-        (None, KeySource::Env) => keys_input::read(false),
-    };
-    let (test_key, live_key) = match keys {
-        Ok(keys) => keys,
-        Err(problem) => return out.error(exit::INVALID_INPUT, "invalid_input", &problem.message, &problem.fix),
-    };
-    let input = ConnectInput { test_key, live_key, project_dir: project_dir.clone() };
-    let sink = out.live_findings();
-    let report = connect::check(&input, &env, &sink).await;
-    let mut saved = Session::new(if stage.is_some() { Mode::Rehearsal } else { Mode::Real });
-    saved.project_dir = Some(project_dir);
-    saved.connect = report.outcome.clone();
-    if let Err(e) = saved.save(&data_dir.join(session::FILE_NAME)) {
-        return out.error(
-            exit::INTERNAL,
-            "internal_error",
-            &e.0,
-            "Check that the data folder is writable, or set GOLIVE_DATA_DIR.",
-        );
-    }
-    out.connect_report(&report);
-    match report.failure_kind() {
-        None => exit::OK,
-        Some(FailureKind::InvalidInput) => exit::INVALID_INPUT,
-        Some(FailureKind::ExternalRefused) => exit::EXTERNAL_REFUSED,
-    }
 }

@@ -1,6 +1,10 @@
 //! How the CLI prints: findings as lines while they land (to stderr) and a summary (stdout),
 //! or one JSON document with --json.
 
+use golive::catalog::plan::{Action, CatalogPlan};
+use golive::catalog::portal::{PortalOutcome, PORTAL_VAR};
+use golive::catalog::price_ids::PriceIdVar;
+use golive::catalog::ApplyOutcome;
 use golive::connect::ConnectReport;
 use golive::findings::{Finding, Status};
 use golive::progress::StepEvent;
@@ -51,6 +55,88 @@ impl Printer {
                 println!("Not connected: {failed} check(s) failed. Fix them and run `golive connect` again.");
             }
         }
+    }
+
+    /// Progress lines while a step writes (text mode only).
+    pub fn live_progress(&self) -> impl Fn(StepEvent) + Send + Sync {
+        let json = self.json;
+        move |event| {
+            if let (false, StepEvent::Progress(p)) = (json, event) {
+                eprintln!("[{}/{}] {} — {}", p.done, p.total, p.item, p.message);
+            }
+        }
+    }
+
+    pub fn catalog_plan(&self, plan: &CatalogPlan) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(plan).expect("plan serialises"));
+            return;
+        }
+        for p in &plan.problems {
+            let mark = if p.severity == golive::catalog::validate::Severity::Blocking { "✗" } else { "!" };
+            println!(
+                "{mark} {} ({}): {}
+    fix: {}",
+                p.product_name, p.product_id, p.message, p.fix
+            );
+        }
+        let mut skipped = 0;
+        for row in &plan.rows {
+            let what = match &row.action {
+                Action::CreateProduct => "create product".to_string(),
+                Action::CreatePrice => "create price".to_string(),
+                Action::Live { live_id } => format!("already live ({live_id})"),
+                Action::Conflict { live_id, reason } => format!("CONFLICT with {live_id}: {reason}"),
+                Action::Skipped { .. } => {
+                    skipped += 1;
+                    continue;
+                }
+            };
+            let tier = row.tier.as_deref().unwrap_or("-");
+            println!("{tier:<12} {:<28} {:<28} {what}", row.name, row.terms.as_deref().unwrap_or(""));
+        }
+        println!(
+            "{} to create, {skipped} skipped (archived or not a tier){}",
+            plan.writes(),
+            if plan.blocked { "; blocked until the problems above are fixed (or --accept-suggestions)" } else { "" }
+        );
+    }
+
+    pub fn apply_failures(&self, outcome: &ApplyOutcome) {
+        if self.json {
+            println!("{}", json!({ "created": outcome.created, "failed": outcome.failed }));
+            return;
+        }
+        for f in &outcome.failed {
+            println!("✗ {}: {}", f.name, f.reason);
+        }
+        println!(
+            "{} created, {} failed. Run `golive catalog apply` again: it finds what was made and creates only the rest.",
+            outcome.created.len(),
+            outcome.failed.len()
+        );
+    }
+
+    pub fn catalog_applied(&self, outcome: &ApplyOutcome, vars: &[PriceIdVar], portal: &PortalOutcome) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &json!({ "created": outcome.created, "price_ids": vars, "portal": portal })
+                )
+                .expect("serialises")
+            );
+            return;
+        }
+        println!("{} object(s) created in live mode.", outcome.created.len());
+        for v in vars {
+            println!("{}={}    # {} — {}", v.name, v.price_id, v.tier, v.terms);
+        }
+        println!(
+            "{PORTAL_VAR}={}    # customer portal ({})",
+            portal.id,
+            if portal.reused { "existing" } else { "created" }
+        );
     }
 
     /// Lists keyring entries a command saved or removed.

@@ -228,3 +228,70 @@ async fn keys_saved_in_the_keyring_are_used_by_connect_then_forgotten() {
     assert_eq!(out.status.code(), Some(2));
     assert!(json_of(&out)["error"]["fix"].as_str().unwrap().contains("golive keys save"));
 }
+
+/// Adds a test-mode tier the way the Dashboard would: product with `metadata.plan`, monthly price.
+async fn test_tier(world: &World, name: &str, plan: &str, cents: &str) {
+    let client = stripe::Client::from_url(world.stripe.base_url().as_str(), world.test_key.as_str());
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let product: IdOnly = client
+        .post_form("/products", std::collections::BTreeMap::from([("name", name), ("metadata[plan]", plan)]))
+        .await
+        .unwrap();
+    let _: IdOnly = client
+        .post_form(
+            "/prices",
+            std::collections::BTreeMap::from([
+                ("product", product.id.as_str()),
+                ("currency", "usd"),
+                ("unit_amount", cents),
+                ("recurring[interval]", "month"),
+            ]),
+        )
+        .await
+        .unwrap();
+}
+
+fn catalog_cmd(world: &World, args: &[&str]) -> Output {
+    world
+        .command(&repo_wrangler())
+        .arg("catalog")
+        .args(args)
+        .args(["--json", "--project"])
+        .arg(world.project.path())
+        .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
+        .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn catalog_plan_blocks_on_a_capitalised_tier_and_apply_copies_it_once() {
+    let world = World::new().await;
+    test_tier(&world, "Pro Plan", "Pro", "2900").await;
+    test_tier(&world, "Team Plan", "team", "9900").await;
+
+    let out = catalog_cmd(&world, &["plan"]);
+    assert_eq!(out.status.code(), Some(2), "blocked is invalid input");
+    let plan = json_of(&out);
+    assert_eq!(plan["blocked"], true);
+    assert_eq!(plan["problems"][0]["suggestion"], "pro");
+
+    let env_file = world.data.path().join("prices.env");
+    let out = catalog_cmd(&world, &["apply", "--accept-suggestions", "--env-file", env_file.to_str().unwrap()]);
+    let applied = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{applied:#}");
+    assert_eq!(applied["created"].as_array().unwrap().len(), 4);
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    assert!(env.contains("STRIPE_PRICE_ID_PRO=price_") && env.contains("STRIPE_PRICE_ID_TEAM=price_"), "{env}");
+    assert!(env.contains("STRIPE_PORTAL_CONFIG_ID=bpc_"), "{env}");
+
+    let again = catalog_cmd(&world, &["apply", "--accept-suggestions"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(json_of(&again)["created"].as_array().unwrap().is_empty(), "a re-run creates nothing");
+    let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
+    assert!(session.contains("STRIPE_PRICE_ID_TEAM"), "{session}");
+    assert_no_key_in("session file", &session, &[&world.test_key, &world.live_key]);
+}

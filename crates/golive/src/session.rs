@@ -2,6 +2,9 @@
 //! a crash or a closed window resumes where it stopped. It never holds a secret value —
 //! only key hints (`sk_live_…abcd`) and keyring entry names.
 
+use crate::catalog::apply::Created;
+use crate::catalog::portal::PortalOutcome;
+use crate::catalog::price_ids::PriceIdVar;
 use crate::connect::ConnectOutcome;
 use crate::environment::Mode;
 use crate::steps::StepId;
@@ -19,11 +22,29 @@ pub struct Session {
     pub current: StepId,
     pub project_dir: Option<PathBuf>,
     pub connect: Option<ConnectOutcome>,
+    /// What the Catalog step created and found; ids only, recorded as each write lands.
+    #[serde(default)]
+    pub catalog: CatalogRecord,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CatalogRecord {
+    pub created: Vec<Created>,
+    /// Filled once live mode has every tier: the catalog step is done.
+    pub price_ids: Option<Vec<PriceIdVar>>,
+    pub portal: Option<PortalOutcome>,
 }
 
 impl Session {
     pub fn new(mode: Mode) -> Self {
-        Self { version: 1, mode, current: StepId::Connect, project_dir: None, connect: None }
+        Self {
+            version: 1,
+            mode,
+            current: StepId::Connect,
+            project_dir: None,
+            connect: None,
+            catalog: CatalogRecord::default(),
+        }
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -31,6 +52,9 @@ impl Session {
         let mut steps = vec![StepId::Connect];
         if self.connect.is_some() {
             steps.push(StepId::Catalog);
+            if self.catalog.price_ids.is_some() && self.catalog.portal.is_some() {
+                steps.push(StepId::PriceIds);
+            }
         }
         steps
     }

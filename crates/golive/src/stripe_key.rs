@@ -36,6 +36,7 @@ pub enum KeyKind {
 
 /// A Stripe secret or restricted key whose shape is right for its slot.
 /// Debug shows only the prefix and the last four characters; the value zeroizes on drop.
+#[derive(Clone)]
 pub struct StripeKey {
     value: SecretString,
     pub kind: KeyKind,
