@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints golive's desktop numbers: release binary size, cold start to first paint under Xvfb
+# Prints golive's numbers: the catalog migration benchmark, release binary size, cold start to first paint under Xvfb
 # (process start → the first view painted, reported by the app itself), and peak RSS of the
 # app with its WebKit helper processes while it shows the Connect view (and PSS, which
 # counts shared library pages once).
@@ -31,6 +31,9 @@ for i in $(seq 1 "$runs"); do
 done
 sorted=$(printf '%s\n' "${paints[@]}" | sort -n)
 echo "first paint: min $(echo "$sorted" | head -1) ms, median $(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p") ms, max $(echo "$sorted" | tail -1) ms"
+
+echo "==> catalog migration: 200 products x 3 prices against the stand-in at 100 req/s"
+cargo run --release --quiet -p golive --example catalog_bench
 
 echo "==> peak RSS while showing the Connect view (app + WebKit processes, sampled every 50 ms for 6 s)"
 xvfb-run -a -s '-screen 0 1280x900x24' python3 - "$bin" <<'PY'

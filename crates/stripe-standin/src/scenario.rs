@@ -33,8 +33,28 @@ impl StandIn {
 
     /// Adds a product with `metadata.plan` and one monthly USD price, as if made in the Dashboard.
     pub fn insert_monthly_tier(&self, account_id: &str, livemode: bool, tier: &Tier) -> (String, String) {
+        let (product, prices) = self.insert_tier_with_prices(
+            account_id,
+            livemode,
+            tier.name,
+            tier.plan,
+            &[(tier.monthly_cents, "month", 1)],
+        );
+        (product, prices[0].clone())
+    }
+
+    /// Adds a product with `metadata.plan` and USD recurring prices `(cents, interval, count)`,
+    /// straight into the store (no request is counted): for seeding large catalogs quickly.
+    pub fn insert_tier_with_prices(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        name: &str,
+        plan: &str,
+        prices: &[(i64, &str, i64)],
+    ) -> (String, Vec<String>) {
         let created = now();
-        let metadata = BTreeMap::from([("plan".to_string(), tier.plan.to_string())]);
+        let metadata = BTreeMap::from([("plan".to_string(), plan.to_string())]);
         let product = Product {
             id: new_id("prod"),
             object: "product",
@@ -47,7 +67,7 @@ impl StandIn {
             marketing_features: vec![],
             livemode,
             metadata,
-            name: tier.name.to_string(),
+            name: name.to_string(),
             package_dimensions: None,
             shippable: None,
             statement_descriptor: None,
@@ -56,42 +76,45 @@ impl StandIn {
             unit_label: None,
             url: None,
         };
-        let price = Price {
-            id: new_id("price"),
-            object: "price",
-            active: true,
-            billing_scheme: "per_unit".into(),
-            created,
-            currency: "usd".into(),
-            custom_unit_amount: None,
-            livemode,
-            lookup_key: None,
-            metadata: BTreeMap::new(),
-            nickname: None,
-            product: product.id.clone(),
-            recurring: Some(Recurring {
-                aggregate_usage: None,
-                interval: "month".into(),
-                interval_count: 1,
-                meter: None,
-                trial_period_days: None,
-                usage_type: "licensed".into(),
-            }),
-            tax_behavior: "unspecified".into(),
-            tiers_mode: None,
-            transform_quantity: None,
-            kind: "recurring".into(),
-            unit_amount: Some(tier.monthly_cents),
-            unit_amount_decimal: Some(tier.monthly_cents.to_string()),
-            tiers: None,
-        };
-        let ids = (product.id.clone(), price.id.clone());
+        let price_objects: Vec<Price> = prices
+            .iter()
+            .map(|(cents, interval, count)| Price {
+                id: new_id("price"),
+                object: "price",
+                active: true,
+                billing_scheme: "per_unit".into(),
+                created,
+                currency: "usd".into(),
+                custom_unit_amount: None,
+                livemode,
+                lookup_key: None,
+                metadata: BTreeMap::new(),
+                nickname: None,
+                product: product.id.clone(),
+                recurring: Some(Recurring {
+                    aggregate_usage: None,
+                    interval: interval.to_string(),
+                    interval_count: *count,
+                    meter: None,
+                    trial_period_days: None,
+                    usage_type: "licensed".into(),
+                }),
+                tax_behavior: "unspecified".into(),
+                tiers_mode: None,
+                transform_quantity: None,
+                kind: "recurring".into(),
+                unit_amount: Some(*cents),
+                unit_amount_decimal: Some(cents.to_string()),
+                tiers: None,
+            })
+            .collect();
+        let ids = (product.id.clone(), price_objects.iter().map(|p| p.id.clone()).collect());
         let mut state = self.shared().lock().unwrap();
         let data = state.mode(account_id, livemode);
         let mut product = product;
-        product.default_price = Some(price.id.clone());
+        product.default_price = price_objects.first().map(|p| p.id.clone());
         data.products.push(product);
-        data.prices.push(price);
+        data.prices.extend(price_objects);
         ids
     }
 }

@@ -136,7 +136,11 @@ pub async fn apply(
     let per_second = NonZeroU32::new(options.per_second.max(1)).expect("at least one");
     let writer = Writer {
         client,
-        limiter: RateLimiter::direct(Quota::per_second(per_second)),
+        // A small burst: a full second's worth at once would overshoot Stripe's window.
+        limiter: RateLimiter::direct(
+            Quota::per_second(per_second)
+                .allow_burst(NonZeroU32::new((per_second.get() / 10).max(1)).expect("at least one")),
+        ),
         sink,
         on_created,
         done: AtomicUsize::new(0),
