@@ -3,10 +3,15 @@
 
 use crate::links;
 use crate::state::AppState;
+use golive::catalog::{
+    self, portal::PortalOutcome, price_ids::PriceIdVar, ApplyOptions, ApplyOutcome, CatalogPlan, Created,
+    ValidateOptions,
+};
 use golive::connect::{self, ConnectInput, ConnectReport};
 use golive::environment::Mode;
 use golive::progress::StepEvent;
 use golive::steps::StepId;
+use golive::stripe_api;
 use golive::stripe_key::{parse_key, KeyProblem, KeySlot};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -31,6 +36,7 @@ pub struct AppView {
     steps: Vec<StepView>,
     project_dir: Option<PathBuf>,
     connect: Option<connect::ConnectOutcome>,
+    catalog: golive::session::CatalogRecord,
     load_problem: Option<String>,
 }
 
@@ -46,11 +52,16 @@ fn view(state: &AppState) -> AppView {
                 id: *s,
                 title: s.title(),
                 reachable: reachable.contains(s),
-                done: *s == StepId::Connect && session.connect.is_some(),
+                done: match s {
+                    StepId::Connect => session.connect.is_some(),
+                    StepId::Catalog => session.catalog.price_ids.is_some(),
+                    _ => false,
+                },
             })
             .collect(),
         project_dir: session.project_dir.clone(),
         connect: session.connect.clone(),
+        catalog: session.catalog.clone(),
         load_problem: state.load_problem.clone(),
     }
 }
@@ -120,13 +131,85 @@ pub async fn check_connect(
         let _ = app.emit("step-event", event);
     };
     let report = connect::check(&input, &env, &sink).await;
+    *state.keys.lock().unwrap() = report.outcome.as_ref().map(|_| (input.test_key.clone(), input.live_key.clone()));
     {
         let mut session = state.session.lock().unwrap();
+        let same_account = match (&session.connect, &report.outcome) {
+            (Some(old), Some(new)) => old.account.id == new.account.id,
+            _ => true,
+        };
+        if !same_account {
+            // Another account: what the Catalog step recorded belongs to the old one.
+            session.catalog = Default::default();
+        }
         session.project_dir = Some(input.project_dir.clone());
         session.connect = report.outcome.clone();
     }
     state.save()?;
     Ok(ConnectResult::Report { report: Box::new(report), view: Box::new(view(&state)) })
+}
+
+/// The catalog plan: both catalogs read, tiers validated, nothing written.
+#[tauri::command]
+pub async fn plan_catalog(
+    expected_tiers: Option<Vec<String>>,
+    accept_suggestions: bool,
+    state: State<'_, AppState>,
+) -> Result<CatalogPlan, String> {
+    let (test_key, live_key) = state.keys()?;
+    let env = state.environment().await?;
+    let options = ValidateOptions { expected_tiers, accept_suggestions };
+    let (_, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &options).await.map_err(|f| f.describe())?;
+    Ok(plan)
+}
+
+#[derive(Serialize)]
+pub struct CatalogApplied {
+    outcome: ApplyOutcome,
+    price_ids: Vec<PriceIdVar>,
+    portal: Option<PortalOutcome>,
+    view: AppView,
+}
+
+/// Plans again and creates what is missing, saving each id as it lands; then collects the
+/// live price IDs and ensures the customer portal.
+#[tauri::command]
+pub async fn apply_catalog(
+    expected_tiers: Option<Vec<String>>,
+    accept_suggestions: bool,
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<CatalogApplied, String> {
+    let (test_key, live_key) = state.keys()?;
+    let env = state.environment().await?;
+    let options = ValidateOptions { expected_tiers, accept_suggestions };
+    let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &options).await.map_err(|f| f.describe())?;
+    if plan.blocked {
+        return Err("The plan has problems to fix first (see the list above).".into());
+    }
+    let live = stripe_api::client(&env, &live_key);
+    let sink = move |event: StepEvent| {
+        let _ = app.emit("step-event", event);
+    };
+    let record = |created: &Created| {
+        state.session.lock().unwrap().catalog.created.push(created.clone());
+        let _ = state.save();
+    };
+    let outcome = catalog::apply(&live, &test, &plan, ApplyOptions::default(), &sink, &record).await;
+    let (price_ids, portal) = if outcome.failed.is_empty() {
+        let live_catalog = catalog::read::read_catalog(&live).await.map_err(|f| f.describe())?;
+        let portal = catalog::portal::ensure_portal(&live).await.map_err(|f| f.describe())?;
+        (catalog::price_ids::price_id_vars(&live_catalog), Some(portal))
+    } else {
+        (Vec::new(), None)
+    };
+    if portal.is_some() {
+        let mut session = state.session.lock().unwrap();
+        session.catalog.price_ids = Some(price_ids.clone());
+        session.catalog.portal = portal.clone();
+    }
+    state.save()?;
+    Ok(CatalogApplied { outcome, price_ids, portal, view: view(&state) })
 }
 
 /// Remembers which step the user is on, so the app reopens there.

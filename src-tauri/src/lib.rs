@@ -23,6 +23,8 @@ pub fn run() {
             commands::set_mode,
             commands::rehearsal_inputs,
             commands::check_connect,
+            commands::plan_catalog,
+            commands::apply_catalog,
             commands::go_to,
             commands::pick_folder,
             commands::open_link,

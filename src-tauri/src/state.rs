@@ -4,6 +4,7 @@
 use golive::environment::{Environment, Mode};
 use golive::rehearsal::Rehearsal;
 use golive::session::{Session, FILE_NAME};
+use golive::stripe_key::StripeKey;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tokio::sync::OnceCell;
@@ -14,6 +15,8 @@ pub struct AppState {
     /// A damaged session file, reported once to the window.
     pub load_problem: Option<String>,
     rehearsal: OnceCell<Rehearsal>,
+    /// The keys Connect accepted, in memory only, for the steps after it.
+    pub keys: Mutex<Option<(StripeKey, StripeKey)>>,
 }
 
 impl AppState {
@@ -24,7 +27,13 @@ impl AppState {
             Ok(None) => (Session::new(Mode::Rehearsal), None),
             Err(e) => (Session::new(Mode::Rehearsal), Some(e.0)),
         };
-        Self { data_dir, session: Mutex::new(session), load_problem, rehearsal: OnceCell::new() }
+        Self {
+            data_dir,
+            session: Mutex::new(session),
+            load_problem,
+            rehearsal: OnceCell::new(),
+            keys: Mutex::new(None),
+        }
     }
 
     pub fn save(&self) -> Result<(), String> {
@@ -42,6 +51,14 @@ impl AppState {
             .get_or_try_init(|| Rehearsal::start(&self.data_dir))
             .await
             .map_err(|e| format!("The offline rehearsal could not start its local services: {e}"))
+    }
+
+    /// The accepted keys, or what to do when the app was restarted since Connect.
+    pub fn keys(&self) -> Result<(StripeKey, StripeKey), String> {
+        self.keys.lock().unwrap().clone().ok_or_else(|| {
+            "golive keeps your keys in memory only: go back to Connect and press Check again, then return here."
+                .to_string()
+        })
     }
 
     pub async fn environment(&self) -> Result<Environment, String> {

@@ -156,6 +156,24 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     wait_for_text(&client, "#view h1", "Catalog", Duration::from_secs(10)).await;
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
     assert!(session.contains("\"current\": \"catalog\""), "{session}");
+
+    // Catalog: the plan lists the rehearsal's three tiers to create; apply creates them and
+    // shows the live price IDs; planning again finds everything live.
+    wait_for_text(&client, "#catalog-status", "to create in live mode", Duration::from_secs(30)).await;
+    let table = client.find(Locator::Id("plan-table")).await.unwrap().text().await.unwrap();
+    for tier in ["starter", "pro", "enterprise"] {
+        assert!(table.contains(tier), "{table}");
+    }
+    save_screenshot(&client.screenshot().await.unwrap(), "catalog-plan.png");
+    client.find(Locator::Id("apply")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#price-ids", "STRIPE_PRICE_ID_PRO", Duration::from_secs(60)).await;
+    wait_for_text(&client, "#catalog-status", "already has every tier", Duration::from_secs(30)).await;
+    let ids = client.find(Locator::Id("price-ids")).await.unwrap().text().await.unwrap();
+    assert!(ids.contains("STRIPE_PORTAL_CONFIG_ID") && ids.contains("bpc_"), "{ids}");
+    client.execute("document.getElementById('price-ids').scrollIntoView()", vec![]).await.unwrap();
+    save_screenshot(&client.screenshot().await.unwrap(), "catalog-applied.png");
+    let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
+    assert!(session.contains("STRIPE_PRICE_ID_ENTERPRISE"), "{session}");
     client.close().await.unwrap();
     drop(driver);
 

@@ -2,7 +2,16 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AppView, ConnectResult, Mode, RehearsalInputs, StepEvent, StepId } from "./types";
+import type {
+  AppView,
+  CatalogApplied,
+  CatalogPlan,
+  ConnectResult,
+  Mode,
+  RehearsalInputs,
+  StepEvent,
+  StepId,
+} from "./types";
 
 export const api = {
   appView: () => invoke<AppView>("app_view"),
@@ -10,6 +19,10 @@ export const api = {
   rehearsalInputs: () => invoke<RehearsalInputs>("rehearsal_inputs"),
   checkConnect: (testKey: string, liveKey: string, projectDir: string) =>
     invoke<ConnectResult>("check_connect", { testKey, liveKey, projectDir }),
+  planCatalog: (expectedTiers: string[] | null, acceptSuggestions: boolean) =>
+    invoke<CatalogPlan>("plan_catalog", { expectedTiers, acceptSuggestions }),
+  applyCatalog: (expectedTiers: string[] | null, acceptSuggestions: boolean) =>
+    invoke<CatalogApplied>("apply_catalog", { expectedTiers, acceptSuggestions }),
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),

@@ -4,6 +4,7 @@ import { api } from "./api";
 import { clear, h } from "./dom";
 import { renderStepper } from "./stepper";
 import type { AppView, StepId } from "./types";
+import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
 import { renderNextStep } from "./views/next-step";
 
@@ -47,6 +48,13 @@ function show(view: AppView): void {
       view,
       onView: (next) => renderStepper(stepperEl, next.steps, next.current, async (s) => show(await api.goTo(s))),
       onContinue: async () => show(await api.goTo("catalog")),
+    });
+  } else if (view.current === "catalog") {
+    teardown = renderCatalog(viewEl, {
+      api,
+      view,
+      onView: (next) => renderStepper(stepperEl, next.steps, next.current, async (s) => show(await api.goTo(s))),
+      onContinue: async () => show(await api.goTo("price_ids")),
     });
   } else {
     renderNextStep(viewEl, view.steps.find((s) => s.id === view.current)!);

@@ -43,6 +43,7 @@ export interface AppView {
   steps: StepView[];
   project_dir: string | null;
   connect: ConnectOutcome | null;
+  catalog: CatalogRecord;
   load_problem: string | null;
 }
 
@@ -70,3 +71,61 @@ export interface RehearsalInputs {
 export type StepEvent =
   | { kind: "progress"; step: StepId; item: string; done: number; total: number; message: string }
   | { kind: "finding"; step: StepId; finding: Finding };
+
+export type PlanAction =
+  | { kind: "create_product" }
+  | { kind: "create_price" }
+  | { kind: "live"; live_id: string }
+  | { kind: "conflict"; live_id: string; reason: string }
+  | { kind: "skipped"; reason: string };
+
+export interface PlanRow {
+  object: "product" | "price";
+  test_id: string;
+  test_product: string;
+  tier: string | null;
+  name: string;
+  terms: string | null;
+  action: PlanAction;
+}
+
+export interface CatalogProblem {
+  product_id: string;
+  product_name: string;
+  severity: "blocking" | "warning";
+  code: string;
+  message: string;
+  fix: string;
+  suggestion: string | null;
+}
+
+export interface CatalogPlan {
+  rows: PlanRow[];
+  problems: CatalogProblem[];
+  blocked: boolean;
+}
+
+export interface PriceIdVar {
+  name: string;
+  price_id: string;
+  tier: string;
+  terms: string;
+}
+
+export interface PortalOutcome {
+  id: string;
+  reused: boolean;
+}
+
+export interface CatalogRecord {
+  created: { object: string; test_id: string; live_id: string; tier: string | null }[];
+  price_ids: PriceIdVar[] | null;
+  portal: PortalOutcome | null;
+}
+
+export interface CatalogApplied {
+  outcome: { created: unknown[]; failed: { test_id: string; name: string; reason: string }[] };
+  price_ids: PriceIdVar[];
+  portal: PortalOutcome | null;
+  view: AppView;
+}

@@ -9,6 +9,7 @@ const view: AppView = {
   steps: [],
   project_dir: null,
   connect: null,
+  catalog: { created: [], price_ids: null, portal: null },
   load_problem: null,
 };
 
@@ -19,6 +20,8 @@ function fakeApi(result: ConnectResult): Api {
     rehearsalInputs: vi.fn().mockResolvedValue({ test_key: "sk_test_x", live_key: "sk_live_y", project_dir: "/p" }),
     checkConnect: vi.fn().mockResolvedValue(result),
     goTo: vi.fn(),
+    planCatalog: vi.fn(),
+    applyCatalog: vi.fn(),
     pickFolder: vi.fn(),
     openLink: vi.fn(),
     firstPaint: vi.fn(),

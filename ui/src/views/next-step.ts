@@ -6,7 +6,7 @@ import type { StepView } from "../types";
 
 const PLANS: Record<string, string> = {
   catalog: "Reads your test-mode products and prices, shows what is missing in live mode, and creates only that — safely re-runnable.",
-  price_ids: "Collects the live price IDs as STRIPE_PRICE_ID_<TIER> and sets up the customer portal.",
+  price_ids: "Reviews the live price IDs and the customer portal before they become your Worker's secrets.",
   webhook: "Creates the live webhook endpoint for your Worker and keeps its signing secret in your keyring.",
   secrets: "Pushes the live secrets to your Worker with wrangler and confirms them.",
   verify: "Sends signed test events and checks every live setting, then writes a go-live report.",
