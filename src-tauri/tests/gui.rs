@@ -157,14 +157,19 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
     assert!(session.contains("\"current\": \"catalog\""), "{session}");
 
-    // Catalog: the plan lists the rehearsal's three tiers to create; apply creates them and
-    // shows the live price IDs; planning again finds everything live.
+    // Catalog: the rehearsal's "Pro" trap blocks the plan with its fix; accepting golive's
+    // suggestion unblocks it; apply creates the three tiers and shows the live price IDs;
+    // planning again finds everything live.
+    let blocking = wait_for_text(&client, "#catalog-problems", "Pro", Duration::from_secs(30)).await;
+    assert!(blocking.contains("“pro”"), "{blocking}");
+    assert!(!client.find(Locator::Id("apply")).await.unwrap().is_enabled().await.unwrap());
+    save_screenshot(&client.screenshot().await.unwrap(), "catalog-trap.png");
+    client.find(Locator::Id("accept-suggestions")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#catalog-status", "to create in live mode", Duration::from_secs(30)).await;
     let table = client.find(Locator::Id("plan-table")).await.unwrap().text().await.unwrap();
     for tier in ["starter", "pro", "enterprise"] {
         assert!(table.contains(tier), "{table}");
     }
-    save_screenshot(&client.screenshot().await.unwrap(), "catalog-plan.png");
     client.find(Locator::Id("apply")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#price-ids", "STRIPE_PRICE_ID_PRO", Duration::from_secs(60)).await;
     wait_for_text(&client, "#catalog-status", "already has every tier", Duration::from_secs(30)).await;

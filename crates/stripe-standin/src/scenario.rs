@@ -22,12 +22,16 @@ pub const SEED_TIERS: [Tier<'static>; 3] = [
 ];
 
 impl StandIn {
-    /// The rehearsal account: activated, with the seed's catalog in test mode only.
+    /// The rehearsal account: activated, with the seed's catalog in test mode only — and two
+    /// of the seed's traps to practise on: the pro tier written "Pro", and an add-on product
+    /// with a price but no `metadata.plan`.
     pub fn seed_rehearsal(&self) -> AccountKeys {
         let keys = self.add_account(AccountSpec { display_name: "Rehearsal SaaS".into(), ..Default::default() });
         for tier in &SEED_TIERS {
-            self.insert_monthly_tier(&keys.account_id, false, tier);
+            let plan = if tier.plan == "pro" { "Pro" } else { tier.plan };
+            self.insert_tier_with_prices(&keys.account_id, false, tier.name, plan, &[(tier.monthly_cents, "month", 1)]);
         }
+        self.insert_tier_with_prices(&keys.account_id, false, "Extra seats", "", &[(500, "month", 1)]);
         keys
     }
 
@@ -43,8 +47,8 @@ impl StandIn {
         (product, prices[0].clone())
     }
 
-    /// Adds a product with `metadata.plan` and USD recurring prices `(cents, interval, count)`,
-    /// straight into the store (no request is counted): for seeding large catalogs quickly.
+    /// Adds a product with `metadata.plan` (none when `plan` is empty) and USD recurring prices
+    /// `(cents, interval, count)`, straight into the store (no request is counted).
     pub fn insert_tier_with_prices(
         &self,
         account_id: &str,
@@ -54,7 +58,10 @@ impl StandIn {
         prices: &[(i64, &str, i64)],
     ) -> (String, Vec<String>) {
         let created = now();
-        let metadata = BTreeMap::from([("plan".to_string(), plan.to_string())]);
+        let metadata = match plan {
+            "" => BTreeMap::new(),
+            plan => BTreeMap::from([("plan".to_string(), plan.to_string())]),
+        };
         let product = Product {
             id: new_id("prod"),
             object: "product",

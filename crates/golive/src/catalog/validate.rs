@@ -88,7 +88,7 @@ pub fn validate(test: &Catalog, options: &ValidateOptions) -> Validation {
                         product,
                         if options.accept_suggestions { Severity::Warning } else { Severity::Blocking },
                         "plan_not_lowercase",
-                        format!("metadata.plan is “{value}”; the app compares tier names exactly, so “{fixed}” would not match and the customer would stay on the free tier."),
+                        format!("metadata.plan is “{value}”; the app compares tier names exactly, so “{value}” would not match “{fixed}” and the customer would stay on the free tier."),
                         format!("Use “{fixed}” in live mode (golive can do it), and fix the test product too."),
                         Some(fixed.clone()),
                     ));
