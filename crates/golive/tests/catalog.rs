@@ -52,7 +52,19 @@ async fn seed(fx: &Fixture) {
     monthly(&test, &starter, "900", "month").await;
     let pro = product(&test, "Pro Plan", &[("plan", "Pro")]).await;
     monthly(&test, &pro, "2900", "month").await;
-    monthly(&test, &pro, "29000", "year").await;
+    post(
+        &test,
+        "/prices",
+        &[
+            ("product", &pro),
+            ("currency", "usd"),
+            ("unit_amount", "29000"),
+            ("recurring[interval]", "year"),
+            ("currency_options[eur][unit_amount]", "27000"),
+            ("currency_options[eur][tax_behavior]", "inclusive"),
+        ],
+    )
+    .await;
     let old = monthly(&test, &pro, "1900", "month").await;
     post(&test, &format!("/prices/{old}"), &[("active", "false")]).await;
     let enterprise = product(&test, "Enterprise Plan", &[("plan", "enterprise")]).await;
@@ -165,6 +177,11 @@ async fn apply_creates_only_what_is_missing_and_a_rerun_finds_it_all() {
         fx.stripe.prices(&fx.keys.account_id, true).into_iter().find(|p| p.billing_scheme == "tiered").unwrap();
     assert_eq!(tiered.tiers.as_ref().unwrap().len(), 2);
     assert_eq!(tiered.tax_behavior, "exclusive");
+
+    let yearly =
+        fx.stripe.prices(&fx.keys.account_id, true).into_iter().find(|p| p.unit_amount == Some(29000)).unwrap();
+    assert_eq!(yearly.currency_options["eur"]["unit_amount"], 27000, "other currencies are copied");
+    assert_eq!(yearly.currency_options["eur"]["tax_behavior"], "inclusive");
 
     let (_, again) = plan(&fx, &accept()).await;
     assert!(

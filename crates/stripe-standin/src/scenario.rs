@@ -113,6 +113,7 @@ impl StandIn {
                 unit_amount: Some(*cents),
                 unit_amount_decimal: Some(cents.to_string()),
                 tiers: None,
+                currency_options: BTreeMap::new(),
             })
             .collect();
         let ids = (product.id.clone(), price_objects.iter().map(|p| p.id.clone()).collect());

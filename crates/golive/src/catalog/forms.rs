@@ -72,6 +72,18 @@ pub fn price_form(test: &Price, live_product: &str) -> Form {
         form.insert("transform_quantity[divide_by]".into(), t.divide_by.to_string());
         form.insert("transform_quantity[round]".into(), t.round.clone());
     }
+    for (code, option) in test.currency_options.iter().filter(|(code, _)| **code != test.currency) {
+        match (option.unit_amount, &option.unit_amount_decimal) {
+            (Some(amount), _) => form.insert(format!("currency_options[{code}][unit_amount]"), amount.to_string()),
+            (None, Some(decimal)) => {
+                form.insert(format!("currency_options[{code}][unit_amount_decimal]"), decimal.clone())
+            }
+            (None, None) => None,
+        };
+        if let Some(tax) = &option.tax_behavior {
+            form.insert(format!("currency_options[{code}][tax_behavior]"), tax.clone());
+        }
+    }
     if let Some(key) = &test.lookup_key {
         form.insert("lookup_key".into(), key.clone());
     }

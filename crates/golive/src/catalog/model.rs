@@ -41,6 +41,14 @@ pub struct TransformQuantity {
     pub round: String,
 }
 
+/// A price in another currency (`currency_options`); Stripe lists the price's own currency too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrencyOption {
+    pub unit_amount: Option<i64>,
+    pub unit_amount_decimal: Option<String>,
+    pub tax_behavior: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Price {
     pub id: String,
@@ -59,9 +67,20 @@ pub struct Price {
     pub nickname: Option<String>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    #[serde(default)]
+    pub currency_options: BTreeMap<String, CurrencyOption>,
 }
 
 impl Price {
+    /// Other currencies than the price's own, with their amounts in minor units.
+    pub fn extra_currencies(&self) -> BTreeMap<&str, Option<String>> {
+        self.currency_options
+            .iter()
+            .filter(|(code, _)| **code != self.currency)
+            .map(|(code, o)| (code.as_str(), o.unit_amount_decimal.clone().or(o.unit_amount.map(|a| a.to_string()))))
+            .collect()
+    }
+
     /// What makes two prices the same offer: amount, currency, recurrence and scheme.
     pub fn same_terms(&self, other: &Price) -> bool {
         self.currency == other.currency
@@ -71,6 +90,7 @@ impl Price {
             && self.tiers == other.tiers
             && self.tiers_mode == other.tiers_mode
             && self.transform_quantity == other.transform_quantity
+            && self.extra_currencies() == other.extra_currencies()
     }
 
     /// The amount in minor units as a decimal string, whichever field Stripe filled.

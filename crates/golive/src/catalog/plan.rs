@@ -108,7 +108,9 @@ pub fn plan(test: &Catalog, live: &Catalog, validation: Validation) -> CatalogPl
         let tier = validation.tiers.get(&product.id).cloned();
         let skip_reason = if !product.active {
             Some("archived in test mode".to_string())
-        } else if tier.is_none() && validation.problems.iter().any(|p| p.product_id == product.id && p.suggestion.is_some()) {
+        } else if tier.is_none()
+            && validation.problems.iter().any(|p| p.product_id == product.id && p.suggestion.is_some())
+        {
             Some("its tier needs the fix shown above".to_string())
         } else if tier.is_none() {
             Some("not a tier (no metadata.plan)".to_string())

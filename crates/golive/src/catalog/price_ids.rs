@@ -108,6 +108,7 @@ mod tests {
             tax_behavior: None,
             nickname: None,
             metadata: Default::default(),
+            currency_options: Default::default(),
         }
     }
 

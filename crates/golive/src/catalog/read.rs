@@ -42,9 +42,10 @@ async fn list_all<T: DeserializeOwned + Send + 'static>(
     }
 }
 
-/// All products (active or archived) and all prices, tiers expanded.
+/// All products (active or archived) and all prices, tiers and currency options expanded.
 pub async fn read_catalog(client: &Client) -> Result<Catalog, ApiFailure> {
     let products = list_all::<Product>(client, "/products", &[], |p| p.id.clone()).await?;
-    let prices = list_all::<Price>(client, "/prices", &["data.tiers"], |p| p.id.clone()).await?;
+    let prices =
+        list_all::<Price>(client, "/prices", &["data.tiers", "data.currency_options"], |p| p.id.clone()).await?;
     Ok(Catalog { products, prices })
 }

@@ -65,6 +65,9 @@ pub struct Price {
     pub unit_amount_decimal: Option<String>,
     #[serde(skip)]
     pub tiers: Option<Vec<Tier>>,
+    /// Prices in other currencies (the price's own currency is listed too, as Stripe does).
+    #[serde(skip)]
+    pub currency_options: BTreeMap<String, Value>,
 }
 
 impl Price {
@@ -73,6 +76,14 @@ impl Price {
         let mut value = serde_json::to_value(self).expect("price serialises");
         if expand.iter().any(|e| e == "tiers" || e == "data.tiers") {
             value["tiers"] = json!(self.tiers);
+        }
+        if expand.iter().any(|e| e == "currency_options" || e == "data.currency_options") {
+            let mut options = self.currency_options.clone();
+            options.insert(
+                self.currency.clone(),
+                json!({ "custom_unit_amount": null, "tax_behavior": self.tax_behavior, "unit_amount": self.unit_amount, "unit_amount_decimal": self.unit_amount_decimal }),
+            );
+            value["currency_options"] = json!(options);
         }
         value
     }
@@ -106,8 +117,17 @@ struct TransformParams {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct CurrencyOptionParams {
+    unit_amount: Option<String>,
+    unit_amount_decimal: Option<String>,
+    tax_behavior: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateParams {
     currency: Option<String>,
+    currency_options: Option<BTreeMap<String, CurrencyOptionParams>>,
     product: Option<String>,
     active: Option<String>,
     billing_scheme: Option<String>,
@@ -258,6 +278,20 @@ fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiRes
     let metadata = params.metadata.unwrap_or_default();
     check_metadata(&metadata)?;
     let unit_amount_decimal = params.unit_amount_decimal.or_else(|| unit_amount.map(|a| a.to_string()));
+    let mut currency_options = BTreeMap::new();
+    for (code, option) in params.currency_options.unwrap_or_default() {
+        let param = format!("currency_options[{code}][unit_amount]");
+        let amount = parse_int(&param, &option.unit_amount)?;
+        if amount.is_none() && option.unit_amount_decimal.is_none() {
+            return Err(ApiError::missing_param(&param));
+        }
+        let decimal = option.unit_amount_decimal.or_else(|| amount.map(|a| a.to_string()));
+        let tax = option.tax_behavior.unwrap_or_else(|| "unspecified".into());
+        currency_options.insert(
+            code.to_lowercase(),
+            json!({ "custom_unit_amount": null, "tax_behavior": tax, "unit_amount": amount, "unit_amount_decimal": decimal }),
+        );
+    }
     Ok(Price {
         id: new_id("price"),
         object: "price",
@@ -279,6 +313,7 @@ fn build_price(caller: &Caller, params: CreateParams, data: &ModeData) -> ApiRes
         unit_amount,
         unit_amount_decimal,
         tiers,
+        currency_options,
     })
 }
 
