@@ -149,6 +149,19 @@ pub async fn check_connect(
     Ok(ConnectResult::Report { report: Box::new(report), view: Box::new(view(&state)) })
 }
 
+/// Both catalogs read and compared with the keys Connect accepted.
+async fn planned(
+    state: &AppState,
+    expected_tiers: Option<Vec<String>>,
+    accept_suggestions: bool,
+) -> Result<(golive::Environment, golive::stripe_key::StripeKey, catalog::Catalog, CatalogPlan), String> {
+    let (test_key, live_key) = state.keys()?;
+    let env = state.environment().await?;
+    let options = ValidateOptions { expected_tiers, accept_suggestions };
+    let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &options).await.map_err(|f| f.describe())?;
+    Ok((env, live_key, test, plan))
+}
+
 /// The catalog plan: both catalogs read, tiers validated, nothing written.
 #[tauri::command]
 pub async fn plan_catalog(
@@ -156,11 +169,7 @@ pub async fn plan_catalog(
     accept_suggestions: bool,
     state: State<'_, AppState>,
 ) -> Result<CatalogPlan, String> {
-    let (test_key, live_key) = state.keys()?;
-    let env = state.environment().await?;
-    let options = ValidateOptions { expected_tiers, accept_suggestions };
-    let (_, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &options).await.map_err(|f| f.describe())?;
-    Ok(plan)
+    Ok(planned(&state, expected_tiers, accept_suggestions).await?.3)
 }
 
 #[derive(Serialize)]
@@ -180,10 +189,7 @@ pub async fn apply_catalog(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<CatalogApplied, String> {
-    let (test_key, live_key) = state.keys()?;
-    let env = state.environment().await?;
-    let options = ValidateOptions { expected_tiers, accept_suggestions };
-    let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &options).await.map_err(|f| f.describe())?;
+    let (env, live_key, test, plan) = planned(&state, expected_tiers, accept_suggestions).await?;
     if plan.blocked {
         return Err("The plan has problems to fix first (see the list above).".into());
     }

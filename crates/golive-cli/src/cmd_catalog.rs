@@ -12,27 +12,27 @@ fn options(args: &CatalogArgs) -> ValidateOptions {
     ValidateOptions { expected_tiers: args.tiers.clone(), accept_suggestions: args.accept_suggestions }
 }
 
+/// Sets the stage and plans; on failure prints why and returns the exit code.
 async fn planned(
     out: &Printer,
-    stage: &Stage,
+    rehearsal: bool,
     args: &CatalogArgs,
-) -> Result<(catalog::Catalog, catalog::CatalogPlan), u8> {
-    catalog::plan_catalog(&stage.env, &stage.test_key, &stage.live_key, &options(args)).await.map_err(|f| {
-        out.error(
-            exit::EXTERNAL_REFUSED,
-            "stripe_refused",
-            &f.describe(),
-            "Check the keys with `golive connect`, then try again.",
-        )
-    })
+) -> Result<(Stage, catalog::Catalog, catalog::CatalogPlan), u8> {
+    let stage = Stage::set(out, rehearsal, args.keys.clone()).await?;
+    let (test, plan) =
+        catalog::plan_catalog(&stage.env, &stage.test_key, &stage.live_key, &options(args)).await.map_err(|f| {
+            out.error(
+                exit::EXTERNAL_REFUSED,
+                "stripe_refused",
+                &f.describe(),
+                "Check the keys with `golive connect`, then try again.",
+            )
+        })?;
+    Ok((stage, test, plan))
 }
 
 pub async fn plan(out: &Printer, rehearsal: bool, args: CatalogArgs) -> u8 {
-    let stage = match Stage::set(out, rehearsal, args.keys.clone()).await {
-        Ok(stage) => stage,
-        Err(code) => return code,
-    };
-    let (_, plan) = match planned(out, &stage, &args).await {
+    let (_, _, plan) = match planned(out, rehearsal, &args).await {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -45,11 +45,7 @@ pub async fn plan(out: &Printer, rehearsal: bool, args: CatalogArgs) -> u8 {
 }
 
 pub async fn apply(out: &Printer, rehearsal: bool, args: CatalogArgs, env_file: Option<PathBuf>) -> u8 {
-    let stage = match Stage::set(out, rehearsal, args.keys.clone()).await {
-        Ok(stage) => stage,
-        Err(code) => return code,
-    };
-    let (test, plan) = match planned(out, &stage, &args).await {
+    let (stage, test, plan) = match planned(out, rehearsal, &args).await {
         Ok(p) => p,
         Err(code) => return code,
     };
