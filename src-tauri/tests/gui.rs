@@ -29,7 +29,7 @@ impl Driver {
             "no DISPLAY: run the GUI tests under xvfb-run (scripts/test.sh does)"
         );
         let driver = golive_testkit::repo_root().join("node_modules/.bin/tauri-driver");
-        assert!(driver.exists(), "tauri-driver is not installed: run `npm ci`");
+        assert!(driver.exists(), "tauri-driver is not installed: run scripts/setup.sh");
         let (port, native) = (free_port(), free_port());
         // The app's own output (it inherits these through WebKitWebDriver) goes to a file the
         // test scans for keys, and wrangler is a wrapper that records every argv.

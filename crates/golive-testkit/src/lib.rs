@@ -1,5 +1,5 @@
 //! What golive's test suites share: where the repository's real `wrangler` (from
-//! `npm ci`) is, a wrapper that records every argv before running it, and the leak scan
+//! `scripts/setup.sh`) is, a wrapper that records every argv before running it, and the leak scan
 //! that proves no key value reached a text.
 
 use std::path::{Path, PathBuf};
@@ -9,10 +9,14 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
 }
 
-/// The wrangler the repository installs with `npm ci` (pinned in package-lock.json).
+/// The wrangler the repository installs (scripts/setup.sh, pinned in package-lock.json).
 pub fn repo_wrangler() -> PathBuf {
     let path = repo_root().join("node_modules/.bin/wrangler");
-    assert!(path.exists(), "wrangler is not installed: run `npm ci` in the repository root ({})", path.display());
+    assert!(
+        path.exists(),
+        "wrangler is not installed: run scripts/setup.sh (it installs the locked node packages) ({})",
+        path.display()
+    );
     path
 }
 
