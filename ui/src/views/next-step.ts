@@ -5,7 +5,6 @@ import { clear, h } from "../dom";
 import type { StepView } from "../types";
 
 const PLANS: Record<string, string> = {
-  catalog: "Reads your test-mode products and prices, shows what is missing in live mode, and creates only that — safely re-runnable.",
   price_ids: "Reviews the live price IDs and the customer portal before they become your Worker's secrets.",
   webhook: "Creates the live webhook endpoint for your Worker and keeps its signing secret in your keyring.",
   secrets: "Pushes the live secrets to your Worker with wrangler and confirms them.",
