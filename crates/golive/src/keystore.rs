@@ -52,16 +52,18 @@ fn map_error(name: &EntryName, err: keyring::Error) -> KeystoreError {
     }
 }
 
+fn entry(name: &EntryName) -> Result<keyring::Entry, KeystoreError> {
+    keyring::Entry::new(SERVICE, &name.user()).map_err(|e| map_error(name, e))
+}
+
 /// Stores `value` under `name`, replacing what was there.
 pub fn put(name: &EntryName, value: &SecretString) -> Result<(), KeystoreError> {
-    let entry = keyring::Entry::new(SERVICE, &name.user()).map_err(|e| map_error(name, e))?;
-    entry.set_password(value.expose_secret()).map_err(|e| map_error(name, e))
+    entry(name)?.set_password(value.expose_secret()).map_err(|e| map_error(name, e))
 }
 
 /// Reads the value under `name`; `Ok(None)` when there is no such entry.
 pub fn get(name: &EntryName) -> Result<Option<SecretString>, KeystoreError> {
-    let entry = keyring::Entry::new(SERVICE, &name.user()).map_err(|e| map_error(name, e))?;
-    match entry.get_password() {
+    match entry(name)?.get_password() {
         Ok(value) => Ok(Some(SecretString::from(value))),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(map_error(name, e)),
@@ -70,8 +72,7 @@ pub fn get(name: &EntryName) -> Result<Option<SecretString>, KeystoreError> {
 
 /// Removes the entry; removing one that is not there is fine.
 pub fn delete(name: &EntryName) -> Result<(), KeystoreError> {
-    let entry = keyring::Entry::new(SERVICE, &name.user()).map_err(|e| map_error(name, e))?;
-    match entry.delete_credential() {
+    match entry(name)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(map_error(name, e)),
     }

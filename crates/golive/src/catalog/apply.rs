@@ -9,7 +9,6 @@ use super::plan::{Action, CatalogPlan, Object, PlanRow};
 use super::retry::with_retries;
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
-use crate::stripe_api::ApiFailure;
 use futures::stream::{self, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
@@ -98,8 +97,9 @@ impl Writer<'_> {
                 Ok(created)
             }
             Err(failure) => {
-                self.progress(done, &label, format!("Could not create: {}", failure.describe()));
-                Err(Failed { test_id: row.test_id.clone(), name: label, reason: describe(&failure) })
+                let reason = failure.describe();
+                self.progress(done, &label, format!("Could not create: {reason}"));
+                Err(Failed { test_id: row.test_id.clone(), name: label, reason })
             }
         }
     }
@@ -113,10 +113,6 @@ impl Writer<'_> {
             message,
         }));
     }
-}
-
-fn describe(failure: &ApiFailure) -> String {
-    failure.describe()
 }
 
 /// Creates every `CreateProduct` and `CreatePrice` item of `plan` with the live `client`.
