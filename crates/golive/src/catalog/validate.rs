@@ -74,6 +74,22 @@ fn problem(
     }
 }
 
+/// Records a tier problem golive can fix with `fixed`: blocking unless the user accepted
+/// golive's suggestions, in which case `fixed` is the tier written in live mode.
+fn suggest(
+    v: &mut Validation,
+    product: &Product,
+    options: &ValidateOptions,
+    code: &str,
+    message: String,
+    fix: String,
+    fixed: String,
+) -> Option<String> {
+    let severity = if options.accept_suggestions { Severity::Warning } else { Severity::Blocking };
+    v.problems.push(problem(product, severity, code, message, fix, Some(fixed.clone())));
+    options.accept_suggestions.then_some(fixed)
+}
+
 pub fn validate(test: &Catalog, options: &ValidateOptions) -> Validation {
     let mut v = Validation::default();
     for product in test.products.iter().filter(|p| p.active) {
@@ -84,15 +100,15 @@ pub fn validate(test: &Catalog, options: &ValidateOptions) -> Validation {
                 if &fixed == value {
                     Some(fixed)
                 } else {
-                    v.problems.push(problem(
+                    suggest(
+                        &mut v,
                         product,
-                        if options.accept_suggestions { Severity::Warning } else { Severity::Blocking },
+                        options,
                         "plan_not_lowercase",
                         format!("metadata.plan is “{value}”; the app compares tier names exactly, so “{value}” would not match “{fixed}” and the customer would stay on the free tier."),
                         format!("Use “{fixed}” in live mode (golive can do it), and fix the test product too."),
-                        Some(fixed.clone()),
-                    ));
-                    options.accept_suggestions.then_some(fixed)
+                        fixed,
+                    )
                 }
             }
             None => {
@@ -103,15 +119,15 @@ pub fn validate(test: &Catalog, options: &ValidateOptions) -> Validation {
                 match alias {
                     Some((key, value)) => {
                         let fixed = normalise_plan(value);
-                        v.problems.push(problem(
+                        suggest(
+                            &mut v,
                             product,
-                            if options.accept_suggestions { Severity::Warning } else { Severity::Blocking },
+                            options,
                             "plan_key",
                             format!("The tier is under metadata.{key}; the app reads metadata.plan, so this product would not set a tier."),
                             format!("Write it as plan = “{fixed}” in live mode (golive can do it), and rename the key in test mode too."),
-                            Some(fixed.clone()),
-                        ));
-                        options.accept_suggestions.then_some(fixed)
+                            fixed,
+                        )
                     }
                     None => {
                         if has_prices {
