@@ -51,27 +51,18 @@ def tree(root):
             if k not in pids:
                 pids.add(k); frontier.append(k)
     return pids
-def rss_kib(pid):
+def field_kib(path, key):
+    """A `Key:  123 kB` line of a /proc file, in KiB; 0 once the process is gone."""
     try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
+        for line in open(path):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
-def pss_kib(pid):
-    try:
-        for line in open(f"/proc/{pid}/smaps_rollup"):
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-def hwm_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+rss_kib = lambda pid: field_kib(f"/proc/{pid}/status", "VmRSS")
+pss_kib = lambda pid: field_kib(f"/proc/{pid}/smaps_rollup", "Pss")
+hwm_kib = lambda pid: field_kib(f"/proc/{pid}/status", "VmHWM")
 peak, peak_pss, end = 0, 0, time.time() + 6
 while time.time() < end:
     pids = tree(app.pid)

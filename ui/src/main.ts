@@ -37,8 +37,12 @@ function renderBanner(view: AppView): void {
   if (view.load_problem) bannerEl.append(h("p", { class: "field-problem", role: "alert" }, view.load_problem));
 }
 
-function show(view: AppView): void {
+function drawStepper(view: AppView): void {
   renderStepper(stepperEl, view.steps, view.current, async (step: StepId) => show(await api.goTo(step)));
+}
+
+function show(view: AppView): void {
+  drawStepper(view);
   renderBanner(view);
   teardown?.();
   teardown = null;
@@ -46,14 +50,14 @@ function show(view: AppView): void {
     teardown = renderConnect(viewEl, {
       api,
       view,
-      onView: (next) => renderStepper(stepperEl, next.steps, next.current, async (s) => show(await api.goTo(s))),
+      onView: drawStepper,
       onContinue: async () => show(await api.goTo("catalog")),
     });
   } else if (view.current === "catalog") {
     teardown = renderCatalog(viewEl, {
       api,
       view,
-      onView: (next) => renderStepper(stepperEl, next.steps, next.current, async (s) => show(await api.goTo(s))),
+      onView: drawStepper,
       onContinue: async () => show(await api.goTo("price_ids")),
     });
   } else {
