@@ -167,6 +167,11 @@ impl StandIn {
         self.state.lock().unwrap().mode(account_id, livemode).portal_configurations.clone()
     }
 
+    /// Webhook endpoints of an account in one mode, oldest first, with their secrets.
+    pub fn webhook_endpoints(&self, account_id: &str, livemode: bool) -> Vec<resources::webhooks::WebhookEndpoint> {
+        self.state.lock().unwrap().mode(account_id, livemode).webhook_endpoints.clone()
+    }
+
     /// Every request served so far (method, path, status, idempotency key, mode).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.state.lock().unwrap().requests.clone()

@@ -7,6 +7,7 @@ use crate::resources::account::AccountRecord;
 use crate::resources::portal::PortalConfiguration;
 use crate::resources::prices::Price;
 use crate::resources::products::Product;
+use crate::resources::webhooks::WebhookEndpoint;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +17,7 @@ pub struct ModeData {
     pub products: Vec<Product>,
     pub prices: Vec<Price>,
     pub portal_configurations: Vec<PortalConfiguration>,
+    pub webhook_endpoints: Vec<WebhookEndpoint>,
 }
 
 /// The first response to an idempotent request, replayed for every retry.

@@ -153,3 +153,41 @@ async fn prices_keep_stripes_rules() {
     cross.unit_amount = Some(100);
     assert!(Price::create(&live, cross).await.is_err());
 }
+
+#[tokio::test]
+async fn a_webhook_endpoint_shows_its_secret_only_when_created() {
+    use stripe::{
+        CreateWebhookEndpoint, EventFilter, ListWebhookEndpoints, UpdateWebhookEndpoint, WebhookEndpoint,
+        WebhookEndpointStatus,
+    };
+    let standin = StandIn::start().await.unwrap();
+    let keys = standin.add_account(AccountSpec::default());
+    let live = client(&standin, &keys.live_secret);
+    let events = vec![EventFilter::CustomerSubscriptionCreated, EventFilter::CustomerSubscriptionDeleted];
+    let http = CreateWebhookEndpoint::new(events.clone(), "http://api.example.com/webhook/stripe");
+    let refused = WebhookEndpoint::create(&live, http).await.unwrap_err();
+    assert!(matches!(refused, StripeError::Stripe(e) if e.http_status == 400), "live mode wants HTTPS");
+
+    let created =
+        WebhookEndpoint::create(&live, CreateWebhookEndpoint::new(events, "https://api.example.com/webhook/stripe"))
+            .await
+            .unwrap();
+    let secret = created.secret.clone().unwrap();
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(created.livemode, Some(true));
+    let again = WebhookEndpoint::retrieve(&live, &created.id, &[]).await.unwrap();
+    assert_eq!(again.secret, None, "retrieve never shows the secret");
+    let listed = WebhookEndpoint::list(&live, &ListWebhookEndpoints::new()).await.unwrap();
+    assert!(listed.data.iter().all(|e| e.secret.is_none()), "nor does list");
+    assert_eq!(standin.webhook_endpoints(&keys.account_id, true)[0].secret, secret, "the stand-in keeps it to sign");
+
+    let mut off = UpdateWebhookEndpoint::new();
+    off.disabled = Some(true);
+    let updated = WebhookEndpoint::update(&live, &created.id, off).await.unwrap();
+    assert_eq!(updated.status, Some(WebhookEndpointStatus::Disabled));
+    let test = client(&standin, &keys.test_secret);
+    assert!(WebhookEndpoint::retrieve(&test, &created.id, &[]).await.is_err(), "test mode cannot see live endpoints");
+    let deleted = WebhookEndpoint::delete(&live, &created.id).await.unwrap();
+    assert!(deleted.deleted);
+    assert!(standin.webhook_endpoints(&keys.account_id, true).is_empty());
+}

@@ -4,3 +4,4 @@ pub mod balance;
 pub mod portal;
 pub mod prices;
 pub mod products;
+pub mod webhooks;
