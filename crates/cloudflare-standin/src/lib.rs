@@ -1,36 +1,29 @@
 //! A local stand-in for the parts of Cloudflare's v4 API that `wrangler` calls, so the real
 //! wrangler CLI runs offline against 127.0.0.1 (via `CLOUDFLARE_API_BASE_URL`).
 //!
-//! It answers with Cloudflare's envelope (`{"success","errors","messages","result"}`) and
-//! error codes: an unknown token gets code 10000 "Authentication error" (1000 on verify).
-//! This first part serves `wrangler whoami`; Worker secrets come with the Secrets step.
+//! It serves `wrangler whoami`, the account's workers.dev subdomain and a Worker's secrets
+//! (`secret put`, `list`, `delete`, `bulk`), with Cloudflare's envelope and error codes:
+//! an unknown token gets 10000 "Authentication error" (1000 on verify), an unknown Worker
+//! 10007. Tests inspect what it holds and queue failures for a path.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+mod envelope;
+mod gate;
+mod state;
+mod user;
+mod workers;
+
+pub use envelope::{AUTHENTICATION_ERROR, WORKER_NOT_FOUND};
+pub use state::Account;
+
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::{delete, get};
+use axum::Router;
+use state::{QueuedFailure, Shared};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
-
-/// A Cloudflare account the stand-in knows.
-#[derive(Debug, Clone)]
-pub struct Account {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    email: String,
-    tokens: Vec<String>,
-    accounts: Vec<Account>,
-    requests: Vec<String>,
-}
-
-type Shared = Arc<Mutex<Inner>>;
 
 /// A running stand-in on 127.0.0.1. Stops when dropped.
 pub struct CloudflareStandIn {
@@ -42,14 +35,19 @@ pub struct CloudflareStandIn {
 impl CloudflareStandIn {
     /// Starts with one user (`email`) on a free loopback port.
     pub async fn start(email: &str) -> std::io::Result<Self> {
-        let inner: Shared = Arc::new(Mutex::new(Inner { email: email.into(), ..Default::default() }));
+        let inner: Shared = Arc::new(Mutex::new(state::Inner { email: email.into(), ..Default::default() }));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
+        let scripts = "/client/v4/accounts/{account}/workers/scripts/{script}";
         let app = Router::new()
-            .route("/client/v4/user/tokens/verify", get(verify_token))
-            .route("/client/v4/user", get(user))
-            .route("/client/v4/accounts", get(accounts))
-            .route("/client/v4/memberships", get(memberships))
+            .route("/client/v4/user/tokens/verify", get(user::verify_token))
+            .route("/client/v4/user", get(user::user))
+            .route("/client/v4/accounts", get(user::accounts))
+            .route("/client/v4/memberships", get(user::memberships))
+            .route("/client/v4/accounts/{account}/workers/subdomain", get(workers::subdomain))
+            .route(&format!("{scripts}/secrets"), get(workers::list_secrets).put(workers::put_secret))
+            .route(&format!("{scripts}/secrets/{{name}}"), delete(workers::delete_secret))
+            .route(&format!("{scripts}/settings"), get(workers::get_settings).patch(workers::patch_settings))
             .fallback(not_found)
             .with_state(inner.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -75,10 +73,54 @@ impl CloudflareStandIn {
 
     /// Adds an account the user is a member of.
     pub fn add_account(&self, id: &str, name: &str) {
-        self.inner.lock().unwrap().accounts.push(Account { id: id.into(), name: name.into() });
+        self.inner.lock().unwrap().accounts.push(Account { id: id.into(), name: name.into(), ..Default::default() });
     }
 
-    /// `METHOD path` of every request served so far.
+    /// Registers the account's `<subdomain>.workers.dev`.
+    pub fn set_subdomain(&self, account: &str, subdomain: &str) {
+        if let Some(a) = self.inner.lock().unwrap().account_mut(account) {
+            a.subdomain = Some(subdomain.into());
+        }
+    }
+
+    /// A deployed Worker (with no secrets) named `script` in the account.
+    pub fn add_script(&self, account: &str, script: &str) {
+        if let Some(a) = self.inner.lock().unwrap().account_mut(account) {
+            a.scripts.entry(script.into()).or_default();
+        }
+    }
+
+    /// Deletes a Worker (as `wrangler delete` would).
+    pub fn remove_script(&self, account: &str, script: &str) {
+        if let Some(a) = self.inner.lock().unwrap().account_mut(account) {
+            a.scripts.remove(script);
+        }
+    }
+
+    /// The secrets of a Worker as uploaded (name → value); `None` when there is no such Worker.
+    pub fn secrets(&self, account: &str, script: &str) -> Option<BTreeMap<String, String>> {
+        let mut inner = self.inner.lock().unwrap();
+        inner.account_mut(account).and_then(|a| a.scripts.get(script)).map(|s| s.secrets.clone())
+    }
+
+    /// How many versions secret changes have made of a Worker (one per put, delete or bulk).
+    pub fn versions(&self, account: &str, script: &str) -> u32 {
+        let mut inner = self.inner.lock().unwrap();
+        inner.account_mut(account).and_then(|a| a.scripts.get(script)).map(|s| s.versions).unwrap_or(0)
+    }
+
+    /// Answers the next request whose `METHOD path` contains `path_contains` with a
+    /// Cloudflare failure (`status`, `code`, `message`).
+    pub fn fail_next(&self, path_contains: &str, status: u16, code: u32, message: &str) {
+        self.inner.lock().unwrap().failures.push(QueuedFailure {
+            path_contains: path_contains.into(),
+            status,
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// `METHOD path` of every request served so far (path without `/client/v4`).
     pub fn requests(&self) -> Vec<String> {
         self.inner.lock().unwrap().requests.clone()
     }
@@ -92,82 +134,11 @@ impl Drop for CloudflareStandIn {
     }
 }
 
-fn envelope(result: Value) -> Json<Value> {
-    Json(json!({ "success": true, "errors": [], "messages": [], "result": result }))
-}
-
-fn failure(status: StatusCode, code: u32, message: &str) -> Response {
-    let body =
-        json!({ "success": false, "errors": [{ "code": code, "message": message }], "messages": [], "result": null });
-    (status, Json(body)).into_response()
-}
-
-/// Checks the bearer token; logs the request either way.
-fn authorised(inner: &Shared, headers: &HeaderMap, what: &str) -> bool {
-    let mut inner = inner.lock().unwrap();
-    inner.requests.push(what.to_string());
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    inner.tokens.iter().any(|t| t == token)
-}
-
-async fn verify_token(State(inner): State<Shared>, headers: HeaderMap) -> Response {
-    if !authorised(&inner, &headers, "GET /user/tokens/verify") {
-        return failure(StatusCode::UNAUTHORIZED, 1000, "Invalid API Token");
-    }
-    envelope(json!({ "id": "standin-token", "status": "active" })).into_response()
-}
-
-async fn user(State(inner): State<Shared>, headers: HeaderMap) -> Response {
-    if !authorised(&inner, &headers, "GET /user") {
-        return failure(StatusCode::FORBIDDEN, 10000, "Authentication error");
-    }
-    let email = inner.lock().unwrap().email.clone();
-    envelope(json!({ "id": "standin-user", "email": email })).into_response()
-}
-
-fn account_list(inner: &Shared) -> Vec<Account> {
-    inner.lock().unwrap().accounts.clone()
-}
-
-async fn accounts(State(inner): State<Shared>, headers: HeaderMap) -> Response {
-    if !authorised(&inner, &headers, "GET /accounts") {
-        return failure(StatusCode::FORBIDDEN, 10000, "Authentication error");
-    }
-    let list: Vec<Value> = account_list(&inner).iter().map(|a| json!({ "id": a.id, "name": a.name })).collect();
-    paged(list)
-}
-
-async fn memberships(State(inner): State<Shared>, headers: HeaderMap) -> Response {
-    if !authorised(&inner, &headers, "GET /memberships") {
-        return failure(StatusCode::FORBIDDEN, 10000, "Authentication error");
-    }
-    let list: Vec<Value> = account_list(&inner)
-        .iter()
-        .map(
-            |a| json!({ "id": format!("m-{}", a.id), "account": { "id": a.id, "name": a.name }, "status": "accepted" }),
-        )
-        .collect();
-    paged(list)
-}
-
-fn paged(list: Vec<Value>) -> Response {
-    let count = list.len();
-    Json(json!({
-        "success": true, "errors": [], "messages": [], "result": list,
-        "result_info": { "page": 1, "per_page": 50, "count": count, "total_count": count, "total_pages": 1 }
-    }))
-    .into_response()
-}
-
-async fn not_found(State(inner): State<Shared>, method: axum::http::Method, uri: axum::http::Uri) -> Response {
+async fn not_found(axum::extract::State(inner): axum::extract::State<Shared>, method: Method, uri: Uri) -> Response {
     inner.lock().unwrap().requests.push(format!("{method} {}", uri.path()));
-    failure(
+    envelope::failure(
         StatusCode::NOT_FOUND,
-        7003,
+        envelope::NO_ROUTE,
         "Could not route to the requested path, perhaps your object identifier is invalid?",
     )
 }
