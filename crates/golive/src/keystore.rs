@@ -78,5 +78,14 @@ pub fn delete(name: &EntryName) -> Result<(), KeystoreError> {
     }
 }
 
+/// Runs keyring calls off the async runtime (the Secret Service client blocks on D-Bus).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, KeystoreError> + Send + 'static,
+) -> Result<T, KeystoreError> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(KeystoreError { message: format!("The keyring call stopped: {e}"), fix: "Try again.".into() })
+    })
+}
+
 /// The variable the Stripe API key is stored (and later pushed) as.
 pub const STRIPE_SECRET_KEY: &str = "STRIPE_SECRET_KEY";

@@ -3,16 +3,20 @@
 //! thin faces over it.
 
 pub mod catalog;
+pub mod cloudflare_api;
 pub mod connect;
 pub mod environment;
 pub mod findings;
 pub mod keystore;
 pub mod progress;
 pub mod rehearsal;
+pub mod secrets;
 pub mod session;
 pub mod steps;
 pub mod stripe_api;
 pub mod stripe_key;
+pub mod stripe_retry;
+pub mod webhook;
 pub mod wrangler;
 
 pub use environment::Environment;

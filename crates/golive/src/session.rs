@@ -7,7 +7,9 @@ use crate::catalog::portal::PortalOutcome;
 use crate::catalog::price_ids::PriceIdVar;
 use crate::connect::ConnectOutcome;
 use crate::environment::Mode;
+use crate::secrets::SecretsRecord;
 use crate::steps::StepId;
+use crate::webhook::WebhookRecord;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,15 @@ pub struct Session {
     /// What the Catalog step created and found; ids only, recorded as each write lands.
     #[serde(default)]
     pub catalog: CatalogRecord,
+    /// The wrangler environment (`--env`) the Worker is deployed as; `None` is the top level.
+    #[serde(default)]
+    pub worker_env: Option<String>,
+    /// The live webhook endpoint (id, URL, events; its secret is in the keyring).
+    #[serde(default)]
+    pub webhook: Option<WebhookRecord>,
+    /// What was pushed to the Worker and confirmed (names only).
+    #[serde(default)]
+    pub secrets: Option<SecretsRecord>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -44,6 +55,9 @@ impl Session {
             project_dir: None,
             connect: None,
             catalog: CatalogRecord::default(),
+            worker_env: None,
+            webhook: None,
+            secrets: None,
         }
     }
 
@@ -52,11 +66,49 @@ impl Session {
         let mut steps = vec![StepId::Connect];
         if self.connect.is_some() {
             steps.push(StepId::Catalog);
-            if self.catalog.price_ids.is_some() && self.catalog.portal.is_some() {
-                steps.push(StepId::PriceIds);
+            if self.catalog_done() {
+                steps.extend([StepId::PriceIds, StepId::Webhook]);
+                if self.webhook_done() {
+                    steps.push(StepId::Secrets);
+                    if self.secrets_done() {
+                        steps.push(StepId::Verify);
+                    }
+                }
             }
         }
         steps
+    }
+
+    /// Live mode has every tier, its price ids and the portal.
+    pub fn catalog_done(&self) -> bool {
+        self.catalog.price_ids.is_some() && self.catalog.portal.is_some()
+    }
+
+    /// The endpoint exists and its secret is in the keyring.
+    pub fn webhook_done(&self) -> bool {
+        self.webhook.as_ref().is_some_and(|w| w.endpoint_id.is_some() && w.secret_entry.is_some())
+    }
+
+    /// Every secret was pushed and confirmed on the Worker.
+    pub fn secrets_done(&self) -> bool {
+        self.secrets.as_ref().is_some_and(|s| s.complete())
+    }
+
+    /// Whether the step's work is recorded as finished.
+    pub fn done(&self, step: StepId) -> bool {
+        match step {
+            StepId::Connect => self.connect.is_some(),
+            StepId::Catalog | StepId::PriceIds => self.catalog_done(),
+            StepId::Webhook => self.webhook_done(),
+            StepId::Secrets => self.secrets_done(),
+            StepId::Verify => false,
+        }
+    }
+
+    /// The Worker script the live setup targets: the top-level name, or the environment's.
+    pub fn script_name(&self) -> Option<String> {
+        let config = &self.connect.as_ref()?.worker.config;
+        Some(crate::webhook::url::script_name(config, self.worker_env.as_deref()))
     }
 
     /// Reads the session at `path`; `Ok(None)` when there is none yet.

@@ -56,11 +56,17 @@ impl StripeKey {
 
     /// `sk_live_…abcd`: safe to show and log.
     pub fn hint(&self) -> String {
-        let v = self.value.expose_secret();
-        let prefix = &v[..8.min(v.len())];
-        let tail = &v[v.len().saturating_sub(4)..];
-        format!("{prefix}…{tail}")
+        hint_of(self.value.expose_secret())
     }
+}
+
+/// `sk_live_…abcd`, `whsec_…abcd`: the type prefix and the last four characters, enough to
+/// tell values apart and never enough to use one.
+pub fn hint_of(value: &str) -> String {
+    let head = &value[..value.len().min(9)];
+    let prefix = head.rfind('_').map(|i| &value[..=i]).unwrap_or("");
+    let tail: String = value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{prefix}…{tail}")
 }
 
 impl fmt::Debug for StripeKey {

@@ -1,9 +1,11 @@
 //! The user's `wrangler` CLI: finding it (the project's own `node_modules/.bin` first, then
-//! PATH), its version, and `wrangler whoami`. Every run gets no secret on its argv, a closed
-//! stdin, a time limit, and is stopped with SIGTERM to its whole process group (wrangler
-//! starts a second node process that SIGKILL would leave behind).
+//! PATH), its version, `wrangler whoami`, and turning its failures into what to do. Every run
+//! gets no secret on its argv (secrets go on stdin, then stdin closes), a time limit, and is
+//! stopped with SIGTERM to its whole process group (wrangler starts a second node process
+//! that SIGKILL would leave behind).
 
 use crate::environment::Environment;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -62,6 +64,14 @@ pub enum WranglerError {
     /// Ran, but would not start (node missing or too old, broken install).
     Broken(String),
     NotLoggedIn,
+    /// Cloudflare refused the token for the Worker's account (code 10000).
+    WrongAccount {
+        account: Option<String>,
+    },
+    /// The Worker is not deployed (code 10007): its secrets have nowhere to go yet.
+    WorkerNotFound {
+        script: String,
+    },
     /// The Cloudflare API answered with an error (code and message, ANSI stripped).
     Api(String),
     TimedOut,
@@ -75,6 +85,13 @@ impl WranglerError {
             WranglerError::NotLoggedIn => {
                 "wrangler is not logged in to Cloudflare, and CLOUDFLARE_API_TOKEN is not set.".into()
             }
+            WranglerError::WrongAccount { account } => format!(
+                "Cloudflare refused wrangler's login for the Worker's account{} (Authentication error, code 10000).",
+                account.as_deref().map(|a| format!(" {a}")).unwrap_or_default()
+            ),
+            WranglerError::WorkerNotFound { script } => {
+                format!("The Worker “{script}” is not deployed on this Cloudflare account yet.")
+            }
             WranglerError::Api(m) => format!("Cloudflare refused wrangler: {m}"),
             WranglerError::TimedOut => "wrangler did not answer within a minute.".into(),
         }
@@ -85,6 +102,8 @@ impl WranglerError {
             WranglerError::NotInstalled => "Install it in your project folder: `npm install --save-dev wrangler` (needs Node.js 20 or newer). golive looks in the project's node_modules first.".into(),
             WranglerError::Broken(_) => "Reinstall it with `npm install --save-dev wrangler@4` in the project folder, and check `node --version` is 20 or newer.".into(),
             WranglerError::NotLoggedIn => "Run `npx wrangler login` in the project folder (it opens your browser), or set CLOUDFLARE_API_TOKEN to a token made with the “Edit Cloudflare Workers” template (Cloudflare dashboard → My Profile → API Tokens).".into(),
+            WranglerError::WrongAccount { .. } => "Check that `account_id` in the wrangler configuration is an account `npx wrangler whoami` lists, and that the login or API token may edit Workers there (“Edit Cloudflare Workers” template).".into(),
+            WranglerError::WorkerNotFound { .. } => "Deploy it first with `npx wrangler deploy` in the project folder (add `--env NAME` for an environment), then press the button again. golive does not create an empty Worker for you.".into(),
             WranglerError::Api(_) => "Check that the API token is still valid and has the “Edit Cloudflare Workers” permissions, then check again.".into(),
             WranglerError::TimedOut => "Check the internet connection, then check again.".into(),
         }
@@ -144,11 +163,22 @@ pub struct Output {
 
 /// Runs wrangler with `args` (never a secret) in `dir`, stdin closed, within the time limit.
 pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Result<Output, WranglerError> {
+    run_with_input(program, args, dir, env, None).await
+}
+
+/// Runs wrangler like [`run`], writing `input` (a secret payload) to its stdin, then closing it.
+pub async fn run_with_input(
+    program: &Path,
+    args: &[&str],
+    dir: &Path,
+    env: &Environment,
+    input: Option<&SecretString>,
+) -> Result<Output, WranglerError> {
     let mut command = Command::new(program);
     command
         .args(args)
         .current_dir(dir)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("WRANGLER_SEND_METRICS", "false")
@@ -158,11 +188,17 @@ pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -
         .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .process_group(0)
         .kill_on_drop(false);
-    let child = command.spawn().map_err(|e| match e.kind() {
+    let mut child = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => WranglerError::NotInstalled,
         _ => WranglerError::Broken(e.to_string()),
     })?;
     let pid = child.id();
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        use tokio::io::AsyncWriteExt;
+        // A write error means wrangler exited early; its output says why.
+        let _ = stdin.write_all(input.expose_secret().as_bytes()).await;
+        let _ = stdin.shutdown().await;
+    }
     match tokio::time::timeout(RUN_LIMIT, child.wait_with_output()).await {
         Ok(Ok(out)) => Ok(Output {
             success: out.status.success(),
@@ -191,11 +227,36 @@ pub fn strip_ansi(text: &str) -> String {
     String::from_utf8_lossy(&strip_ansi_escapes::strip(text)).into_owned()
 }
 
-/// The most telling line of a failed run: the first `✘ [ERROR]` line, else the first line.
+/// What a failed wrangler command that called the Cloudflare API means for the user.
+/// `script` is the Worker the command was about; `account` the one it acted on.
+pub fn classify_failure(output: &Output, script: &str, account: Option<&str>) -> WranglerError {
+    let all = format!("{}\n{}", output.stderr, output.stdout);
+    let code = cloudflare_code(&all);
+    if code == Some(10007) || code == Some(10090) || all.contains("run `wrangler deploy` first") {
+        WranglerError::WorkerNotFound { script: script.into() }
+    } else if code == Some(10000) {
+        WranglerError::WrongAccount { account: account.map(str::to_string) }
+    } else if all.contains("CLOUDFLARE_API_TOKEN environment variable") || all.contains("wrangler login") {
+        WranglerError::NotLoggedIn
+    } else {
+        WranglerError::Api(first_line(&output.stderr, &output.stdout))
+    }
+}
+
+/// The `[code: N]` wrangler prints after a Cloudflare API error.
+fn cloudflare_code(text: &str) -> Option<u32> {
+    let start = text.find("[code: ")? + "[code: ".len();
+    let digits: String = text[start..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// The most telling line of a failed run: the Cloudflare error with its code, else the first
+/// `✘ [ERROR]` line, else the first line.
 fn first_line(stderr: &str, stdout: &str) -> String {
     let all = format!("{stderr}\n{stdout}");
     all.lines()
-        .find(|l| l.contains("[ERROR]"))
+        .find(|l| l.contains("[code: "))
+        .or_else(|| all.lines().find(|l| l.contains("[ERROR]")))
         .or_else(|| all.lines().find(|l| !l.trim().is_empty()))
         .map(|l| l.replace("✘ [ERROR]", "").trim().to_string())
         .unwrap_or_else(|| "no output".into())

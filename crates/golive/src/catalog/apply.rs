@@ -6,9 +6,9 @@
 use super::forms::{idempotency_key, price_form, product_form, Form};
 use super::model::Catalog;
 use super::plan::{Action, CatalogPlan, Object, PlanRow};
-use super::retry::with_retries;
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
+use crate::stripe_retry::with_retries;
 use futures::stream::{self, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};

@@ -8,7 +8,6 @@ pub mod plan;
 pub mod portal;
 pub mod price_ids;
 pub mod read;
-pub mod retry;
 pub mod validate;
 
 pub use apply::{apply, ApplyOptions, ApplyOutcome, Created};

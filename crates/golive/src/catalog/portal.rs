@@ -2,8 +2,8 @@
 //! methods, cancel subscriptions and view invoices (the seed's defaults), else create one.
 //! Its `bpc_` id becomes `STRIPE_PORTAL_CONFIG_ID`.
 
-use super::retry::with_retries;
 use crate::stripe_api::ApiFailure;
+use crate::stripe_retry::with_retries;
 use serde::{Deserialize, Serialize};
 use stripe::{Client, RequestStrategy};
 

@@ -32,7 +32,7 @@ async fn list_all<T: DeserializeOwned + Send + 'static>(
     let mut cursor: Option<String> = None;
     loop {
         let query = ListQuery { limit: 100, starting_after: cursor.as_deref(), expand };
-        let page: Page<T> = super::retry::with_retries(|| client.get_query(path, &query)).await?;
+        let page: Page<T> = crate::stripe_retry::with_retries(|| client.get_query(path, &query)).await?;
         let more = page.has_more && !page.data.is_empty();
         all.extend(page.data);
         if !more {

@@ -1,0 +1,98 @@
+//! The one thing golive asks Cloudflare's API directly: the account's workers.dev subdomain,
+//! so the Webhook step can offer `https://<worker>.<subdomain>.workers.dev`. It borrows
+//! wrangler's own login (`wrangler auth token --json`, read from stdout, never shown) and the
+//! API base wrangler uses (`CLOUDFLARE_API_BASE_URL`, a stand-in in rehearsal and tests).
+
+use crate::environment::Environment;
+use crate::wrangler::{self, Wrangler, WranglerError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::path::Path;
+
+const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
+
+/// The API base wrangler talks to in this environment.
+pub fn api_base(env: &Environment) -> String {
+    env.wrangler_env
+        .iter()
+        .find(|(k, _)| k == "CLOUDFLARE_API_BASE_URL")
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var("CLOUDFLARE_API_BASE_URL").ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| DEFAULT_API_BASE.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+#[derive(Deserialize)]
+struct TokenJson {
+    token: Option<String>,
+}
+
+/// wrangler's current token (API token or OAuth), wrapped so it cannot be printed.
+pub async fn wrangler_token(
+    wrangler: &Wrangler,
+    project_dir: &Path,
+    env: &Environment,
+) -> Result<SecretString, WranglerError> {
+    let output = wrangler::run(&wrangler.program, &["auth", "token", "--json"], project_dir, env).await?;
+    let parsed: Option<TokenJson> = serde_json::from_str(output.stdout.trim()).ok();
+    match parsed.and_then(|t| t.token) {
+        Some(token) if output.success => Ok(SecretString::from(token)),
+        _ => Err(WranglerError::NotLoggedIn),
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    success: bool,
+    #[serde(default)]
+    errors: Vec<ApiError>,
+    result: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    code: u32,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct Subdomain {
+    subdomain: String,
+}
+
+/// The account's `<subdomain>` of workers.dev; `Ok(None)` when it has not registered one.
+pub async fn workers_subdomain(base: &str, token: &SecretString, account_id: &str) -> Result<Option<String>, String> {
+    let url = format!("{base}/accounts/{account_id}/workers/subdomain");
+    let (status, body) = get(&url, token).await?;
+    let envelope: Envelope<Subdomain> =
+        serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+    if envelope.success {
+        return Ok(envelope.result.map(|r| r.subdomain));
+    }
+    match envelope.errors.first() {
+        Some(e) if status == 404 => {
+            tracing::debug!(code = e.code, "no workers.dev subdomain");
+            Ok(None)
+        }
+        Some(e) => Err(format!("{} [code: {}]", e.message, e.code)),
+        None => Err(format!("Cloudflare answered {status} with no error detail")),
+    }
+}
+
+async fn get(url: &str, token: &SecretString) -> Result<(u16, Vec<u8>), String> {
+    let connector =
+        hyper_rustls::HttpsConnectorBuilder::new().with_native_roots().https_or_http().enable_http1().build();
+    let client: hyper::Client<_, hyper::Body> = hyper::Client::builder().build(connector);
+    let request = hyper::Request::get(url)
+        .header("Authorization", format!("Bearer {}", token.expose_secret()))
+        .body(hyper::Body::empty())
+        .map_err(|e| e.to_string())?;
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(20), client.request(request))
+        .await
+        .map_err(|_| "Cloudflare did not answer within 20 s".to_string())?
+        .map_err(|e| format!("Could not reach Cloudflare: {e}"))?;
+    let status = answer.status().as_u16();
+    let body = hyper::body::to_bytes(answer.into_body()).await.map_err(|e| e.to_string())?;
+    Ok((status, body.to_vec()))
+}

@@ -1,0 +1,106 @@
+//! Pushing the bundle to the Worker with the real wrangler: `secret list` first (so a Worker
+//! that is not deployed is reported, instead of wrangler quietly creating an empty one),
+//! then one `secret bulk` with the JSON on stdin (one new Worker version, values never on
+//! argv or on disk), then `secret list` again to confirm every name. `--env` is passed
+//! when the user targets a wrangler environment.
+
+use super::{Bundle, SecretsError, SecretsRecord};
+use crate::environment::Environment;
+use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::steps::StepId;
+use crate::wrangler::{self, Wrangler};
+use serde::Deserialize;
+use std::path::Path;
+
+/// Which Worker the secrets go to.
+#[derive(Debug, Clone)]
+pub struct PushTarget<'a> {
+    pub wrangler: &'a Wrangler,
+    pub project_dir: &'a Path,
+    /// The wrangler environment (`--env`), if any.
+    pub env: Option<&'a str>,
+    /// The script that environment deploys as, and its account (for messages).
+    pub script: &'a str,
+    pub account: Option<&'a str>,
+}
+
+impl PushTarget<'_> {
+    fn args<'b>(&'b self, command: &[&'b str]) -> Vec<&'b str> {
+        let mut args = vec!["secret"];
+        args.extend_from_slice(command);
+        if let Some(env) = self.env {
+            args.extend_from_slice(&["--env", env]);
+        }
+        args
+    }
+}
+
+#[derive(Deserialize)]
+struct Listed {
+    name: String,
+}
+
+/// `wrangler secret list` (JSON): the names the Worker has.
+pub async fn list_names(target: &PushTarget<'_>, env: &Environment) -> Result<Vec<String>, SecretsError> {
+    let args = target.args(&["list", "--format", "json"]);
+    let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
+        .await
+        .map_err(SecretsError::Wrangler)?;
+    if !output.success {
+        return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
+    }
+    // wrangler may print warnings before the JSON array.
+    let json = output.stdout.find('[').map(|i| &output.stdout[i..]).unwrap_or("[]");
+    let listed: Vec<Listed> = serde_json::from_str(json.trim()).map_err(|e| {
+        SecretsError::Wrangler(wrangler::WranglerError::Broken(format!(
+            "`wrangler secret list` printed no JSON list ({e})"
+        )))
+    })?;
+    Ok(listed.into_iter().map(|l| l.name).collect())
+}
+
+fn progress(sink: &dyn ProgressSink, done: usize, message: &str) {
+    sink.emit(StepEvent::Progress(Progress {
+        step: StepId::Secrets,
+        item: "push".into(),
+        done,
+        total: 3,
+        message: message.into(),
+    }));
+}
+
+/// Pushes `bundle` and confirms it. The record lists what was pushed and confirmed.
+pub async fn push(
+    bundle: &Bundle,
+    target: &PushTarget<'_>,
+    env: &Environment,
+    sink: &dyn ProgressSink,
+) -> Result<SecretsRecord, SecretsError> {
+    progress(sink, 0, &format!("Checking that the Worker “{}” is deployed", target.script));
+    list_names(target, env).await?;
+    progress(sink, 1, &format!("Uploading {} secrets in one new version", bundle.values.len()));
+    let payload = bundle.to_bulk_json();
+    let args = target.args(&["bulk"]);
+    let output = wrangler::run_with_input(&target.wrangler.program, &args, target.project_dir, env, Some(&payload))
+        .await
+        .map_err(SecretsError::Wrangler)?;
+    drop(payload);
+    if !output.success || output.stdout.contains("Secrets failed to upload") {
+        return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
+    }
+    progress(sink, 2, "Confirming with `wrangler secret list`");
+    let listed = list_names(target, env).await?;
+    let pushed = bundle.names();
+    let missing: Vec<String> = pushed.iter().filter(|n| !listed.contains(n)).cloned().collect();
+    if !missing.is_empty() {
+        return Err(SecretsError::NotConfirmed(missing));
+    }
+    progress(sink, 3, "Every secret is on the Worker");
+    Ok(SecretsRecord {
+        script: target.script.to_string(),
+        env: target.env.map(str::to_string),
+        in_keyring: bundle.values.iter().filter(|v| v.secret).map(|v| v.name.clone()).collect(),
+        confirmed: pushed.iter().filter(|n| listed.contains(n)).cloned().collect(),
+        pushed,
+    })
+}

@@ -1,0 +1,143 @@
+//! Stripe's webhook endpoints in live mode, through async-stripe's client: list them all,
+//! create one (the only answer that carries its `whsec_` secret), change its events, turn it
+//! off or on, and read the account's default API version from its newest event.
+
+use crate::stripe_api::ApiFailure;
+use crate::stripe_retry::with_retries;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use stripe::{Client, RequestStrategy};
+
+/// A webhook endpoint as Stripe lists it (never with its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    pub status: String,
+    pub enabled_events: Vec<String>,
+    pub api_version: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Endpoint {
+    pub fn enabled(&self) -> bool {
+        self.status == "enabled"
+    }
+
+    /// Whether it already receives every one of `events` (or everything, `*`).
+    pub fn receives(&self, events: &[String]) -> bool {
+        self.enabled_events.iter().any(|e| e == "*") || events.iter().all(|e| self.enabled_events.contains(e))
+    }
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    data: Vec<T>,
+    has_more: bool,
+}
+
+#[derive(Serialize)]
+struct ListQuery<'a> {
+    limit: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    starting_after: Option<&'a str>,
+}
+
+/// Every live endpoint, newest first (follows `has_more` to the end).
+pub async fn list_all(client: &Client) -> Result<Vec<Endpoint>, ApiFailure> {
+    let mut all: Vec<Endpoint> = Vec::new();
+    loop {
+        let after = all.last().map(|e| e.id.clone());
+        let query = ListQuery { limit: 100, starting_after: after.as_deref() };
+        let page: Page<Endpoint> = with_retries(|| client.get_query("/webhook_endpoints", &query)).await?;
+        let more = page.has_more && !page.data.is_empty();
+        all.extend(page.data);
+        if !more {
+            return Ok(all);
+        }
+    }
+}
+
+/// What a new endpoint should be.
+#[derive(Debug, Clone)]
+pub struct NewEndpoint<'a> {
+    pub url: &'a str,
+    pub events: &'a [String],
+    pub api_version: &'a str,
+    pub description: &'a str,
+    /// The Worker it serves, kept in the endpoint's metadata.
+    pub project: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    #[serde(flatten)]
+    endpoint: Endpoint,
+    secret: Option<SecretString>,
+}
+
+/// Creates the endpoint with `idempotency_key`: a retry, even after a crash, replays the same
+/// answer — the same endpoint and its secret — instead of making a second one.
+pub async fn create(
+    client: &Client,
+    new: &NewEndpoint<'_>,
+    idempotency_key: &str,
+) -> Result<(Endpoint, SecretString), ApiFailure> {
+    let mut form: BTreeMap<String, String> = BTreeMap::from([
+        ("url".into(), new.url.into()),
+        ("api_version".into(), new.api_version.into()),
+        ("description".into(), new.description.into()),
+        ("metadata[golive_project]".into(), new.project.into()),
+    ]);
+    form.extend(new.events.iter().enumerate().map(|(i, e)| (format!("enabled_events[{i}]"), e.clone())));
+    let client = client.clone().with_strategy(RequestStrategy::Idempotent(idempotency_key.into()));
+    let created: Created = with_retries(|| client.post_form("/webhook_endpoints", &form)).await?;
+    let secret = created.secret.ok_or_else(|| ApiFailure::Refused {
+        status: 200,
+        message: "Stripe created the endpoint but sent no signing secret".into(),
+    })?;
+    Ok((created.endpoint, secret))
+}
+
+/// Sets the endpoint's events (and turns it on, when `enable`).
+pub async fn update(
+    client: &Client,
+    id: &str,
+    events: Option<&[String]>,
+    enable: bool,
+) -> Result<Endpoint, ApiFailure> {
+    // A map, not a list of pairs: async-stripe's form encoder writes maps as `key=value`.
+    let mut form: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(events) = events {
+        form.extend(events.iter().enumerate().map(|(i, e)| (format!("enabled_events[{i}]"), e.clone())));
+    }
+    if enable {
+        form.insert("disabled".into(), "false".into());
+    }
+    with_retries(|| client.post_form(&format!("/webhook_endpoints/{id}"), &form)).await
+}
+
+/// Turns an endpoint off (Stripe stops delivering to it; it can be turned on again).
+pub async fn disable(client: &Client, id: &str) -> Result<Endpoint, ApiFailure> {
+    let form = BTreeMap::from([("disabled", "true")]);
+    with_retries(|| client.post_form(&format!("/webhook_endpoints/{id}"), &form)).await
+}
+
+#[derive(Deserialize)]
+struct EventVersion {
+    api_version: Option<String>,
+}
+
+/// The API version Stripe rendered the newest event with: the account's default. `None`
+/// when the account has no events yet (or the key may not read them).
+pub async fn account_default_api_version(client: &Client) -> Option<String> {
+    #[derive(Serialize)]
+    struct Query {
+        limit: u32,
+    }
+    let page: Page<EventVersion> = client.get_query("/events", Query { limit: 1 }).await.ok()?;
+    page.data.into_iter().next().and_then(|e| e.api_version)
+}
