@@ -31,6 +31,8 @@ impl Rehearsal {
         let token = format!("rehearsal-{}", std::process::id());
         cloudflare.add_token(&token);
         cloudflare.add_account(CF_ACCOUNT_ID, "Rehearsal account");
+        cloudflare.set_subdomain(CF_ACCOUNT_ID, "rehearsal");
+        cloudflare.add_script(CF_ACCOUNT_ID, WORKER_NAME);
         let root = data_dir.join("rehearsal");
         let project_dir = root.join("project");
         std::fs::create_dir_all(project_dir.join("src"))?;

@@ -11,7 +11,7 @@ use golive::cloudflare_api;
 use golive::connect::{check, ConnectInput};
 use golive::keystore::{self, EntryName};
 use golive::progress::Silent;
-use golive::secrets::{self, PushTarget, SecretsError};
+use golive::secrets::{self, SecretsError};
 use golive::session::Session;
 use golive::stripe_api;
 use golive::webhook::{self, url, Action, Role, WebhookError, WebhookRecord, WebhookRequest, PINNED_API_VERSION};
@@ -96,22 +96,13 @@ impl World {
         self.fx.stripe.webhook_endpoints(&self.fx.keys.account_id, true)
     }
 
+    /// The Secrets step as the faces run it, with `env`'s wrangler.
     async fn push_with(&self, env: &Environment) -> Result<golive::secrets::SecretsRecord, SecretsError> {
-        let bundle = secrets::gather(&self.session, &self.script(), Some(&self.fx.live_key())).await?;
-        let outcome = self.session.connect.as_ref().unwrap();
-        let wrangler = golive::wrangler::Wrangler {
-            program: env.wrangler_program.clone().unwrap(),
-            ..outcome.worker.wrangler.clone()
-        };
-        let script = self.script();
-        let target = PushTarget {
-            wrangler: &wrangler,
-            project_dir: self.fx.project.path(),
-            env: self.session.worker_env.as_deref(),
-            script: &script,
-            account: Some(CF_ACCOUNT),
-        };
-        secrets::push(&bundle, &target, env, &Silent).await
+        let mut session = self.session.clone();
+        session.connect.as_mut().unwrap().worker.wrangler.program = env.wrangler_program.clone().unwrap();
+        let (record, statuses) = secrets::push_step(&session, env, Some(&self.fx.live_key()), &Silent).await?;
+        assert!(statuses.iter().all(|s| s.pushed && s.confirmed), "{statuses:?}");
+        Ok(record)
     }
 
     fn keyring(&self, variable: &str) -> Option<String> {

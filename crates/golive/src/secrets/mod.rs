@@ -9,7 +9,11 @@ pub mod push;
 pub use bundle::{gather, Bundle, SecretValue};
 pub use push::{push, PushTarget};
 
+use crate::environment::Environment;
 use crate::keystore::KeystoreError;
+use crate::progress::ProgressSink;
+use crate::session::Session;
+use crate::stripe_key::StripeKey;
 use crate::wrangler::WranglerError;
 use serde::{Deserialize, Serialize};
 
@@ -79,4 +83,77 @@ impl SecretsError {
             SecretsError::NotConfirmed(_) => "Push again; if the names are still missing, check the Worker's Settings → Variables and Secrets in the Cloudflare dashboard.".into(),
         }
     }
+}
+
+/// The Secrets step for a session that has finished Connect, Catalog and Webhook: gathers
+/// the values, pushes them to the session's Worker and environment, and confirms them.
+pub async fn push_step(
+    session: &Session,
+    env: &Environment,
+    live_key: Option<&StripeKey>,
+    sink: &dyn ProgressSink,
+) -> Result<(SecretsRecord, Vec<SecretStatus>), SecretsError> {
+    let (Some(connect), Some(project_dir), Some(script)) =
+        (session.connect.as_ref(), session.project_dir.as_deref(), session.script_name())
+    else {
+        return Err(SecretsError::Missing {
+            name: "the Worker".into(),
+            fix: "Finish the Connect step first: it finds the Worker and wrangler.".into(),
+        });
+    };
+    let bundle = gather(session, &script, live_key).await?;
+    let target = PushTarget {
+        wrangler: &connect.worker.wrangler,
+        project_dir,
+        env: session.worker_env.as_deref(),
+        script: &script,
+        account: connect.worker.config.account_id.as_deref(),
+    };
+    let record = push(&bundle, &target, env, sink).await?;
+    let statuses = bundle
+        .statuses()
+        .into_iter()
+        .map(|s| SecretStatus {
+            pushed: record.pushed.contains(&s.name),
+            confirmed: record.confirmed.contains(&s.name),
+            ..s
+        })
+        .collect();
+    Ok((record, statuses))
+}
+
+/// What the step will push, before it runs: names, hints where golive can give them
+/// without reading a secret, and whether the keyring already holds each secret.
+pub async fn preview(session: &Session) -> Vec<SecretStatus> {
+    use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
+    let Some(script) = session.script_name() else { return Vec::new() };
+    let held = |var: &str| {
+        let entry = EntryName::new(&script, true, var);
+        keystore::blocking(move || {
+            keystore::get(&entry)
+                .map(|v| v.map(|s| crate::stripe_key::hint_of(secrecy::ExposeSecret::expose_secret(&s))))
+        })
+    };
+    let key_hint = session.connect.as_ref().map(|c| c.live_key_hint.clone()).unwrap_or_default();
+    let key_held = held(STRIPE_SECRET_KEY).await.ok().flatten();
+    let whsec = held(crate::webhook::SECRET_VAR).await.ok().flatten();
+    let pushed = session.secrets.as_ref();
+    let status = |name: &str, hint: String, in_keyring: bool| SecretStatus {
+        name: name.into(),
+        hint,
+        in_keyring,
+        pushed: pushed.is_some_and(|p| p.pushed.iter().any(|n| n == name)),
+        confirmed: pushed.is_some_and(|p| p.confirmed.iter().any(|n| n == name)),
+    };
+    let mut all = vec![
+        status(STRIPE_SECRET_KEY, key_held.clone().unwrap_or(key_hint), key_held.is_some()),
+        status(crate::webhook::SECRET_VAR, whsec.clone().unwrap_or_else(|| "not created yet".into()), whsec.is_some()),
+    ];
+    for p in session.catalog.price_ids.iter().flatten() {
+        all.push(status(&p.name, p.price_id.clone(), false));
+    }
+    if let Some(portal) = &session.catalog.portal {
+        all.push(status(crate::catalog::portal::PORTAL_VAR, portal.id.clone(), false));
+    }
+    all
 }

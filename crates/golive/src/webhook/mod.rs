@@ -174,6 +174,41 @@ async fn keyring_holds(entry: &EntryName) -> Result<bool, KeystoreError> {
     keystore::blocking(move || keystore::get(&entry).map(|v| v.is_some())).await
 }
 
+/// The URLs to offer for the Worker, and a note when workers.dev could not be looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidates {
+    pub candidates: Vec<url::UrlCandidate>,
+    /// The wrangler environments the configuration defines (the user picks one, or none).
+    pub environments: Vec<String>,
+    pub note: Option<String>,
+}
+
+/// Derives the candidate URLs from the Worker's configuration and the account's workers.dev
+/// subdomain (looked up with wrangler's own login).
+pub async fn candidate_urls(
+    env: &Environment,
+    worker: &crate::connect::WorkerFound,
+    project_dir: &std::path::Path,
+    target_env: Option<&str>,
+) -> Candidates {
+    let environments = worker.config.environments.keys().cloned().collect();
+    let account = worker.config.account_id.clone().or_else(|| worker.whoami.accounts.first().map(|a| a.id.clone()));
+    let lookup = async {
+        let account = account.ok_or("the configuration names no account_id and wrangler lists no account")?;
+        let token =
+            crate::cloudflare_api::wrangler_token(&worker.wrangler, project_dir, env).await.map_err(|e| e.message())?;
+        crate::cloudflare_api::workers_subdomain(&crate::cloudflare_api::api_base(env), &token, &account).await
+    };
+    let (subdomain, note) = match lookup.await {
+        Ok(Some(sub)) => (Some(sub), None),
+        Ok(None) => {
+            (None, Some("The account has no workers.dev subdomain yet: type the Worker's address.".to_string()))
+        }
+        Err(e) => (None, Some(format!("Could not look up the workers.dev address ({e}): type the Worker's address."))),
+    };
+    Candidates { candidates: url::candidates(&worker.config, target_env, subdomain.as_deref()), environments, note }
+}
+
 /// Reads the live endpoints and decides (nothing is written).
 pub async fn plan(
     env: &Environment,
