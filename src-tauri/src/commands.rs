@@ -37,10 +37,13 @@ pub struct AppView {
     project_dir: Option<PathBuf>,
     connect: Option<connect::ConnectOutcome>,
     catalog: golive::session::CatalogRecord,
+    worker_env: Option<String>,
+    webhook: Option<golive::webhook::WebhookRecord>,
+    secrets: Option<golive::secrets::SecretsRecord>,
     load_problem: Option<String>,
 }
 
-fn view(state: &AppState) -> AppView {
+pub fn view(state: &AppState) -> AppView {
     let session = state.session.lock().unwrap().clone();
     let reachable = session.reachable();
     AppView {
@@ -48,20 +51,14 @@ fn view(state: &AppState) -> AppView {
         current: session.current,
         steps: StepId::ALL
             .iter()
-            .map(|s| StepView {
-                id: *s,
-                title: s.title(),
-                reachable: reachable.contains(s),
-                done: match s {
-                    StepId::Connect => session.connect.is_some(),
-                    StepId::Catalog => session.catalog.price_ids.is_some(),
-                    _ => false,
-                },
-            })
+            .map(|s| StepView { id: *s, title: s.title(), reachable: reachable.contains(s), done: session.done(*s) })
             .collect(),
         project_dir: session.project_dir.clone(),
         connect: session.connect.clone(),
         catalog: session.catalog.clone(),
+        worker_env: session.worker_env.clone(),
+        webhook: session.webhook.clone(),
+        secrets: session.secrets.clone(),
         load_problem: state.load_problem.clone(),
     }
 }
@@ -139,8 +136,10 @@ pub async fn check_connect(
             _ => true,
         };
         if !same_account {
-            // Another account: what the Catalog step recorded belongs to the old one.
+            // Another account: what the later steps recorded belongs to the old one.
             session.catalog = Default::default();
+            session.webhook = None;
+            session.secrets = None;
         }
         session.project_dir = Some(input.project_dir.clone());
         session.connect = report.outcome.clone();

@@ -3,6 +3,7 @@
 
 mod commands;
 mod links;
+mod live_commands;
 mod state;
 
 use state::AppState;
@@ -25,6 +26,12 @@ pub fn run() {
             commands::check_connect,
             commands::plan_catalog,
             commands::apply_catalog,
+            live_commands::webhook_candidates,
+            live_commands::plan_webhook,
+            live_commands::ensure_webhook,
+            live_commands::disable_endpoints,
+            live_commands::secrets_preview,
+            live_commands::push_secrets,
             commands::go_to,
             commands::pick_folder,
             commands::open_link,

@@ -2,9 +2,11 @@
 //! and the rehearsal stand-ins once started.
 
 use golive::environment::{Environment, Mode};
+use golive::keystore::{self, EntryName};
 use golive::rehearsal::Rehearsal;
 use golive::session::{Session, FILE_NAME};
-use golive::stripe_key::StripeKey;
+use golive::stripe_key::{parse_key, KeySlot, StripeKey};
+use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tokio::sync::OnceCell;
@@ -59,6 +61,28 @@ impl AppState {
             "golive keeps your keys in memory only: go back to Connect and press Check again, then return here."
                 .to_string()
         })
+    }
+
+    /// The live key: the one Connect accepted in this run, else the one the Secrets step
+    /// kept in the keyring for this Worker (so the later steps survive a restart).
+    pub async fn live_key(&self) -> Result<StripeKey, String> {
+        if let Ok((_, live)) = self.keys() {
+            return Ok(live);
+        }
+        let script = self.session.lock().unwrap().script_name();
+        let stored = match script {
+            Some(script) => {
+                let entry = EntryName::new(&script, true, keystore::STRIPE_SECRET_KEY);
+                keystore::blocking(move || keystore::get(&entry))
+                    .await
+                    .map_err(|e| format!("{} {}", e.message, e.fix))?
+            }
+            None => None,
+        };
+        match stored {
+            Some(value) => parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| p.message),
+            None => Err(self.keys().err().unwrap_or_default()),
+        }
     }
 
     pub async fn environment(&self) -> Result<Environment, String> {

@@ -179,14 +179,55 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     save_screenshot(&client.screenshot().await.unwrap(), "catalog-applied.png");
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
     assert!(session.contains("STRIPE_PRICE_ID_ENTERPRISE"), "{session}");
+
+    // Webhook: the URL is derived from the account's workers.dev subdomain; the plan finds
+    // no endpoint; creating one puts its secret in the keyring and unlocks Continue.
+    client.find(Locator::Id("catalog-continue")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Webhook", Duration::from_secs(10)).await;
+    wait_for_text(&client, "#webhook-status", "No endpoint golive can use", Duration::from_secs(60)).await;
+    let url = value_of(&client, "#webhook-url").await;
+    assert_eq!(url, "https://rehearsal-api.rehearsal.workers.dev/webhook/stripe");
+    let version = client.find(Locator::Id("api-version")).await.unwrap().text().await.unwrap();
+    assert!(version.contains("pinned to 2026-10-28.endive"), "{version}");
+    client.find(Locator::Id("webhook-ensure")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#webhook-status", "signing secret is in your keyring", Duration::from_secs(30)).await;
+    let endpoints = wait_for_text(&client, "#endpoint-table", "golive uses this one", Duration::from_secs(30)).await;
+    assert!(endpoints.contains("we_"), "{endpoints}");
+    client.execute("document.getElementById('api-version').scrollIntoView()", vec![]).await.unwrap();
+    save_screenshot(&client.screenshot().await.unwrap(), "webhook-created.png");
+    let whsec = keyring_value("rehearsal-api/live/STRIPE_WEBHOOK_SECRET");
+    assert!(whsec.starts_with("whsec_"), "the webhook secret is in the keyring");
+
+    // Secrets: every variable listed with hints only; one push; each confirmed on the Worker.
+    client.find(Locator::Id("webhook-continue")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Secrets", Duration::from_secs(10)).await;
+    wait_for_text(&client, "#secrets-table", "STRIPE_WEBHOOK_SECRET", Duration::from_secs(30)).await;
+    client.find(Locator::Id("push-secrets")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#secrets-status", "secrets are on rehearsal-api", Duration::from_secs(90)).await;
+    let table = client.find(Locator::Id("secrets-table")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("STRIPE_PRICE_ID_PRO") && table.contains("STRIPE_PORTAL_CONFIG_ID"), "{table}");
+    let unconfirmed = client.find_all(Locator::Css("#secrets-table [aria-label='confirmed: no']")).await.unwrap();
+    assert!(unconfirmed.is_empty(), "every secret is confirmed");
+    save_screenshot(&client.screenshot().await.unwrap(), "secrets-pushed.png");
+    let html = client.source().await.unwrap();
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
+    let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
+    assert!(session.contains("\"current\": \"secrets\""), "{session}");
     client.close().await.unwrap();
     drop(driver);
 
-    // No key in the session file, the app's output, or any argv the step started.
+    // No key or webhook secret in the session file, the app's output, or any argv.
     let argv = std::fs::read_to_string(golive_testkit::argv_log(data.path())).unwrap();
     assert!(argv.contains("whoami --json"), "wrangler really ran through the recorder: {argv}");
+    assert!(argv.contains("secret bulk"), "the secrets went through wrangler: {argv}");
     let output = std::fs::read_to_string(data.path().join("app-output.log")).unwrap_or_default();
     for (what, text) in [("session file", &session), ("argv", &argv), ("app output", &output)] {
-        golive_testkit::assert_no_key_in(what, text, &[&live_key, &test_key]);
+        golive_testkit::assert_no_key_in(what, text, &[&live_key, &test_key, &whsec]);
     }
+}
+
+/// A golive entry read back through the Secret Service with libsecret's own tool.
+fn keyring_value(user: &str) -> String {
+    let out = Command::new("secret-tool").args(["lookup", "service", "golive", "username", user]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

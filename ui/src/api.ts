@@ -4,13 +4,19 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AppView,
+  Candidates,
   CatalogApplied,
   CatalogPlan,
   ConnectResult,
   Mode,
+  Endpoint,
   RehearsalInputs,
+  SecretStatus,
+  SecretsPushed,
   StepEvent,
   StepId,
+  WebhookEnsured,
+  WebhookPlan,
 } from "./types";
 
 export const api = {
@@ -23,6 +29,12 @@ export const api = {
     invoke<CatalogPlan>("plan_catalog", { expectedTiers, acceptSuggestions }),
   applyCatalog: (expectedTiers: string[] | null, acceptSuggestions: boolean) =>
     invoke<CatalogApplied>("apply_catalog", { expectedTiers, acceptSuggestions }),
+  webhookCandidates: (workerEnv: string | null) => invoke<Candidates>("webhook_candidates", { workerEnv }),
+  planWebhook: (url: string, extraEvents: string[]) => invoke<WebhookPlan>("plan_webhook", { url, extraEvents }),
+  ensureWebhook: (url: string, extraEvents: string[]) => invoke<WebhookEnsured>("ensure_webhook", { url, extraEvents }),
+  disableEndpoints: (ids: string[]) => invoke<Endpoint[]>("disable_endpoints", { ids }),
+  secretsPreview: () => invoke<SecretStatus[]>("secrets_preview"),
+  pushSecrets: () => invoke<SecretsPushed>("push_secrets"),
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),

@@ -7,6 +7,8 @@ import type { AppView, StepId } from "./types";
 import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
 import { renderNextStep } from "./views/next-step";
+import { renderSecrets } from "./views/secrets";
+import { renderWebhook } from "./views/webhook";
 
 const stepperEl = document.getElementById("stepper")!;
 const bannerEl = document.getElementById("mode-banner")!;
@@ -53,13 +55,18 @@ function show(view: AppView): void {
       onView: drawStepper,
       onContinue: async () => show(await api.goTo("catalog")),
     });
-  } else if (view.current === "catalog") {
+  } else if (view.current === "catalog" || view.current === "price_ids") {
+    // The Catalog view collects the price IDs and the portal and lists them.
     teardown = renderCatalog(viewEl, {
       api,
       view,
       onView: drawStepper,
-      onContinue: async () => show(await api.goTo("price_ids")),
+      onContinue: async () => show(await api.goTo("webhook")),
     });
+  } else if (view.current === "webhook") {
+    teardown = renderWebhook(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("secrets")) });
+  } else if (view.current === "secrets") {
+    teardown = renderSecrets(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
   } else {
     renderNextStep(viewEl, view.steps.find((s) => s.id === view.current)!);
   }

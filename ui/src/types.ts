@@ -44,6 +44,9 @@ export interface AppView {
   project_dir: string | null;
   connect: ConnectOutcome | null;
   catalog: CatalogRecord;
+  worker_env: string | null;
+  webhook: WebhookRecord | null;
+  secrets: SecretsRecord | null;
   load_problem: string | null;
 }
 
@@ -127,5 +130,81 @@ export interface CatalogApplied {
   outcome: { created: unknown[]; failed: { test_id: string; name: string; reason: string }[] };
   price_ids: PriceIdVar[];
   portal: PortalOutcome | null;
+  view: AppView;
+}
+
+export interface WebhookRecord {
+  url: string;
+  endpoint_id: string | null;
+  events: string[];
+  api_version: string | null;
+  pending_create: string | null;
+  secret_entry: string | null;
+}
+
+export interface UrlCandidate {
+  url: string;
+  source: string;
+}
+
+export interface Candidates {
+  candidates: UrlCandidate[];
+  environments: string[];
+  note: string | null;
+}
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  status: string;
+  enabled_events: string[];
+  api_version: string | null;
+  description: string | null;
+}
+
+export type Role = { kind: "use" } | { kind: "duplicate"; reason: string } | { kind: "other" };
+
+export interface FoundEndpoint {
+  endpoint: Endpoint;
+  same_url: boolean;
+  role: Role;
+}
+
+export type WebhookAction = { kind: "reuse"; id: string; add_events: string[]; enable: boolean } | { kind: "create" };
+
+export interface WebhookPlan {
+  url: string;
+  events: string[];
+  api_version: string;
+  account_default_api_version: string | null;
+  action: WebhookAction;
+  endpoints: FoundEndpoint[];
+  findings: Finding[];
+}
+
+export interface WebhookEnsured {
+  outcome: { endpoint: Endpoint; created: boolean; plan: WebhookPlan };
+  view: AppView;
+}
+
+export interface SecretStatus {
+  name: string;
+  hint: string;
+  in_keyring: boolean;
+  pushed: boolean;
+  confirmed: boolean;
+}
+
+export interface SecretsRecord {
+  script: string;
+  env: string | null;
+  in_keyring: string[];
+  pushed: string[];
+  confirmed: string[];
+}
+
+export interface SecretsPushed {
+  statuses: SecretStatus[];
+  record: SecretsRecord;
   view: AppView;
 }

@@ -5,9 +5,7 @@ import { clear, h } from "../dom";
 import type { StepView } from "../types";
 
 const PLANS: Record<string, string> = {
-  price_ids: "Reviews the live price IDs and the customer portal before they become your Worker's secrets.",
-  webhook: "Creates the live webhook endpoint for your Worker and keeps its signing secret in your keyring.",
-  secrets: "Pushes the live secrets to your Worker with wrangler and confirms them.",
+  price_ids: "The live price IDs and the customer portal are collected by the Catalog step; its table lists them.",
   verify: "Sends signed test events and checks every live setting, then writes a go-live report.",
 };
 

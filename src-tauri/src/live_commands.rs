@@ -1,0 +1,114 @@
+//! The commands of the Webhook and Secrets steps. Like the others they only parse input,
+//! call the engine, save the session and return plain data; the webhook secret and the live
+//! key never travel to the window (only their hints do).
+
+use crate::commands::{view, AppView};
+use crate::state::AppState;
+use golive::progress::StepEvent;
+use golive::secrets::{self, SecretStatus, SecretsRecord};
+use golive::webhook::{self, endpoints::Endpoint, Candidates, WebhookOutcome, WebhookPlan, WebhookRequest};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+
+fn request(state: &AppState, url: String, extra_events: Vec<String>) -> Result<WebhookRequest, String> {
+    let project = state.session.lock().unwrap().script_name().ok_or("Finish the Connect step first.")?;
+    Ok(WebhookRequest { url, extra_events, project })
+}
+
+/// The candidate URLs for the Worker in `worker_env` (remembered as the step's target).
+#[tauri::command]
+pub async fn webhook_candidates(worker_env: Option<String>, state: State<'_, AppState>) -> Result<Candidates, String> {
+    let (worker, project_dir) = {
+        let mut session = state.session.lock().unwrap();
+        session.worker_env = worker_env.clone().filter(|e| !e.is_empty());
+        let worker = session.connect.as_ref().map(|c| c.worker.clone()).ok_or("Finish the Connect step first.")?;
+        (worker, session.project_dir.clone().unwrap_or_default())
+    };
+    state.save()?;
+    let env = state.environment().await?;
+    Ok(webhook::candidate_urls(&env, &worker, &project_dir, worker_env.as_deref()).await)
+}
+
+/// What the step would do with the live endpoints (read-only).
+#[tauri::command]
+pub async fn plan_webhook(
+    url: String,
+    extra_events: Vec<String>,
+    state: State<'_, AppState>,
+) -> Result<WebhookPlan, String> {
+    let request = request(&state, url, extra_events)?;
+    let live_key = state.live_key().await?;
+    let env = state.environment().await?;
+    let record = state.session.lock().unwrap().webhook.clone();
+    webhook::plan(&env, &live_key, &request, record.as_ref()).await.map_err(|e| format!("{} {}", e.message(), e.fix()))
+}
+
+#[derive(Serialize)]
+pub struct WebhookEnsured {
+    outcome: WebhookOutcome,
+    view: AppView,
+}
+
+/// Creates or reuses the endpoint; the secret goes to the keyring, the record to the session.
+#[tauri::command]
+pub async fn ensure_webhook(
+    url: String,
+    extra_events: Vec<String>,
+    state: State<'_, AppState>,
+) -> Result<WebhookEnsured, String> {
+    let request = request(&state, url, extra_events)?;
+    let live_key = state.live_key().await?;
+    let env = state.environment().await?;
+    let record = state.session.lock().unwrap().webhook.clone();
+    let save = |kept: &webhook::WebhookRecord| {
+        state.session.lock().unwrap().webhook = Some(kept.clone());
+        let _ = state.save();
+    };
+    let outcome = webhook::ensure(&env, &live_key, &request, record.as_ref(), &save)
+        .await
+        .map_err(|e| format!("{} {}", e.message(), e.fix()))?;
+    Ok(WebhookEnsured { outcome, view: view(&state) })
+}
+
+/// Turns off the endpoints the plan offered as duplicates.
+#[tauri::command]
+pub async fn disable_endpoints(ids: Vec<String>, state: State<'_, AppState>) -> Result<Vec<Endpoint>, String> {
+    let live_key = state.live_key().await?;
+    let env = state.environment().await?;
+    let record = state.session.lock().unwrap().webhook.clone();
+    webhook::disable_duplicates(&env, &live_key, &ids, record.as_ref())
+        .await
+        .map_err(|e| format!("{} {}", e.message(), e.fix()))
+}
+
+/// What the Secrets step will push, and where each secret stands.
+#[tauri::command]
+pub async fn secrets_preview(state: State<'_, AppState>) -> Result<Vec<SecretStatus>, String> {
+    let session = state.session.lock().unwrap().clone();
+    Ok(secrets::preview(&session).await)
+}
+
+#[derive(Serialize)]
+pub struct SecretsPushed {
+    statuses: Vec<SecretStatus>,
+    record: SecretsRecord,
+    view: AppView,
+}
+
+/// Keeps the secrets in the keyring, pushes them all with one `wrangler secret bulk`, and
+/// confirms them with `wrangler secret list`, streaming progress to the window.
+#[tauri::command]
+pub async fn push_secrets(app: AppHandle, state: State<'_, AppState>) -> Result<SecretsPushed, String> {
+    let session = state.session.lock().unwrap().clone();
+    let env = state.environment().await?;
+    let live_key = state.keys().ok().map(|(_, live)| live);
+    let sink = move |event: StepEvent| {
+        let _ = app.emit("step-event", event);
+    };
+    let (record, statuses) = secrets::push_step(&session, &env, live_key.as_ref(), &sink)
+        .await
+        .map_err(|e| format!("{} {}", e.message(), e.fix()))?;
+    state.session.lock().unwrap().secrets = Some(record.clone());
+    state.save()?;
+    Ok(SecretsPushed { statuses, record, view: view(&state) })
+}
