@@ -5,6 +5,8 @@
 mod cmd_catalog;
 mod cmd_connect;
 mod cmd_keys;
+mod cmd_secrets;
+mod cmd_webhook;
 mod keys_input;
 mod output;
 mod stage;
@@ -63,6 +65,17 @@ enum Command {
         #[command(subcommand)]
         action: CatalogAction,
     },
+    /// Make sure one live webhook endpoint sends the four subscription events to the Worker;
+    /// its signing secret goes into the OS keyring.
+    Webhook {
+        #[command(flatten)]
+        args: WebhookArgs,
+    },
+    /// Push the live secrets to the Worker with wrangler, and confirm them.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
     /// Keep the Stripe keys in the OS keyring.
     Keys {
         #[command(subcommand)]
@@ -99,6 +112,40 @@ enum CatalogAction {
     },
 }
 
+#[derive(Args, Clone)]
+pub struct WebhookArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// The endpoint URL. Default: the Worker's route or workers.dev address + /webhook/stripe.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The wrangler environment the Worker is deployed as (`wrangler deploy --env NAME`).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Another event to send, beyond the four subscription events (repeatable).
+    #[arg(long = "event", value_name = "TYPE")]
+    pub events: Vec<String>,
+    /// Only show what would happen (read-only).
+    #[arg(long, conflicts_with = "disable_duplicates")]
+    pub plan: bool,
+    /// Also turn off the other enabled endpoints for the same URL.
+    #[arg(long)]
+    pub disable_duplicates: bool,
+}
+
+#[derive(Subcommand)]
+enum SecretsAction {
+    /// Keep the secrets in the keyring, upload all with one `wrangler secret bulk`, confirm
+    /// with `wrangler secret list`.
+    Push {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// The wrangler environment (default: the one the webhook step used).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+    },
+}
+
 #[derive(Subcommand)]
 enum KeysAction {
     /// Save both keys (from the environment or --keys-stdin) in the OS keyring, filed under
@@ -125,6 +172,10 @@ async fn main() -> ExitCode {
         Command::Catalog { action: CatalogAction::Plan { args } } => cmd_catalog::plan(&out, cli.rehearsal, args).await,
         Command::Catalog { action: CatalogAction::Apply { args, env_file } } => {
             cmd_catalog::apply(&out, cli.rehearsal, args, env_file).await
+        }
+        Command::Webhook { args } => cmd_webhook::run(&out, cli.rehearsal, args).await,
+        Command::Secrets { action: SecretsAction::Push { keys, env } } => {
+            cmd_secrets::push(&out, cli.rehearsal, keys, env).await
         }
         Command::Keys { action: KeysAction::Save { project, keys_stdin } } => {
             cmd_keys::save(&out, project, keys_stdin).await

@@ -8,6 +8,8 @@ use golive::catalog::ApplyOutcome;
 use golive::connect::ConnectReport;
 use golive::findings::{Finding, Status};
 use golive::progress::StepEvent;
+use golive::secrets::{SecretStatus, SecretsRecord};
+use golive::webhook::{Action as WebhookAction, Role, WebhookOutcome, WebhookPlan};
 use serde_json::json;
 
 pub struct Printer {
@@ -137,6 +139,88 @@ impl Printer {
             portal.id,
             if portal.reused { "existing" } else { "created" }
         );
+    }
+
+    pub fn webhook_plan(&self, plan: &WebhookPlan) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "step": "webhook", "plan": plan })).expect("plan serialises")
+            );
+            return;
+        }
+        println!("Endpoint URL: {}", plan.url);
+        println!("Events: {}", plan.events.join(", "));
+        println!(
+            "API version: {} (account default: {})",
+            plan.api_version,
+            plan.account_default_api_version.as_deref().unwrap_or("unknown until Stripe sends an event")
+        );
+        for found in &plan.endpoints {
+            let role = match &found.role {
+                Role::Use => "golive uses this one".to_string(),
+                Role::Duplicate { reason } => format!("duplicate: {reason}"),
+                Role::Other => "other".to_string(),
+            };
+            println!("  {} {} [{}] — {role}", found.endpoint.id, found.endpoint.url, found.endpoint.status);
+        }
+        for f in &plan.findings {
+            println!("{}", line(f));
+        }
+        match &plan.action {
+            WebhookAction::Create => println!("Will create a new live endpoint."),
+            WebhookAction::Reuse { id, add_events, enable } => {
+                println!(
+                    "Will use {id}{}{}.",
+                    if add_events.is_empty() { "" } else { ", adding its missing events" },
+                    if *enable { ", turning it on" } else { "" }
+                )
+            }
+        }
+    }
+
+    pub fn webhook_outcome(&self, outcome: &WebhookOutcome, project: &str, disabled: &[String]) {
+        if self.json {
+            let doc = json!({ "step": "webhook", "outcome": outcome, "disabled": disabled, "secret_entry": format!("{project}/live/{}", golive::webhook::SECRET_VAR) });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("outcome serialises"));
+            return;
+        }
+        let verb = if outcome.created { "Created" } else { "Using" };
+        println!("{verb} {} → {}", outcome.endpoint.id, outcome.endpoint.url);
+        println!("Its signing secret is in the keyring as golive / {project}/live/{}.", golive::webhook::SECRET_VAR);
+        for id in disabled {
+            println!("Disabled the duplicate {id}.");
+        }
+        let left = outcome
+            .plan
+            .endpoints
+            .iter()
+            .filter(|e| matches!(e.role, Role::Duplicate { .. }) && !disabled.contains(&e.endpoint.id));
+        for e in left {
+            println!("! {} is another enabled endpoint for this URL; disable it with --disable-duplicates once the Worker works.", e.endpoint.id);
+        }
+    }
+
+    pub fn secrets_pushed(&self, record: &SecretsRecord, statuses: &[SecretStatus]) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "step": "secrets", "record": record, "secrets": statuses }))
+                    .expect("serialises")
+            );
+            return;
+        }
+        let target = match &record.env {
+            Some(env) => format!("{} (--env {env})", record.script),
+            None => record.script.clone(),
+        };
+        println!(
+            "Pushed {} secrets to {target} in one version, each confirmed by `wrangler secret list`:",
+            statuses.len()
+        );
+        for s in statuses {
+            println!("  ✓ {} = {}{}", s.name, s.hint, if s.in_keyring { " (kept in the keyring)" } else { "" });
+        }
     }
 
     /// Lists keyring entries a command saved or removed.

@@ -81,6 +81,36 @@ impl Stage {
         self.data_dir.join(session::FILE_NAME)
     }
 
+    /// Runs the Connect checks (read-only) and returns the session with their outcome, or
+    /// prints the first failure and returns the exit code. Later steps start from here so
+    /// they always act on the Worker and keys as they are now.
+    pub async fn connected(&self, out: &Printer) -> Result<Session, u8> {
+        let input = golive::connect::ConnectInput {
+            test_key: self.test_key.clone(),
+            live_key: self.live_key.clone(),
+            project_dir: self.project_dir.clone(),
+        };
+        let report = golive::connect::check(&input, &self.env, &golive::progress::Silent).await;
+        let Some(outcome) = report.outcome.clone() else {
+            let first = report.findings.iter().find(|f| f.status == golive::Status::Fail);
+            let code = match report.failure_kind() {
+                Some(golive::connect::FailureKind::InvalidInput) => exit::INVALID_INPUT,
+                _ => exit::EXTERNAL_REFUSED,
+            };
+            let (message, fix) = first
+                .map(|f| (format!("{} — {}", f.title, f.detail), f.fix.clone().unwrap_or_default()))
+                .unwrap_or_else(|| ("Connect did not pass.".into(), "Run `golive connect` to see why.".into()));
+            return Err(out.error(code, "connect_failed", &message, &fix));
+        };
+        let mut session = self.session();
+        if session.connect.as_ref().is_some_and(|c| c.account.id != outcome.account.id) {
+            session = Session::new(self.mode());
+        }
+        session.project_dir = Some(self.project_dir.clone());
+        session.connect = Some(outcome);
+        Ok(session)
+    }
+
     /// Saves, or prints why it could not and returns the exit code.
     pub fn save(&self, out: &Printer, session: &Session) -> Result<(), u8> {
         session.save(&self.session_path()).map_err(|e| {

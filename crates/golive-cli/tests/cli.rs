@@ -13,6 +13,7 @@ const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
 struct World {
     stripe: StandIn,
     cloudflare: CloudflareStandIn,
+    account_id: String,
     test_key: String,
     live_key: String,
     project: tempfile::TempDir,
@@ -37,6 +38,7 @@ impl World {
         Self {
             stripe,
             cloudflare,
+            account_id: keys.account_id,
             test_key: keys.test_secret,
             live_key: keys.live_secret,
             project,
@@ -57,6 +59,10 @@ impl World {
             .env("CLOUDFLARE_API_TOKEN", &self.token)
             .env("XDG_CONFIG_HOME", self.data.path().join("xdg"))
             .env("npm_registry", "http://127.0.0.1:9/");
+        // The Secret Service of the test's D-Bus session (scripts/test.sh starts one).
+        if let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
         cmd
     }
 
@@ -294,4 +300,78 @@ async fn catalog_plan_blocks_on_a_capitalised_tier_and_apply_copies_it_once() {
     let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
     assert!(session.contains("STRIPE_PRICE_ID_TEAM"), "{session}");
     assert_no_key_in("session file", &session, &[&world.test_key, &world.live_key]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_then_secrets_push_reach_the_worker_with_nothing_on_argv() {
+    let world = World::new().await;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let worker = format!("cli-{}-{nanos}", std::process::id());
+    std::fs::write(
+        world.project.path().join("wrangler.toml"),
+        format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
+    )
+    .unwrap();
+    world.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
+    world.cloudflare.add_script(CF_ACCOUNT, &worker);
+    let wrangler = recording_wrangler(world.data.path());
+    let run = |args: &[&str]| {
+        world
+            .command(&wrangler)
+            .args(args)
+            .arg("--project")
+            .arg(world.project.path())
+            .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
+            .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
+            .output()
+            .unwrap()
+    };
+    // Secrets before the webhook exists: the missing value is named, nothing is pushed.
+    let early = run(&["secrets", "push", "--json"]);
+    assert_eq!(early.status.code(), Some(2), "{}", String::from_utf8_lossy(&early.stdout));
+    assert!(world.cloudflare.secrets(CF_ACCOUNT, &worker).unwrap().is_empty());
+
+    let live_account_id = world.account_id.clone();
+    world.stripe.insert_tier_with_prices(&live_account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let applied = run(&["catalog", "apply", "--json"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", String::from_utf8_lossy(&applied.stdout));
+
+    let hooked = run(&["webhook", "--json"]);
+    let doc = json_of(&hooked);
+    assert_eq!(hooked.status.code(), Some(0), "{doc:#}");
+    let url = format!("https://{worker}.acme.workers.dev/webhook/stripe");
+    assert_eq!(doc["outcome"]["endpoint"]["url"], url.as_str());
+    assert_eq!(doc["outcome"]["created"], true);
+    let endpoints = world.stripe.webhook_endpoints(&live_account_id, true);
+    assert_eq!(endpoints.len(), 1);
+    let whsec = endpoints[0].secret.clone();
+
+    let pushed = run(&["secrets", "push", "--json"]);
+    let doc = json_of(&pushed);
+    assert_eq!(pushed.status.code(), Some(0), "{doc:#}");
+    let held = world.cloudflare.secrets(CF_ACCOUNT, &worker).unwrap();
+    assert_eq!(held["STRIPE_WEBHOOK_SECRET"], whsec);
+    assert_eq!(held["STRIPE_SECRET_KEY"], world.live_key);
+    assert!(held["STRIPE_PRICE_ID_PRO"].starts_with("price_"));
+    assert!(held["STRIPE_PORTAL_CONFIG_ID"].starts_with("bpc_"));
+    assert_eq!(held.len(), 4);
+
+    // A second run reuses the endpoint: still one.
+    let again = run(&["webhook", "--json"]);
+    assert_eq!(json_of(&again)["outcome"]["created"], false);
+    assert_eq!(world.stripe.webhook_endpoints(&live_account_id, true).len(), 1);
+
+    let argv = std::fs::read_to_string(argv_log(world.data.path())).unwrap();
+    assert!(argv.contains("secret bulk"), "{argv}");
+    let everything = format!(
+        "{argv}\n{}\n{}\n{}\n{}",
+        String::from_utf8_lossy(&hooked.stdout),
+        String::from_utf8_lossy(&pushed.stdout),
+        String::from_utf8_lossy(&pushed.stderr),
+        all_text_under(world.data.path())
+    );
+    assert_no_key_in("argv, output, logs or session file", &everything, &[&world.live_key, &whsec]);
+    for var in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+        let _ = golive::keystore::delete(&golive::keystore::EntryName::new(&worker, true, var));
+    }
 }
