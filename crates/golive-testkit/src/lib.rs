@@ -2,6 +2,10 @@
 //! `scripts/setup.sh`) is, a wrapper that records every argv before running it, and the leak scan
 //! that proves no key value reached a text.
 
+mod worker;
+
+pub use worker::ReferenceWorker;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root (this crate lives in `crates/golive-testkit`).
