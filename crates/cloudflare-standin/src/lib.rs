@@ -97,6 +97,13 @@ impl CloudflareStandIn {
         }
     }
 
+    /// Removes one secret from a Worker (as `wrangler secret delete` would).
+    pub fn delete_secret(&self, account: &str, script: &str, name: &str) {
+        if let Some(s) = self.inner.lock().unwrap().account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
+            s.secrets.remove(name);
+        }
+    }
+
     /// The secrets of a Worker as uploaded (name → value); `None` when there is no such Worker.
     pub fn secrets(&self, account: &str, script: &str) -> Option<BTreeMap<String, String>> {
         let mut inner = self.inner.lock().unwrap();

@@ -172,6 +172,32 @@ impl StandIn {
         self.state.lock().unwrap().mode(account_id, livemode).webhook_endpoints.clone()
     }
 
+    /// Records an event of `kind` about `object` in the account's log; `delivered` says
+    /// whether its webhook deliveries succeeded. Returns the event id.
+    pub fn record_event(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        kind: &str,
+        object: serde_json::Value,
+        delivered: bool,
+    ) -> String {
+        let event = resources::events::Event {
+            id: ids::new_id("evt"),
+            object: "event",
+            api_version: resources::events::ACCOUNT_API_VERSION.into(),
+            created: ids::now(),
+            data: serde_json::json!({ "object": object }),
+            livemode,
+            pending_webhooks: u32::from(!delivered),
+            kind: kind.into(),
+            delivered,
+        };
+        let id = event.id.clone();
+        self.state.lock().unwrap().mode(account_id, livemode).events.push(event);
+        id
+    }
+
     /// Every request served so far (method, path, status, idempotency key, mode).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.state.lock().unwrap().requests.clone()

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::middleware;
-use crate::resources::{account, balance, portal, prices, products, webhooks};
+use crate::resources::{account, balance, events, portal, prices, products, webhooks};
 use crate::state::Shared;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::get;
@@ -18,6 +18,7 @@ pub fn build(state: Shared) -> Router {
         .route("/v1/prices/{id}", get(prices::retrieve).post(prices::update))
         .route("/v1/billing_portal/configurations", get(portal::list).post(portal::create))
         .route("/v1/billing_portal/configurations/{id}", get(portal::retrieve).post(portal::update))
+        .route("/v1/events", get(events::list))
         .route("/v1/webhook_endpoints", get(webhooks::list).post(webhooks::create))
         .route("/v1/webhook_endpoints/{id}", get(webhooks::retrieve).post(webhooks::update).delete(webhooks::delete))
         .fallback(unrecognized)

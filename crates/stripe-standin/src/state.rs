@@ -4,6 +4,7 @@
 use crate::faults::Fault;
 use crate::keys::KeyRecord;
 use crate::resources::account::AccountRecord;
+use crate::resources::events::Event;
 use crate::resources::portal::PortalConfiguration;
 use crate::resources::prices::Price;
 use crate::resources::products::Product;
@@ -18,6 +19,7 @@ pub struct ModeData {
     pub prices: Vec<Price>,
     pub portal_configurations: Vec<PortalConfiguration>,
     pub webhook_endpoints: Vec<WebhookEndpoint>,
+    pub events: Vec<Event>,
 }
 
 /// The first response to an idempotent request, replayed for every retry.
