@@ -34,6 +34,7 @@ async fn main() {
         stripe_base_url: Some(standin.base_url()),
         wrangler_env: vec![],
         wrangler_program: None,
+        webhook_probe_base: None,
     };
     let test_key = parse_key(KeySlot::Test, &keys.test_secret).unwrap();
     let live_key = parse_key(KeySlot::Live, &keys.live_secret).unwrap();

@@ -81,18 +81,10 @@ pub async fn workers_subdomain(base: &str, token: &SecretString, account_id: &st
 }
 
 async fn get(url: &str, token: &SecretString) -> Result<(u16, Vec<u8>), String> {
-    let connector =
-        hyper_rustls::HttpsConnectorBuilder::new().with_native_roots().https_or_http().enable_http1().build();
-    let client: hyper::Client<_, hyper::Body> = hyper::Client::builder().build(connector);
     let request = hyper::Request::get(url)
         .header("Authorization", format!("Bearer {}", token.expose_secret()))
         .body(hyper::Body::empty())
         .map_err(|e| e.to_string())?;
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(20), client.request(request))
-        .await
-        .map_err(|_| "Cloudflare did not answer within 20 s".to_string())?
-        .map_err(|e| format!("Could not reach Cloudflare: {e}"))?;
-    let status = answer.status().as_u16();
-    let body = hyper::body::to_bytes(answer.into_body()).await.map_err(|e| e.to_string())?;
-    Ok((status, body.to_vec()))
+    let answer = crate::http::send(request, std::time::Duration::from_secs(20)).await?;
+    Ok((answer.status, answer.body))
 }

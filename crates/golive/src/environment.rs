@@ -22,6 +22,9 @@ pub struct Environment {
     pub wrangler_env: Vec<(String, String)>,
     /// A wrangler to use instead of looking in the project and on PATH.
     pub wrangler_program: Option<PathBuf>,
+    /// Where Verify sends its probe events instead of the endpoint's host (a Worker run
+    /// locally by `wrangler dev`); `None` sends them to the endpoint URL itself.
+    pub webhook_probe_base: Option<String>,
 }
 
 /// Points golive at another Stripe API base URL (a stand-in); for tests and support only.
@@ -37,6 +40,7 @@ impl Environment {
             stripe_base_url: std::env::var(STRIPE_BASE_VAR).ok().filter(|v| !v.is_empty()),
             wrangler_env: Vec::new(),
             wrangler_program: wrangler_override(),
+            webhook_probe_base: None,
         }
     }
 }

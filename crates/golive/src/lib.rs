@@ -7,6 +7,7 @@ pub mod cloudflare_api;
 pub mod connect;
 pub mod environment;
 pub mod findings;
+pub mod http;
 pub mod keystore;
 pub mod progress;
 pub mod rehearsal;
@@ -16,6 +17,7 @@ pub mod steps;
 pub mod stripe_api;
 pub mod stripe_key;
 pub mod stripe_retry;
+pub mod verify;
 pub mod webhook;
 pub mod wrangler;
 

@@ -78,6 +78,7 @@ impl Rehearsal {
                 ("CLOUDFLARE_CF_FETCH_ENABLED".into(), "false".into()),
             ],
             wrangler_program: crate::environment::wrangler_override(),
+            webhook_probe_base: None,
         }
     }
 }

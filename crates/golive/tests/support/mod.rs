@@ -56,6 +56,7 @@ impl Fixture {
             stripe_base_url: Some(self.stripe.base_url()),
             wrangler_env,
             wrangler_program: Some(golive_testkit::repo_wrangler()),
+            webhook_probe_base: None,
         }
     }
 

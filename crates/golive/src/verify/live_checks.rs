@@ -1,0 +1,200 @@
+//! Verify's checks against Stripe's live mode: every pushed price id, the endpoint and its
+//! duplicates, failed deliveries since the endpoint went live, and the pushed key itself.
+
+use crate::catalog::price_ids::PriceIdVar;
+use crate::findings::Finding;
+use crate::stripe_api::{self, ApiFailure};
+use crate::webhook::{endpoints, WebhookRecord, PINNED_API_VERSION, REQUIRED_EVENTS};
+use serde::{Deserialize, Serialize};
+use stripe::Client;
+
+#[derive(Deserialize)]
+struct LivePrice {
+    active: bool,
+    livemode: bool,
+    product: String,
+}
+
+#[derive(Deserialize)]
+struct LiveProduct {
+    #[serde(default)]
+    metadata: std::collections::BTreeMap<String, String>,
+}
+
+/// One finding per price id: retrievable with the live key, active, live, right tier.
+pub async fn price_ids(live: &Client, vars: &[PriceIdVar]) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for var in vars {
+        let id = format!("verify.price.{}", var.name);
+        let title = format!("{} is a live price of the “{}” tier", var.name, var.tier);
+        let got: Result<(LivePrice, LiveProduct), ApiFailure> = async {
+            let price: LivePrice = live.get(&format!("/prices/{}", var.price_id)).await?;
+            let product: LiveProduct = live.get(&format!("/products/{}", price.product)).await?;
+            Ok((price, product))
+        }
+        .await;
+        found.push(match got {
+            Err(ApiFailure::Refused { status: 404, .. }) => Finding::fail(&id, &title, format!("{} does not exist in live mode — it is a test-mode price id.", var.price_id), "Push the secrets again from the Secrets step: it sends the live ids the Catalog step collected."),
+            Err(f) => Finding::fail(&id, &title, f.describe(), "Check the live key in Connect, then verify again."),
+            Ok((p, _)) if !p.livemode => Finding::fail(&id, &title, format!("{} is a test-mode price.", var.price_id), "Push the live price ids again from the Secrets step."),
+            Ok((p, _)) if !p.active => Finding::fail(&id, &title, format!("{} is archived.", var.price_id), "Run the Catalog step again to collect the active price, then push the secrets."),
+            Ok((_, product)) if product.metadata.get("plan") != Some(&var.tier) => Finding::fail(
+                &id,
+                &title,
+                format!("{}'s product has metadata.plan = {:?}, not “{}”.", var.price_id, product.metadata.get("plan"), var.tier),
+                "Fix the live product's metadata.plan in the Dashboard (lowercase, as the app's tiers), or run the Catalog step again.",
+            ),
+            Ok(_) => Finding::pass(&id, &title, format!("{} — active, live, plan “{}”", var.price_id, var.tier)),
+        });
+    }
+    found
+}
+
+/// The endpoint golive set up: enabled, the Worker's URL, the four events, pinned version,
+/// and the only enabled endpoint for that URL.
+pub async fn endpoint(live: &Client, record: &WebhookRecord) -> (Vec<Finding>, Option<i64>) {
+    let all = match endpoints::list_all(live).await {
+        Ok(all) => all,
+        Err(f) => {
+            return (
+                vec![Finding::fail(
+                    "verify.endpoint",
+                    "The live endpoint is set up",
+                    f.describe(),
+                    "Check the live key in Connect, then verify again.",
+                )],
+                None,
+            )
+        }
+    };
+    let mine = all.iter().find(|e| Some(&e.id) == record.endpoint_id.as_ref());
+    let Some(e) = mine else {
+        return (
+            vec![Finding::fail(
+                "verify.endpoint",
+                "The live endpoint is set up",
+                format!("{} is no longer in live mode.", record.endpoint_id.as_deref().unwrap_or("The endpoint")),
+                "Run the Webhook step again, then push the secrets.",
+            )],
+            None,
+        );
+    };
+    let mut problems = Vec::new();
+    if !e.enabled() {
+        problems.push("it is disabled".to_string());
+    }
+    if e.url != record.url {
+        problems.push(format!("its URL is {} (golive set {})", e.url, record.url));
+    }
+    let missing: Vec<&str> = REQUIRED_EVENTS.iter().copied().filter(|x| !e.receives(&[x.to_string()])).collect();
+    if !missing.is_empty() {
+        problems.push(format!("it does not send {}", missing.join(", ")));
+    }
+    if e.api_version.as_deref() != Some(PINNED_API_VERSION) {
+        problems.push(format!(
+            "its API version is {} (golive pins {PINNED_API_VERSION})",
+            e.api_version.as_deref().unwrap_or("the account default")
+        ));
+    }
+    let title = "The live endpoint is enabled, points at the Worker, sends the four events, pinned";
+    let first = if problems.is_empty() {
+        Finding::pass(
+            "verify.endpoint",
+            title,
+            format!("{} → {} ({} events, {})", e.id, e.url, e.enabled_events.len(), PINNED_API_VERSION),
+        )
+    } else {
+        Finding::fail(
+            "verify.endpoint",
+            title,
+            format!("{}: {}.", e.id, problems.join("; ")),
+            "Run the Webhook step again: it fixes the events and turns the endpoint on.",
+        )
+    };
+    let others: Vec<&str> = all
+        .iter()
+        .filter(|o| o.id != e.id && o.enabled() && o.url.eq_ignore_ascii_case(&e.url))
+        .map(|o| o.id.as_str())
+        .collect();
+    let only = if others.is_empty() {
+        Finding::pass("verify.endpoint.unique", "Exactly one enabled endpoint for the Worker's URL", e.id.clone())
+    } else {
+        Finding::fail(
+            "verify.endpoint.unique",
+            "More than one enabled endpoint for the Worker's URL",
+            format!("{} also send events to {}: each event arrives more than once.", others.join(", "), e.url),
+            "Disable the extra endpoints in the Webhook step.",
+        )
+    };
+    let created = live_created(live, &e.id).await;
+    (vec![first, only], created)
+}
+
+async fn live_created(live: &Client, id: &str) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct Created {
+        created: i64,
+    }
+    live.get::<Created>(&format!("/webhook_endpoints/{id}")).await.ok().map(|c| c.created)
+}
+
+/// Events since go-live that Stripe could not deliver (`delivery_success=false`).
+pub async fn failed_deliveries(live: &Client, since: i64) -> Finding {
+    #[derive(Serialize)]
+    struct Query {
+        delivery_success: bool,
+        #[serde(rename = "created[gte]")]
+        created_gte: i64,
+        limit: u32,
+    }
+    #[derive(Deserialize)]
+    struct Event {
+        id: String,
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    #[derive(Deserialize)]
+    struct Page {
+        data: Vec<Event>,
+    }
+    let title = "No failed deliveries since the endpoint went live";
+    match live.get_query::<Page, _>("/events", Query { delivery_success: false, created_gte: since, limit: 100 }).await {
+        Ok(p) if p.data.is_empty() => Finding::pass("verify.deliveries", title, "Stripe lists no event with delivery_success=false."),
+        Ok(p) => Finding::fail(
+            "verify.deliveries",
+            "Stripe could not deliver some events",
+            format!("{} event(s), e.g. {} ({})", p.data.len(), p.data[0].id, p.data[0].kind),
+            "Open the endpoint in the Dashboard (Developers → Webhooks) to see the Worker's answers; fix the Worker, then resend the failed events from there.",
+        ),
+        Err(e) => Finding::warn("verify.deliveries", title, ApiFailure::from(e).describe(), "Check the events in the Dashboard (Developers → Events)."),
+    }
+}
+
+/// The key golive pushed (from the keyring) is a live key of the Connect account.
+pub async fn pushed_key(env: &crate::Environment, key: &crate::stripe_key::StripeKey, account_id: &str) -> Finding {
+    let title = "The pushed STRIPE_SECRET_KEY is a live key of the same account";
+    let client = stripe_api::client(env, key);
+    match tokio::try_join!(stripe_api::key_livemode(&client), stripe_api::retrieve_account(&client)) {
+        Ok((true, account)) if account.id == account_id => {
+            Finding::pass("verify.key", title, format!("{} — live, {}", key.hint(), account.id))
+        }
+        Ok((true, account)) => Finding::fail(
+            "verify.key",
+            title,
+            format!("{} belongs to {}, not {account_id}.", key.hint(), account.id),
+            "Connect again with both keys of one account, then push the secrets.",
+        ),
+        Ok((false, _)) => Finding::fail(
+            "verify.key",
+            title,
+            format!("{} is a test-mode key.", key.hint()),
+            "Push the secrets again with the live key.",
+        ),
+        Err(f) => Finding::fail(
+            "verify.key",
+            title,
+            f.describe(),
+            "The key was rolled or revoked: Connect with the current live key and push the secrets again.",
+        ),
+    }
+}

@@ -1,0 +1,236 @@
+//! The whole first-time go-live on loopback, then Verify: Connect → Catalog → Webhook →
+//! Secrets (real wrangler → Cloudflare stand-in, real keyring) → the reference Worker run
+//! by `wrangler dev` with the secrets the stand-in received → every check passes. Then one
+//! thing at a time is broken, and Verify must name it.
+
+mod support;
+
+use golive::catalog::{portal, price_ids, read};
+use golive::connect::{check, ConnectInput};
+use golive::findings::{Finding, Status};
+use golive::keystore::{self, EntryName};
+use golive::progress::Silent;
+use golive::session::Session;
+use golive::verify::{self, report, VerifyReport};
+use golive::webhook::{self, WebhookRecord, WebhookRequest};
+use golive_testkit::ReferenceWorker;
+use std::sync::Mutex;
+use support::{Fixture, CF_ACCOUNT};
+
+struct Live {
+    fx: Fixture,
+    session: Session,
+    script: String,
+}
+
+impl Live {
+    /// Everything up to and including the Secrets step, for a fresh Worker name.
+    async fn go_live() -> Self {
+        let fx = Fixture::new().await;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let script = format!("verify-{}-{nanos}", std::process::id());
+        std::fs::write(
+            fx.project.path().join("wrangler.toml"),
+            format!("name = \"{script}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
+        )
+        .unwrap();
+        fx.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
+        fx.cloudflare.add_script(CF_ACCOUNT, &script);
+        let input =
+            ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
+        let report = check(&input, &fx.env(), &Silent).await;
+        assert!(report.passed(), "{:#?}", report.findings);
+        let account = fx.keys.account_id.clone();
+        fx.stripe.insert_tier_with_prices(&account, true, "Starter", "starter", &[(900, "month", 1)]);
+        fx.stripe.insert_tier_with_prices(&account, true, "Pro", "pro", &[(2900, "month", 1)]);
+        let live = golive::stripe_api::client(&fx.env(), &fx.live_key());
+        let mut session = Session::new(golive::environment::Mode::Rehearsal);
+        session.connect = report.outcome;
+        session.project_dir = Some(fx.project.path().into());
+        session.catalog.price_ids = Some(price_ids::price_id_vars(&read::read_catalog(&live).await.unwrap()));
+        session.catalog.portal = Some(portal::ensure_portal(&live).await.unwrap());
+        let request = WebhookRequest {
+            url: format!("https://{script}.acme.workers.dev/webhook/stripe"),
+            extra_events: vec![],
+            project: script.clone(),
+        };
+        let kept = Mutex::new(None);
+        let save = |r: &WebhookRecord| *kept.lock().unwrap() = Some(r.clone());
+        webhook::ensure(&fx.env(), &fx.live_key(), &request, None, &save).await.unwrap();
+        session.webhook = kept.into_inner().unwrap();
+        let (record, _) = golive::secrets::push_step(&session, &fx.env(), Some(&fx.live_key()), &Silent).await.unwrap();
+        session.secrets = Some(record);
+        Self { fx, session, script }
+    }
+
+    /// The reference Worker (or an altered copy) with the secrets the Cloudflare stand-in holds.
+    fn worker_from(&self, source: &std::path::Path) -> ReferenceWorker {
+        let held = self.fx.cloudflare.secrets(CF_ACCOUNT, &self.script).unwrap();
+        let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        ReferenceWorker::start_from(source, &pairs)
+    }
+
+    async fn verify(&self, worker: &ReferenceWorker) -> VerifyReport {
+        let mut env = self.fx.env();
+        env.webhook_probe_base = Some(worker.base_url());
+        verify::run(&self.session, &env, &Silent).await.unwrap()
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        for var in [keystore::STRIPE_SECRET_KEY, webhook::SECRET_VAR] {
+            let _ = keystore::delete(&EntryName::new(&self.script, true, var));
+        }
+    }
+}
+
+fn finding<'a>(report: &'a VerifyReport, id: &str) -> &'a Finding {
+    report.findings.iter().find(|f| f.check == id).unwrap_or_else(|| panic!("no {id} in {:#?}", report.findings))
+}
+
+fn reference_worker() -> std::path::PathBuf {
+    golive_testkit::repo_root().join("examples/worker")
+}
+
+/// A copy of the reference Worker with one line of its source replaced.
+fn altered(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::copy(reference_worker().join("wrangler.toml"), dir.path().join("wrangler.toml")).unwrap();
+    let source = std::fs::read_to_string(reference_worker().join("src/index.js")).unwrap();
+    assert!(source.contains(from), "the reference Worker changed: update this test");
+    std::fs::write(dir.path().join("src/index.js"), source.replace(from, to)).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_complete_go_live_verifies_green_and_the_report_says_so() {
+    let live = Live::go_live().await;
+    let worker = live.worker_from(&reference_worker());
+    let report = live.verify(&worker).await;
+    let failed: Vec<&Finding> = report.findings.iter().filter(|f| f.status != Status::Pass).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    for id in [
+        "verify.probe.signed",
+        "verify.probe.bad_signature",
+        "verify.probe.stale",
+        "verify.endpoint",
+        "verify.endpoint.unique",
+        "verify.deliveries",
+        "verify.secrets",
+        "verify.key",
+        "verify.keyring",
+        "verify.price.STRIPE_PRICE_ID_PRO",
+    ] {
+        finding(&report, id);
+    }
+    // the signed probe really reached the Worker: it set the made-up customer's tier in KV
+    let stored = worker.kv_get("customer:cus_golive_verify").expect("the probe's tier is in KV");
+    assert!(stored.contains("\"tier\":\"pro\"") || stored.contains("\"tier\":\"starter\""), "{stored}");
+
+    let md = report::markdown(&report);
+    let html = report::html(&report);
+    assert!(
+        md.contains("Live and verified") && md.contains("STRIPE_PRICE_ID_PRO") && md.contains(&report.endpoint_url)
+    );
+    assert!(html.starts_with("<!doctype html>") && !html.contains("<script") && !html.contains("src="));
+    let whsec = live.fx.cloudflare.secrets(CF_ACCOUNT, &live.script).unwrap()["STRIPE_WEBHOOK_SECRET"].clone();
+    for text in [&md, &html, &serde_json::to_string(&report).unwrap()] {
+        golive_testkit::assert_no_key_in("report", text, &[&live.fx.keys.live_secret, &whsec]);
+        assert!(text.contains(&format!("…{}", &whsec[whsec.len() - 4..])), "the secret's last four are shown");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_names_each_broken_part() {
+    let mut live = Live::go_live().await;
+    let account = live.fx.keys.account_id.clone();
+
+    // A Worker that skips signature checks: unsigned and replayed events get in.
+    let trusting =
+        altered("const event = await verifiedEvent(body, signature, env);", "const event = JSON.parse(body);");
+    let worker = live.worker_from(trusting.path());
+    let report = live.verify(&worker).await;
+    let bad = finding(&report, "verify.probe.bad_signature");
+    assert_eq!(bad.status, Status::Fail);
+    assert!(bad.title.contains("nobody signed"), "{bad:?}");
+    assert_eq!(finding(&report, "verify.probe.stale").status, Status::Fail);
+    drop(worker);
+
+    // A Worker that answers slowly.
+    let slow = altered(
+        "const body = await request.text();",
+        "const body = await request.text(); await new Promise((r) => setTimeout(r, 1500));",
+    );
+    let worker = live.worker_from(slow.path());
+    let report = live.verify(&worker).await;
+    let signed = finding(&report, "verify.probe.signed");
+    assert_eq!(signed.status, Status::Warn);
+    assert!(signed.title.contains("slowly"), "{signed:?}");
+    drop(worker);
+
+    // The Worker holds a test-mode webhook secret instead of the live endpoint's.
+    let test_client = golive::stripe_api::client(&live.fx.env(), &live.fx.test_key());
+    let events: Vec<String> = webhook::REQUIRED_EVENTS.map(String::from).to_vec();
+    let url = live.session.webhook.as_ref().unwrap().url.clone();
+    let spec = webhook::endpoints::NewEndpoint {
+        url: &url,
+        events: &events,
+        api_version: webhook::PINNED_API_VERSION,
+        description: "test",
+        project: "x",
+    };
+    let (_, test_secret) =
+        webhook::endpoints::create(&test_client, &spec, &format!("test-{}", live.script)).await.unwrap();
+    let mut held = live.fx.cloudflare.secrets(CF_ACCOUNT, &live.script).unwrap();
+    held.insert("STRIPE_WEBHOOK_SECRET".into(), secrecy::ExposeSecret::expose_secret(&test_secret).to_string());
+    let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let worker = ReferenceWorker::start_from(&reference_worker(), &pairs);
+    let report = live.verify(&worker).await;
+    let signed = finding(&report, "verify.probe.signed");
+    assert_eq!(signed.status, Status::Fail);
+    assert!(signed.fix.as_deref().unwrap().contains("test-mode secret"), "{signed:?}");
+    drop(worker);
+
+    // Now a healthy Worker, and the live side broken one piece at a time.
+    let worker = live.worker_from(&reference_worker());
+
+    // a test-mode price id was pushed
+    let (_, test_prices) = live.fx.stripe.insert_tier_with_prices(&account, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let good = live.session.catalog.price_ids.clone();
+    live.session.catalog.price_ids.as_mut().unwrap().iter_mut().find(|p| p.tier == "pro").unwrap().price_id =
+        test_prices[0].clone();
+    let report = live.verify(&worker).await;
+    let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
+    assert_eq!(price.status, Status::Fail);
+    assert!(price.detail.contains("test-mode price"), "{price:?}");
+    live.session.catalog.price_ids = good;
+
+    // a second enabled endpoint for the Worker's URL
+    let live_client = golive::stripe_api::client(&live.fx.env(), &live.fx.live_key());
+    let (second, _) =
+        webhook::endpoints::create(&live_client, &spec, &format!("second-{}", live.script)).await.unwrap();
+    let report = live.verify(&worker).await;
+    assert_eq!(finding(&report, "verify.endpoint.unique").status, Status::Fail);
+    webhook::endpoints::disable(&live_client, &second.id).await.unwrap();
+
+    // an event Stripe could not deliver
+    live.fx.stripe.record_event(
+        &account,
+        true,
+        "customer.subscription.updated",
+        serde_json::json!({ "id": "sub_1" }),
+        false,
+    );
+    let report = live.verify(&worker).await;
+    assert_eq!(finding(&report, "verify.deliveries").status, Status::Fail);
+
+    // a secret missing from the Worker
+    live.fx.cloudflare.delete_secret(CF_ACCOUNT, &live.script, "STRIPE_PORTAL_CONFIG_ID");
+    let report = live.verify(&worker).await;
+    let secrets = finding(&report, "verify.secrets");
+    assert_eq!(secrets.status, Status::Fail);
+    assert!(secrets.detail.contains("STRIPE_PORTAL_CONFIG_ID"), "{secrets:?}");
+    assert!(!report.passed());
+}
