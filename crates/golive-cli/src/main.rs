@@ -6,6 +6,7 @@ mod cmd_catalog;
 mod cmd_connect;
 mod cmd_keys;
 mod cmd_secrets;
+mod cmd_verify;
 mod cmd_webhook;
 mod keys_input;
 mod output;
@@ -75,6 +76,15 @@ enum Command {
     Secrets {
         #[command(subcommand)]
         action: SecretsAction,
+    },
+    /// Prove the live setup end to end (signed probes, price ids, endpoint, deliveries,
+    /// secrets); exit 3 when any check fails.
+    Verify {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Also write go-live-report.md and go-live-report.html into this folder.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
     },
     /// Keep the Stripe keys in the OS keyring.
     Keys {
@@ -177,6 +187,7 @@ async fn main() -> ExitCode {
         Command::Secrets { action: SecretsAction::Push { keys, env } } => {
             cmd_secrets::push(&out, cli.rehearsal, keys, env).await
         }
+        Command::Verify { keys, report } => cmd_verify::run(&out, cli.rehearsal, keys, report).await,
         Command::Keys { action: KeysAction::Save { project, keys_stdin } } => {
             cmd_keys::save(&out, project, keys_stdin).await
         }

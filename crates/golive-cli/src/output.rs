@@ -9,6 +9,7 @@ use golive::connect::ConnectReport;
 use golive::findings::{Finding, Status};
 use golive::progress::StepEvent;
 use golive::secrets::{SecretStatus, SecretsRecord};
+use golive::verify::VerifyReport;
 use golive::webhook::{Action as WebhookAction, Role, WebhookOutcome, WebhookPlan};
 use serde_json::json;
 
@@ -220,6 +221,28 @@ impl Printer {
         );
         for s in statuses {
             println!("  ✓ {} = {}{}", s.name, s.hint, if s.in_keyring { " (kept in the keyring)" } else { "" });
+        }
+    }
+
+    pub fn verify_report(&self, report: &VerifyReport, saved: Option<&(std::path::PathBuf, std::path::PathBuf)>) {
+        if self.json {
+            let doc = json!({ "step": "verify", "passed": report.passed(), "report": report, "saved": saved });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("report serialises"));
+            return;
+        }
+        let failed = report.findings.iter().filter(|f| f.status == Status::Fail).count();
+        if failed == 0 {
+            println!(
+                "Live and verified: {} checks passed for {} → {}.",
+                report.findings.len(),
+                report.script,
+                report.endpoint_url
+            );
+        } else {
+            println!("Not ready: {failed} of {} checks failed (each with what to do, above).", report.findings.len());
+        }
+        if let Some((md, page)) = saved {
+            println!("Report: {} and {}", md.display(), page.display());
         }
     }
 

@@ -361,16 +361,43 @@ async fn webhook_then_secrets_push_reach_the_worker_with_nothing_on_argv() {
     assert_eq!(json_of(&again)["outcome"]["created"], false);
     assert_eq!(world.stripe.webhook_endpoints(&live_account_id, true).len(), 1);
 
+    // Verify against the reference Worker holding what the Cloudflare stand-in received.
+    let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let running = golive_testkit::ReferenceWorker::start(&pairs);
+    let reports = tempfile::tempdir().unwrap();
+    let verify = |extra: &[&str]| {
+        let mut cmd = world.command(&wrangler);
+        cmd.args(["verify", "--json", "--project"])
+            .arg(world.project.path())
+            .args(extra)
+            .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
+            .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
+            .env("GOLIVE_WEBHOOK_PROBE_BASE", running.base_url());
+        cmd.output().unwrap()
+    };
+    let verified = verify(&["--report", reports.path().to_str().unwrap()]);
+    let doc = json_of(&verified);
+    assert_eq!(verified.status.code(), Some(0), "{doc:#}");
+    assert_eq!(doc["passed"], true);
+    let page = std::fs::read_to_string(reports.path().join("go-live-report.html")).unwrap();
+    assert!(page.contains("Live and verified"));
+    world.cloudflare.delete_secret(CF_ACCOUNT, &worker, "STRIPE_PORTAL_CONFIG_ID");
+    let broken = verify(&[]);
+    assert_eq!(broken.status.code(), Some(3), "a failed check exits 3");
+    assert_eq!(json_of(&broken)["passed"], false);
+    drop(running);
+
     let argv = std::fs::read_to_string(argv_log(world.data.path())).unwrap();
     assert!(argv.contains("secret bulk"), "{argv}");
     let everything = format!(
-        "{argv}\n{}\n{}\n{}\n{}",
+        "{argv}\n{}\n{}\n{}\n{}\n{}",
+        String::from_utf8_lossy(&verified.stdout),
         String::from_utf8_lossy(&hooked.stdout),
         String::from_utf8_lossy(&pushed.stdout),
         String::from_utf8_lossy(&pushed.stderr),
         all_text_under(world.data.path())
-    );
-    assert_no_key_in("argv, output, logs or session file", &everything, &[&world.live_key, &whsec]);
+    ) + &all_text_under(reports.path());
+    assert_no_key_in("argv, output, logs, report or session file", &everything, &[&world.live_key, &whsec]);
     for var in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
         let _ = golive::keystore::delete(&golive::keystore::EntryName::new(&worker, true, var));
     }

@@ -31,6 +31,9 @@ pub struct Environment {
 pub const STRIPE_BASE_VAR: &str = "GOLIVE_STRIPE_API_BASE";
 /// Uses this wrangler instead of looking in the project and on PATH.
 pub const WRANGLER_VAR: &str = "GOLIVE_WRANGLER";
+/// Sends Verify's probes to this base URL instead of the endpoint's host (a Worker run by
+/// `wrangler dev`); for tests and support only.
+pub const PROBE_BASE_VAR: &str = "GOLIVE_WEBHOOK_PROBE_BASE";
 
 impl Environment {
     /// The real services, with the overrides of `GOLIVE_STRIPE_API_BASE` and `GOLIVE_WRANGLER`.
@@ -40,7 +43,7 @@ impl Environment {
             stripe_base_url: std::env::var(STRIPE_BASE_VAR).ok().filter(|v| !v.is_empty()),
             wrangler_env: Vec::new(),
             wrangler_program: wrangler_override(),
-            webhook_probe_base: None,
+            webhook_probe_base: std::env::var(PROBE_BASE_VAR).ok().filter(|v| !v.is_empty()),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod environment;
 pub mod findings;
 pub mod http;
 pub mod keystore;
+pub mod local_worker;
 pub mod progress;
 pub mod rehearsal;
 pub mod secrets;

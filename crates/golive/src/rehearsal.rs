@@ -1,7 +1,9 @@
 //! Offline rehearsal: the Stripe and Cloudflare stand-ins started in-process on 127.0.0.1,
-//! a made-up account with the seed's test catalog, and a sample Worker project, so someone
-//! with no Stripe account can walk the whole wizard. Nothing leaves the machine; wrangler
-//! gets its own config folder so the user's real Cloudflare login is never touched.
+//! a made-up account with the seed's test catalog, and a sample Worker project (golive's
+//! reference Worker), so someone with no Stripe account can walk the whole wizard. Verify
+//! runs that Worker locally with `wrangler dev`, with the secrets the Cloudflare stand-in
+//! received, in place of the deployed one. Nothing leaves the machine; wrangler gets its
+//! own config folder so the user's real Cloudflare login is never touched.
 
 use crate::environment::{Environment, Mode};
 use cloudflare_standin::CloudflareStandIn;
@@ -10,6 +12,10 @@ use std::path::{Path, PathBuf};
 use stripe_standin::StandIn;
 
 pub const WORKER_NAME: &str = "rehearsal-api";
+/// The reference Worker's source (examples/worker), built into golive.
+const REFERENCE_WORKER: &str = include_str!("../../../examples/worker/src/index.js");
+/// The node packages of the source tree golive was built from (wrangler, stripe).
+const SOURCE_NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../node_modules");
 const CF_ACCOUNT_ID: &str = "0123456789abcdef0123456789abcdef";
 
 pub struct Rehearsal {
@@ -39,13 +45,15 @@ impl Rehearsal {
         std::fs::write(
             project_dir.join("wrangler.toml"),
             format!(
-                "# The offline rehearsal's sample Worker.\nname = \"{WORKER_NAME}\"\naccount_id = \"{CF_ACCOUNT_ID}\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\nworkers_dev = true\n"
+                "# The offline rehearsal's sample Worker (golive's reference Worker).\nname = \"{WORKER_NAME}\"\naccount_id = \"{CF_ACCOUNT_ID}\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\nworkers_dev = true\n\n[[kv_namespaces]]\nbinding = \"TIERS\"\nid = \"00000000000000000000000000000000\"\n"
             ),
         )?;
-        std::fs::write(
-            project_dir.join("src/index.js"),
-            "export default { async fetch() { return new Response('rehearsal'); } };\n",
-        )?;
+        std::fs::write(project_dir.join("src/index.js"), REFERENCE_WORKER)?;
+        // The Worker imports the `stripe` package: use the node_modules golive was built with.
+        let modules = project_dir.join("node_modules");
+        if !modules.exists() && Path::new(SOURCE_NODE_MODULES).is_dir() {
+            std::os::unix::fs::symlink(SOURCE_NODE_MODULES, &modules)?;
+        }
         let wrangler_home = root.join("wrangler-home");
         std::fs::create_dir_all(&wrangler_home)?;
         Ok(Self {
@@ -57,6 +65,33 @@ impl Rehearsal {
             wrangler_home,
             cloudflare_token: SecretString::from(token),
         })
+    }
+
+    /// Verify, with the sample Worker run locally by `wrangler dev` using the secrets the
+    /// Cloudflare stand-in received, in place of the deployed Worker.
+    pub async fn verify(
+        &self,
+        session: &crate::session::Session,
+        sink: &dyn crate::progress::ProgressSink,
+    ) -> Result<crate::verify::VerifyReport, crate::verify::NotReady> {
+        let secrets: Vec<(String, SecretString)> = self
+            .cloudflare
+            .secrets(CF_ACCOUNT_ID, WORKER_NAME)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, SecretString::from(v)))
+            .collect();
+        let mut env = self.environment();
+        let wrangler =
+            env.wrangler_program.clone().unwrap_or_else(|| self.project_dir.join("node_modules/.bin/wrangler"));
+        let worker = crate::local_worker::LocalWorker::start(&wrangler, &self.project_dir, &env, &secrets)
+            .await
+            .map_err(|e| crate::verify::NotReady {
+                message: e,
+                fix: "The rehearsal runs its sample Worker with the wrangler and node packages of golive's source folder: start golive with scripts/run-app.sh from there.".into(),
+            })?;
+        env.webhook_probe_base = Some(worker.base_url());
+        crate::verify::run(session, &env, sink).await
     }
 
     /// The environment every step uses during the rehearsal.

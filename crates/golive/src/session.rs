@@ -36,6 +36,9 @@ pub struct Session {
     /// What was pushed to the Worker and confirmed (names only).
     #[serde(default)]
     pub secrets: Option<SecretsRecord>,
+    /// The last Verify run (no secret: they appear as their last four characters only).
+    #[serde(default)]
+    pub verify: Option<crate::verify::VerifyReport>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -58,6 +61,7 @@ impl Session {
             worker_env: None,
             webhook: None,
             secrets: None,
+            verify: None,
         }
     }
 
@@ -101,7 +105,7 @@ impl Session {
             StepId::Catalog | StepId::PriceIds => self.catalog_done(),
             StepId::Webhook => self.webhook_done(),
             StepId::Secrets => self.secrets_done(),
-            StepId::Verify => false,
+            StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
         }
     }
 

@@ -67,6 +67,15 @@ pub fn markdown(r: &VerifyReport) -> String {
     md
 }
 
+/// Writes `go-live-report.md` and `go-live-report.html` into `dir`; returns their paths.
+pub fn save(r: &VerifyReport, dir: &std::path::Path) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    std::fs::create_dir_all(dir)?;
+    let (md, page) = (dir.join("go-live-report.md"), dir.join("go-live-report.html"));
+    std::fs::write(&md, markdown(r))?;
+    std::fs::write(&page, html(r))?;
+    Ok((md, page))
+}
+
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

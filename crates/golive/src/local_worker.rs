@@ -1,0 +1,91 @@
+//! A Worker project run on this machine by `wrangler dev` (workerd), standing in for the
+//! deployed Worker in the offline rehearsal (and in tests): its secrets go in a 0600
+//! `.dev.vars` (never argv), it listens on free loopback ports, and it stops with its whole
+//! process group when dropped.
+
+use crate::environment::Environment;
+use secrecy::{ExposeSecret, SecretString};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+pub struct LocalWorker {
+    child: tokio::process::Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn write_dev_vars(dir: &Path, secrets: &[(String, SecretString)]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(".dev.vars");
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    for (name, value) in secrets {
+        writeln!(file, "{name}={}", value.expose_secret())?;
+    }
+    Ok(())
+}
+
+impl LocalWorker {
+    /// Starts `wrangler dev` in `dir` with `secrets`, and waits (up to a minute) until it serves.
+    pub async fn start(
+        wrangler: &Path,
+        dir: &Path,
+        env: &Environment,
+        secrets: &[(String, SecretString)],
+    ) -> Result<LocalWorker, String> {
+        write_dev_vars(dir, secrets).map_err(|e| format!("Could not write {}/.dev.vars: {e}", dir.display()))?;
+        let (port, inspector) = (free_port().map_err(|e| e.to_string())?, free_port().map_err(|e| e.to_string())?);
+        let log = std::fs::File::create(dir.join("dev.log")).map_err(|e| e.to_string())?;
+        let child = tokio::process::Command::new(wrangler)
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", &inspector.to_string()])
+            .arg("--show-interactive-dev-session=false")
+            .current_dir(dir)
+            .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
+            .stderr(Stdio::from(log))
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("Could not start wrangler dev: {e}"))?;
+        let worker = LocalWorker { child, port, dir: dir.to_path_buf() };
+        for _ in 0..300 {
+            let log = std::fs::read_to_string(dir.join("dev.log")).unwrap_or_default();
+            if log.contains("Ready on") {
+                return Ok(worker);
+            }
+            if log.contains("[ERROR]") {
+                let line = crate::wrangler::strip_ansi(&log);
+                let first = line.lines().find(|l| l.contains("[ERROR]")).unwrap_or("").trim().to_string();
+                return Err(format!("wrangler dev could not start the Worker: {first}"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err("wrangler dev did not start the Worker within a minute".into())
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for LocalWorker {
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            use nix::sys::signal::{killpg, Signal};
+            let _ = killpg(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGTERM);
+        }
+    }
+}
