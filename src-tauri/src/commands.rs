@@ -40,6 +40,7 @@ pub struct AppView {
     worker_env: Option<String>,
     webhook: Option<golive::webhook::WebhookRecord>,
     secrets: Option<golive::secrets::SecretsRecord>,
+    verify: Option<golive::verify::VerifyReport>,
     load_problem: Option<String>,
 }
 
@@ -59,6 +60,7 @@ pub fn view(state: &AppState) -> AppView {
         worker_env: session.worker_env.clone(),
         webhook: session.webhook.clone(),
         secrets: session.secrets.clone(),
+        verify: session.verify.clone(),
         load_problem: state.load_problem.clone(),
     }
 }
@@ -140,6 +142,7 @@ pub async fn check_connect(
             session.catalog = Default::default();
             session.webhook = None;
             session.secrets = None;
+            session.verify = None;
         }
         session.project_dir = Some(input.project_dir.clone());
         session.connect = report.outcome.clone();

@@ -112,3 +112,53 @@ pub async fn push_secrets(app: AppHandle, state: State<'_, AppState>) -> Result<
     state.save()?;
     Ok(SecretsPushed { statuses, record, view: view(&state) })
 }
+
+#[derive(Serialize)]
+pub struct Verified {
+    report: golive::verify::VerifyReport,
+    view: AppView,
+}
+
+/// Runs every Verify check, streaming each result to the window as it lands. In the
+/// rehearsal the sample Worker runs locally for the probes.
+#[tauri::command]
+pub async fn run_verify(app: AppHandle, state: State<'_, AppState>) -> Result<Verified, String> {
+    let session = state.session.lock().unwrap().clone();
+    let sink = move |event: StepEvent| {
+        let _ = app.emit("step-event", event);
+    };
+    let result = match session.mode {
+        golive::environment::Mode::Rehearsal => state.rehearsal().await?.verify(&session, &sink).await,
+        golive::environment::Mode::Real => golive::verify::run(&session, &golive::Environment::real(), &sink).await,
+    };
+    let report = result.map_err(|e| format!("{} {}", e.message, e.fix))?;
+    state.session.lock().unwrap().verify = Some(report.clone());
+    state.save()?;
+    Ok(Verified { report, view: view(&state) })
+}
+
+/// Asks where to save the go-live report, writes it (Markdown and HTML) and returns the
+/// HTML file's path; `None` when the user cancels.
+#[tauri::command]
+pub async fn save_report(app: AppHandle, state: State<'_, AppState>) -> Result<Option<String>, String> {
+    use tauri_plugin_dialog::DialogExt;
+    let report = state.session.lock().unwrap().verify.clone().ok_or("Run Verify first.")?;
+    let picked = tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder())
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(dir) = picked.and_then(|p| p.into_path().ok()) else { return Ok(None) };
+    let (_, page) =
+        golive::verify::report::save(&report, &dir).map_err(|e| format!("Could not write the report: {e}"))?;
+    *state.saved_report.lock().unwrap() = Some(page.clone());
+    Ok(Some(page.display().to_string()))
+}
+
+/// Opens the report golive just saved in the user's browser.
+#[tauri::command]
+pub fn open_report(app: AppHandle, state: State<'_, AppState>) -> Result<(), String> {
+    use tauri_plugin_opener::OpenerExt;
+    let page = state.saved_report.lock().unwrap().clone().ok_or("Save the report first.")?;
+    app.opener()
+        .open_path(page.display().to_string(), None::<&str>)
+        .map_err(|e| format!("Could not open the report: {e}"))
+}

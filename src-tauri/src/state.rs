@@ -19,6 +19,8 @@ pub struct AppState {
     rehearsal: OnceCell<Rehearsal>,
     /// The keys Connect accepted, in memory only, for the steps after it.
     pub keys: Mutex<Option<(StripeKey, StripeKey)>>,
+    /// The go-live report saved in this run, the only file the window may ask to open.
+    pub saved_report: Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             load_problem,
             rehearsal: OnceCell::new(),
             keys: Mutex::new(None),
+            saved_report: Mutex::new(None),
         }
     }
 

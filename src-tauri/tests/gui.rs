@@ -211,8 +211,35 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     save_screenshot(&client.screenshot().await.unwrap(), "secrets-pushed.png");
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
+
+    // Verify: the rehearsal's Worker runs locally with the pushed secrets; every check
+    // passes, results stream in, the stepper marks the flow done.
+    client.find(Locator::Id("secrets-continue")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
+    client.find(Locator::Id("run-verify")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#verify-status", "Live and verified", Duration::from_secs(120)).await;
+    let checks = client.find(Locator::Id("verify-findings")).await.unwrap().text().await.unwrap();
+    for title in [
+        "A correctly signed event is accepted",
+        "An event with a wrong signature is refused",
+        "The Worker has every secret",
+    ] {
+        assert!(checks.contains(title), "{checks}");
+    }
+    let labels = client
+        .execute(
+            "return [...document.querySelectorAll('#stepper button')].map(b => b.getAttribute('aria-label'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+    assert!(labels.iter().all(|l| l.ends_with(", done")), "every step is done: {labels:?}");
+    save_screenshot(&client.screenshot().await.unwrap(), "verify-passed.png");
+    let html = client.source().await.unwrap();
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
-    assert!(session.contains("\"current\": \"secrets\""), "{session}");
+    assert!(session.contains("\"current\": \"verify\""), "{session}");
     client.close().await.unwrap();
     drop(driver);
 

@@ -15,6 +15,7 @@ import type {
   SecretsPushed,
   StepEvent,
   StepId,
+  Verified,
   WebhookEnsured,
   WebhookPlan,
 } from "./types";
@@ -35,6 +36,9 @@ export const api = {
   disableEndpoints: (ids: string[]) => invoke<Endpoint[]>("disable_endpoints", { ids }),
   secretsPreview: () => invoke<SecretStatus[]>("secrets_preview"),
   pushSecrets: () => invoke<SecretsPushed>("push_secrets"),
+  runVerify: () => invoke<Verified>("run_verify"),
+  saveReport: () => invoke<string | null>("save_report"),
+  openReport: () => invoke<void>("open_report"),
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),

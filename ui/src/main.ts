@@ -6,8 +6,8 @@ import { renderStepper } from "./stepper";
 import type { AppView, StepId } from "./types";
 import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
-import { renderNextStep } from "./views/next-step";
 import { renderSecrets } from "./views/secrets";
+import { renderVerify } from "./views/verify";
 import { renderWebhook } from "./views/webhook";
 
 const stepperEl = document.getElementById("stepper")!;
@@ -68,7 +68,7 @@ function show(view: AppView): void {
   } else if (view.current === "secrets") {
     teardown = renderSecrets(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
   } else {
-    renderNextStep(viewEl, view.steps.find((s) => s.id === view.current)!);
+    teardown = renderVerify(viewEl, { api, view, onView: drawStepper });
   }
   viewEl.focus({ preventScroll: true });
 }

@@ -47,6 +47,7 @@ export interface AppView {
   worker_env: string | null;
   webhook: WebhookRecord | null;
   secrets: SecretsRecord | null;
+  verify: VerifyReport | null;
   load_problem: string | null;
 }
 
@@ -206,5 +207,24 @@ export interface SecretsRecord {
 export interface SecretsPushed {
   statuses: SecretStatus[];
   record: SecretsRecord;
+  view: AppView;
+}
+
+export interface VerifyReport {
+  findings: Finding[];
+  checked_at: number;
+  account_id: string;
+  account_name: string;
+  script: string;
+  worker_env: string | null;
+  endpoint_url: string;
+  endpoint_id: string;
+  price_ids: PriceIdVar[];
+  portal_id: string | null;
+  secret_tails: [string, string][];
+}
+
+export interface Verified {
+  report: VerifyReport;
   view: AppView;
 }

@@ -54,3 +54,14 @@ describe("secrets table", () => {
     expect(table.querySelector('[data-secret="STRIPE_PRICE_ID_PRO"]')!.textContent).toContain("not secret");
   });
 });
+
+describe("verify summary", () => {
+  it("says live and verified only when nothing failed", async () => {
+    const { summary } = await import("./verify");
+    const finding = (status: "pass" | "warn" | "fail") => ({ check: "c", status, title: "t", detail: "d", fix: null, link: null });
+    const report = { findings: [finding("pass"), finding("pass")], checked_at: 0, account_id: "acct", account_name: "A", script: "w", worker_env: null, endpoint_url: "u", endpoint_id: "we", price_ids: [], portal_id: null, secret_tails: [] };
+    expect(summary(report)).toContain("Live and verified");
+    expect(summary({ ...report, findings: [finding("pass"), finding("warn")] })).toContain("1 warning");
+    expect(summary({ ...report, findings: [finding("fail"), finding("warn")] })).toContain("Not ready: 1 of 2");
+  });
+});

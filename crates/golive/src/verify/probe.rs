@@ -42,6 +42,16 @@ pub fn synthetic_event(tier: &str, created: i64) -> String {
     .to_string()
 }
 
+/// How the evidence names where a probe went: the endpoint URL, and the local address when
+/// the probe was redirected there.
+fn target(url: &str, endpoint_url: &str) -> String {
+    if url == endpoint_url {
+        endpoint_url.to_string()
+    } else {
+        format!("{endpoint_url} (served locally at {url})")
+    }
+}
+
 async fn post(url: &str, payload: &str, signature: &str) -> Result<crate::http::Answer, String> {
     let request = hyper::Request::post(url)
         .header("content-type", "application/json")
@@ -70,7 +80,7 @@ pub async fn signed(env: &Environment, endpoint_url: &str, secret: &SecretString
         Err(e) => Finding::fail(
             ID,
             title,
-            format!("POST {endpoint_url}: {e}"),
+            format!("POST {}: {e}", target(&url, endpoint_url)),
             "Check that the Worker is deployed (`npx wrangler deploy`) at this address.",
         ),
         Ok(a) => {
@@ -78,7 +88,8 @@ pub async fn signed(env: &Environment, endpoint_url: &str, secret: &SecretString
             let received = serde_json::from_slice::<serde_json::Value>(&a.body).ok()
                 == Some(serde_json::json!({ "received": true }));
             let evidence = format!(
-                "POST {endpoint_url} → {} {} in {} ms",
+                "POST {} → {} {} in {} ms",
+                target(&url, endpoint_url),
                 a.status,
                 body.chars().take(120).collect::<String>(),
                 a.elapsed.as_millis()
@@ -124,14 +135,16 @@ pub async fn refused(env: &Environment, endpoint_url: &str, secret: &SecretStrin
         signature::header("whsec_golive_wrong_secret_for_verify", created, &payload)
     };
     match post(&url, &payload, &header).await {
-        Err(e) => Finding::fail(id, title, format!("POST {endpoint_url}: {e}"), "Check that the Worker is deployed at this address."),
-        Ok(a) if (400..500).contains(&a.status) => Finding::pass(id, title, format!("POST {endpoint_url} → {}", a.status)),
+        Err(e) => Finding::fail(id, title, format!("POST {}: {e}", target(&url, endpoint_url)), "Check that the Worker is deployed at this address."),
+        Ok(a) if (400..500).contains(&a.status) => {
+            Finding::pass(id, title, format!("POST {} → {}", target(&url, endpoint_url), a.status))
+        }
         Ok(a) if a.status < 300 => Finding::fail(
             id,
             if stale { "The Worker accepts replayed events" } else { "The Worker accepts events nobody signed" },
-            format!("POST {endpoint_url} → {}: anyone who knows the URL can change your customers' tiers.", a.status),
+            format!("POST {} → {}: anyone who knows the URL can change your customers' tiers.", target(&url, endpoint_url), a.status),
             "Verify the Stripe-Signature header on the raw body before anything else: `await stripe.webhooks.constructEventAsync(body, signature, env.STRIPE_WEBHOOK_SECRET, undefined, Stripe.createSubtleCryptoProvider())` (see examples/worker), keeping the default 5-minute tolerance.",
         ),
-        Ok(a) => Finding::warn(id, title, format!("POST {endpoint_url} → {}", a.status), "Answer 400 to a bad signature: a 5xx makes Stripe retry an event that will never verify."),
+        Ok(a) => Finding::warn(id, title, format!("POST {} → {}", target(&url, endpoint_url), a.status), "Answer 400 to a bad signature: a 5xx makes Stripe retry an event that will never verify."),
     }
 }
