@@ -40,10 +40,18 @@ impl Live {
             ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
         let report = check(&input, &fx.env(), &Silent).await;
         assert!(report.passed(), "{:#?}", report.findings);
+        // Catalog: the test-mode tiers are planned and created in live mode.
         let account = fx.keys.account_id.clone();
-        fx.stripe.insert_tier_with_prices(&account, true, "Starter", "starter", &[(900, "month", 1)]);
-        fx.stripe.insert_tier_with_prices(&account, true, "Pro", "pro", &[(2900, "month", 1)]);
+        fx.stripe.insert_tier_with_prices(&account, false, "Starter", "starter", &[(900, "month", 1)]);
+        fx.stripe.insert_tier_with_prices(&account, false, "Pro", "pro", &[(2900, "month", 1)]);
+        let options = golive::catalog::ValidateOptions::default();
+        let (test, plan) =
+            golive::catalog::plan_catalog(&fx.env(), &fx.test_key(), &fx.live_key(), &options).await.unwrap();
+        assert!(!plan.blocked);
         let live = golive::stripe_api::client(&fx.env(), &fx.live_key());
+        let options = golive::catalog::ApplyOptions::default();
+        let applied = golive::catalog::apply(&live, &test, &plan, options, &Silent, &|_| {}).await;
+        assert!(applied.failed.is_empty() && applied.created.len() == 4, "{applied:?}");
         let mut session = Session::new(golive::environment::Mode::Rehearsal);
         session.connect = report.outcome;
         session.project_dir = Some(fx.project.path().into());
@@ -128,6 +136,20 @@ async fn a_complete_go_live_verifies_green_and_the_report_says_so() {
     // the signed probe really reached the Worker: it set the made-up customer's tier in KV
     let stored = worker.kv_get("customer:cus_golive_verify").expect("the probe's tier is in KV");
     assert!(stored.contains("\"tier\":\"pro\"") || stored.contains("\"tier\":\"starter\""), "{stored}");
+
+    // A customer subscribes to Pro: Stripe (the stand-in) delivers the signed event to the
+    // endpoint, the Worker verifies it with the pushed secret and sets the tier in KV.
+    let host = url::Url::parse(&report.endpoint_url).unwrap().host_str().unwrap().to_string();
+    live.fx.stripe.route_deliveries(&host, &worker.base_url());
+    let pro =
+        live.session.catalog.price_ids.as_ref().unwrap().iter().find(|p| p.tier == "pro").unwrap().price_id.clone();
+    let (customer, _, deliveries) = live.fx.stripe.trigger_subscription(&live.fx.keys.account_id, true, &pro).await;
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].status, Some(200));
+    let tier = worker.kv_get(&format!("customer:{customer}")).expect("the delivered event set the tier");
+    assert!(tier.contains("\"tier\":\"pro\""), "{tier}");
+    let again = live.verify(&worker).await;
+    assert_eq!(finding(&again, "verify.deliveries").status, Status::Pass);
 
     let md = report::markdown(&report);
     let html = report::html(&report);

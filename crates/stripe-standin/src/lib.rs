@@ -5,6 +5,7 @@
 //! get 403, lists paginate, Idempotency-Key replays the first answer, and every error uses
 //! Stripe's envelope. Tests can queue faults (429, 5xx, delays, dropped connections).
 
+pub mod delivery;
 pub mod error;
 pub mod faults;
 mod form;
@@ -170,6 +171,67 @@ impl StandIn {
     /// Webhook endpoints of an account in one mode, oldest first, with their secrets.
     pub fn webhook_endpoints(&self, account_id: &str, livemode: bool) -> Vec<resources::webhooks::WebhookEndpoint> {
         self.state.lock().unwrap().mode(account_id, livemode).webhook_endpoints.clone()
+    }
+
+    /// Sends deliveries for endpoints on `host` to `base` instead (e.g. a Worker on 127.0.0.1).
+    pub fn route_deliveries(&self, host: &str, base: &str) {
+        self.state.lock().unwrap().delivery_routes.push((host.into(), base.into()));
+    }
+
+    /// Every webhook delivery made so far.
+    pub fn deliveries(&self) -> Vec<delivery::Delivery> {
+        self.state.lock().unwrap().deliveries.clone()
+    }
+
+    /// As a customer subscribing at checkout: a new customer and an active subscription to
+    /// `price_id` (its product's `metadata.plan` copied to the subscription's metadata, as an
+    /// app sets it), then the `customer.subscription.created` event, delivered to the
+    /// account's endpoints. Returns (customer id, subscription id, deliveries).
+    pub async fn trigger_subscription(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        price_id: &str,
+    ) -> (String, String, Vec<delivery::Delivery>) {
+        let (customer, subscription) = (ids::new_id("cus"), ids::new_id("sub"));
+        let object = {
+            let mut state = self.state.lock().unwrap();
+            let data = state.mode(account_id, livemode);
+            let price =
+                data.prices.iter().find(|p| p.id == price_id).cloned().expect("a price of this account and mode");
+            let plan =
+                data.products.iter().find(|p| p.id == price.product).and_then(|p| p.metadata.get("plan").cloned());
+            serde_json::json!({
+                "id": subscription, "object": "subscription", "customer": customer, "status": "active",
+                "livemode": livemode, "created": ids::now(),
+                "items": { "object": "list", "data": [{ "id": ids::new_id("si"), "object": "subscription_item", "price": price, "quantity": 1 }] },
+                "metadata": plan.map(|p| serde_json::json!({ "plan": p })).unwrap_or_else(|| serde_json::json!({})),
+            })
+        };
+        let deliveries = self.emit(account_id, livemode, "customer.subscription.created", object).await;
+        (customer, subscription, deliveries)
+    }
+
+    /// Records an event and delivers it to the account's endpoints (signed); returns the deliveries.
+    pub async fn emit(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        kind: &str,
+        object: serde_json::Value,
+    ) -> Vec<delivery::Delivery> {
+        let id = self.record_event(account_id, livemode, kind, object, false);
+        let event = self
+            .state
+            .lock()
+            .unwrap()
+            .mode(account_id, livemode)
+            .events
+            .iter()
+            .find(|e| e.id == id)
+            .cloned()
+            .expect("just recorded");
+        delivery::deliver(&self.state, account_id, livemode, &event).await
     }
 
     /// Records an event of `kind` about `object` in the account's log; `delivered` says

@@ -53,6 +53,10 @@ pub struct State {
     pub write_faults: Vec<(usize, Fault)>,
     /// Requests allowed per second per (account, mode); `None` is unlimited.
     pub rate_limit: Option<u32>,
+    /// Endpoint hosts routed to local addresses for deliveries: (host, base URL).
+    pub delivery_routes: Vec<(String, String)>,
+    /// Every webhook delivery made, in order.
+    pub deliveries: Vec<crate::delivery::Delivery>,
     /// Requests seen in the current second, per (account, mode).
     pub rate_window: HashMap<(String, bool), (u64, u32)>,
 }
