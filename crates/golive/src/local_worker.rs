@@ -1,6 +1,6 @@
 //! A Worker project run on this machine by `wrangler dev` (workerd), standing in for the
 //! deployed Worker in the offline rehearsal (and in tests): its secrets go in a 0600
-//! `.dev.vars` (never argv), it listens on free loopback ports, and it stops with its whole
+//! `.dev.vars` (never argv, removed when it stops), it listens on free loopback ports, and it stops with its whole
 //! process group when dropped.
 
 use crate::environment::Environment;
@@ -87,5 +87,7 @@ impl Drop for LocalWorker {
             use nix::sys::signal::{killpg, Signal};
             let _ = killpg(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGTERM);
         }
+        // The secrets file lives only as long as the Worker.
+        let _ = std::fs::remove_file(self.dir.join(".dev.vars"));
     }
 }
