@@ -7,12 +7,8 @@ use crate::{exit, KeyArgs};
 use golive::secrets::{self, SecretsError};
 
 pub async fn push(out: &Printer, rehearsal: bool, keys: KeyArgs, env: Option<String>) -> u8 {
-    let stage = match Stage::set(out, rehearsal, keys).await {
-        Ok(stage) => stage,
-        Err(code) => return code,
-    };
-    let mut session = match stage.connected(out).await {
-        Ok(session) => session,
+    let (stage, mut session) = match Stage::set_connected(out, rehearsal, keys).await {
+        Ok(both) => both,
         Err(code) => return code,
     };
     if env.is_some() {

@@ -8,12 +8,8 @@ use golive::verify::{self, report};
 use std::path::PathBuf;
 
 pub async fn run(out: &Printer, rehearsal: bool, keys: KeyArgs, report_dir: Option<PathBuf>) -> u8 {
-    let stage = match Stage::set(out, rehearsal, keys).await {
-        Ok(stage) => stage,
-        Err(code) => return code,
-    };
-    let mut session = match stage.connected(out).await {
-        Ok(session) => session,
+    let (stage, mut session) = match Stage::set_connected(out, rehearsal, keys).await {
+        Ok(both) => both,
         Err(code) => return code,
     };
     let sink = out.live_findings();

@@ -17,12 +17,8 @@ fn failed(out: &Printer, e: &WebhookError) -> u8 {
 }
 
 pub async fn run(out: &Printer, rehearsal: bool, args: WebhookArgs) -> u8 {
-    let stage = match Stage::set(out, rehearsal, args.keys.clone()).await {
-        Ok(stage) => stage,
-        Err(code) => return code,
-    };
-    let mut session = match stage.connected(out).await {
-        Ok(session) => session,
+    let (stage, mut session) = match Stage::set_connected(out, rehearsal, args.keys.clone()).await {
+        Ok(both) => both,
         Err(code) => return code,
     };
     if args.env.is_some() {

@@ -81,6 +81,13 @@ impl Stage {
         self.data_dir.join(session::FILE_NAME)
     }
 
+    /// Sets the stage and runs the Connect checks: where every step after Connect starts.
+    pub async fn set_connected(out: &Printer, rehearsal: bool, args: KeyArgs) -> Result<(Stage, Session), u8> {
+        let stage = Stage::set(out, rehearsal, args).await?;
+        let session = stage.connected(out).await?;
+        Ok((stage, session))
+    }
+
     /// Runs the Connect checks (read-only) and returns the session with their outcome, or
     /// prints the first failure and returns the exit code. Later steps start from here so
     /// they always act on the Worker and keys as they are now.

@@ -1,9 +1,10 @@
-//! The Stripe client (async-stripe) pointed at the real API or a stand-in, and Stripe's
-//! failures sorted into what the user can do about them.
+//! The Stripe client (async-stripe) pointed at the real API or a stand-in, Stripe's failures
+//! sorted into what the user can do about them, and reading a list endpoint to its end.
 
 use crate::environment::Environment;
 use crate::stripe_key::StripeKey;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use stripe::{Client, StripeError};
 
 pub fn client(env: &Environment, key: &StripeKey) -> Client {
@@ -115,4 +116,41 @@ struct BalanceMode {
 /// The mode Stripe says the key is in (`livemode` of the balance object).
 pub async fn key_livemode(client: &Client) -> Result<bool, ApiFailure> {
     Ok(client.get::<BalanceMode>("/balance").await?.livemode)
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    data: Vec<T>,
+    has_more: bool,
+}
+
+#[derive(Serialize)]
+struct ListQuery<'a> {
+    limit: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    starting_after: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    expand: &'a [&'a str],
+}
+
+/// Every object of a list endpoint, 100 at a time, following `has_more` to the end (with
+/// Stripe's retries on every page).
+pub async fn list_all<T: DeserializeOwned + Send + 'static>(
+    client: &Client,
+    path: &str,
+    expand: &[&str],
+    id_of: impl Fn(&T) -> String,
+) -> Result<Vec<T>, ApiFailure> {
+    let mut all: Vec<T> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = ListQuery { limit: 100, starting_after: cursor.as_deref(), expand };
+        let page: Page<T> = crate::stripe_retry::with_retries(|| client.get_query(path, &query)).await?;
+        let more = page.has_more && !page.data.is_empty();
+        all.extend(page.data);
+        if !more {
+            return Ok(all);
+        }
+        cursor = all.last().map(&id_of);
+    }
 }

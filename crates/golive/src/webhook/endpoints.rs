@@ -33,32 +33,9 @@ impl Endpoint {
     }
 }
 
-#[derive(Deserialize)]
-struct Page<T> {
-    data: Vec<T>,
-    has_more: bool,
-}
-
-#[derive(Serialize)]
-struct ListQuery<'a> {
-    limit: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    starting_after: Option<&'a str>,
-}
-
-/// Every live endpoint, newest first (follows `has_more` to the end).
+/// Every live endpoint, newest first.
 pub async fn list_all(client: &Client) -> Result<Vec<Endpoint>, ApiFailure> {
-    let mut all: Vec<Endpoint> = Vec::new();
-    loop {
-        let after = all.last().map(|e| e.id.clone());
-        let query = ListQuery { limit: 100, starting_after: after.as_deref() };
-        let page: Page<Endpoint> = with_retries(|| client.get_query("/webhook_endpoints", &query)).await?;
-        let more = page.has_more && !page.data.is_empty();
-        all.extend(page.data);
-        if !more {
-            return Ok(all);
-        }
-    }
+    crate::stripe_api::list_all(client, "/webhook_endpoints", &[], |e: &Endpoint| e.id.clone()).await
 }
 
 /// What a new endpoint should be.
@@ -124,6 +101,11 @@ pub async fn update(
 pub async fn disable(client: &Client, id: &str) -> Result<Endpoint, ApiFailure> {
     let form = BTreeMap::from([("disabled", "true")]);
     with_retries(|| client.post_form(&format!("/webhook_endpoints/{id}"), &form)).await
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    data: Vec<T>,
 }
 
 #[derive(Deserialize)]
