@@ -1,0 +1,67 @@
+//! golive's reference Worker (examples/worker) on workerd via `wrangler dev`: the behaviours
+//! its README promises, with events signed the way Stripe signs them.
+
+use golive::verify::signature;
+use golive_testkit::ReferenceWorker;
+
+const SECRET: &str = "whsec_referenceWorkerCurrentSecret01";
+const PREVIOUS: &str = "whsec_referenceWorkerPreviousSecret02";
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn event(id: &str, kind: &str, created: i64, plan: &str, status: &str) -> String {
+    serde_json::json!({
+        "id": id, "object": "event", "type": kind, "created": created, "livemode": true,
+        "data": { "object": { "id": "sub_1", "object": "subscription", "customer": "cus_ref", "status": status, "metadata": { "plan": plan } } }
+    })
+    .to_string()
+}
+
+async fn send(worker: &ReferenceWorker, secret: &str, payload: &str) -> u16 {
+    let request = hyper::Request::post(format!("{}/webhook/stripe", worker.base_url()))
+        .header("stripe-signature", signature::header(secret, now(), payload))
+        .body(hyper::Body::from(payload.to_string()))
+        .unwrap();
+    golive::http::send(request, std::time::Duration::from_secs(15)).await.unwrap().status
+}
+
+fn tier(worker: &ReferenceWorker) -> String {
+    let stored = worker.kv_get("customer:cus_ref").expect("a tier is stored");
+    serde_json::from_str::<serde_json::Value>(&stored).unwrap()["tier"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keeps_the_newest_tier_once_per_event_and_accepts_the_previous_secret() {
+    let worker =
+        ReferenceWorker::start(&[("STRIPE_WEBHOOK_SECRET", SECRET), ("STRIPE_WEBHOOK_SECRET_PREVIOUS", PREVIOUS)]);
+    let t = now();
+    assert_eq!(send(&worker, SECRET, &event("evt_2", "customer.subscription.updated", t, "team", "active")).await, 200);
+    assert_eq!(tier(&worker), "team");
+    // an older event arriving late does not overwrite the newer state
+    assert_eq!(
+        send(&worker, SECRET, &event("evt_1", "customer.subscription.created", t - 100, "pro", "active")).await,
+        200
+    );
+    assert_eq!(tier(&worker), "team");
+    // a redelivery of an event id already handled is acknowledged and skipped
+    assert_eq!(
+        send(&worker, SECRET, &event("evt_2", "customer.subscription.updated", t + 10, "starter", "active")).await,
+        200
+    );
+    assert_eq!(tier(&worker), "team");
+    // during a rotation, the previous secret still verifies
+    assert_eq!(
+        send(&worker, PREVIOUS, &event("evt_3", "customer.subscription.deleted", t + 20, "team", "canceled")).await,
+        200
+    );
+    assert_eq!(tier(&worker), "free");
+    // any other secret does not
+    assert_eq!(
+        send(&worker, "whsec_someoneElse", &event("evt_4", "customer.subscription.created", t + 30, "pro", "active"))
+            .await,
+        400
+    );
+    assert_eq!(tier(&worker), "free");
+}
