@@ -4,8 +4,10 @@
 use golive::verify::signature;
 use golive_testkit::ReferenceWorker;
 
-const SECRET: &str = "whsec_referenceWorkerCurrentSecret01";
-const PREVIOUS: &str = "whsec_referenceWorkerPreviousSecret02";
+/// An obviously fake webhook secret, made up at run time (no key-shaped literal in the repo).
+fn fake_secret(label: &str) -> String {
+    format!("{}_{label}{}", "whsec", "FAKE".repeat(6))
+}
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
@@ -34,33 +36,38 @@ fn tier(worker: &ReferenceWorker) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keeps_the_newest_tier_once_per_event_and_accepts_the_previous_secret() {
-    let worker =
-        ReferenceWorker::start(&[("STRIPE_WEBHOOK_SECRET", SECRET), ("STRIPE_WEBHOOK_SECRET_PREVIOUS", PREVIOUS)]);
+    let (current, previous, stranger) = (fake_secret("current"), fake_secret("previous"), fake_secret("stranger"));
+    let worker = ReferenceWorker::start(&[
+        ("STRIPE_WEBHOOK_SECRET", current.as_str()),
+        ("STRIPE_WEBHOOK_SECRET_PREVIOUS", previous.as_str()),
+    ]);
     let t = now();
-    assert_eq!(send(&worker, SECRET, &event("evt_2", "customer.subscription.updated", t, "team", "active")).await, 200);
+    assert_eq!(
+        send(&worker, &current, &event("evt_2", "customer.subscription.updated", t, "team", "active")).await,
+        200
+    );
     assert_eq!(tier(&worker), "team");
     // an older event arriving late does not overwrite the newer state
     assert_eq!(
-        send(&worker, SECRET, &event("evt_1", "customer.subscription.created", t - 100, "pro", "active")).await,
+        send(&worker, &current, &event("evt_1", "customer.subscription.created", t - 100, "pro", "active")).await,
         200
     );
     assert_eq!(tier(&worker), "team");
     // a redelivery of an event id already handled is acknowledged and skipped
     assert_eq!(
-        send(&worker, SECRET, &event("evt_2", "customer.subscription.updated", t + 10, "starter", "active")).await,
+        send(&worker, &current, &event("evt_2", "customer.subscription.updated", t + 10, "starter", "active")).await,
         200
     );
     assert_eq!(tier(&worker), "team");
     // during a rotation, the previous secret still verifies
     assert_eq!(
-        send(&worker, PREVIOUS, &event("evt_3", "customer.subscription.deleted", t + 20, "team", "canceled")).await,
+        send(&worker, &previous, &event("evt_3", "customer.subscription.deleted", t + 20, "team", "canceled")).await,
         200
     );
     assert_eq!(tier(&worker), "free");
     // any other secret does not
     assert_eq!(
-        send(&worker, "whsec_someoneElse", &event("evt_4", "customer.subscription.created", t + 30, "pro", "active"))
-            .await,
+        send(&worker, &stranger, &event("evt_4", "customer.subscription.created", t + 30, "pro", "active")).await,
         400
     );
     assert_eq!(tier(&worker), "free");

@@ -62,6 +62,13 @@ async fn post(url: &str, payload: &str, signature: &str) -> Result<crate::http::
     crate::http::send(request, Duration::from_secs(15)).await
 }
 
+/// A secret no endpoint has: made up for each probe.
+fn wrong_secret() -> String {
+    use rand::Rng;
+    let noise: String = rand::rng().sample_iter(&rand::distr::Alphanumeric).take(32).map(char::from).collect();
+    format!("{}_{noise}", "whsec")
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
@@ -132,7 +139,7 @@ pub async fn refused(env: &Environment, endpoint_url: &str, secret: &SecretStrin
     let header = if stale {
         signature::header(secret.expose_secret(), created, &payload)
     } else {
-        signature::header("whsec_golive_wrong_secret_for_verify", created, &payload)
+        signature::header(&wrong_secret(), created, &payload)
     };
     match post(&url, &payload, &header).await {
         Err(e) => Finding::fail(id, title, format!("POST {}: {e}", target(&url, endpoint_url)), "Check that the Worker is deployed at this address."),
