@@ -10,6 +10,7 @@ pub mod findings;
 pub mod http;
 pub mod keystore;
 pub mod local_worker;
+pub mod nonce;
 pub mod progress;
 pub mod rehearsal;
 pub mod secrets;

@@ -118,10 +118,11 @@ pub async fn key_livemode(client: &Client) -> Result<bool, ApiFailure> {
     Ok(client.get::<BalanceMode>("/balance").await?.livemode)
 }
 
+/// One page of a Stripe list.
 #[derive(Deserialize)]
-struct Page<T> {
-    data: Vec<T>,
-    has_more: bool,
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub has_more: bool,
 }
 
 #[derive(Serialize)]

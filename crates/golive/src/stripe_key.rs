@@ -65,8 +65,13 @@ impl StripeKey {
 pub fn hint_of(value: &str) -> String {
     let head = &value[..value.len().min(9)];
     let prefix = head.rfind('_').map(|i| &value[..=i]).unwrap_or("");
-    let tail: String = value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("{prefix}…{tail}")
+    format!("{prefix}{}", tail_of(value))
+}
+
+/// `…abcd`: only the last four characters (what the go-live report shows of a secret).
+pub fn tail_of(value: &str) -> String {
+    let last: String = value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("…{last}")
 }
 
 impl fmt::Debug for StripeKey {

@@ -86,7 +86,7 @@ pub async fn endpoint(live: &Client, record: &WebhookRecord) -> (Vec<Finding>, O
     if e.url != record.url {
         problems.push(format!("its URL is {} (golive set {})", e.url, record.url));
     }
-    let missing: Vec<&str> = REQUIRED_EVENTS.iter().copied().filter(|x| !e.receives(&[x.to_string()])).collect();
+    let missing = e.missing_events(&REQUIRED_EVENTS.map(String::from));
     if !missing.is_empty() {
         problems.push(format!("it does not send {}", missing.join(", ")));
     }
@@ -111,11 +111,8 @@ pub async fn endpoint(live: &Client, record: &WebhookRecord) -> (Vec<Finding>, O
             "Run the Webhook step again: it fixes the events and turns the endpoint on.",
         )
     };
-    let others: Vec<&str> = all
-        .iter()
-        .filter(|o| o.id != e.id && o.enabled() && o.url.eq_ignore_ascii_case(&e.url))
-        .map(|o| o.id.as_str())
-        .collect();
+    let others: Vec<&str> =
+        all.iter().filter(|o| o.id != e.id && o.enabled() && o.points_at(&e.url)).map(|o| o.id.as_str()).collect();
     let only = if others.is_empty() {
         Finding::pass("verify.endpoint.unique", "Exactly one enabled endpoint for the Worker's URL", e.id.clone())
     } else {
@@ -126,16 +123,8 @@ pub async fn endpoint(live: &Client, record: &WebhookRecord) -> (Vec<Finding>, O
             "Disable the extra endpoints in the Webhook step.",
         )
     };
-    let created = live_created(live, &e.id).await;
+    let created = Some(e.created);
     (vec![first, only], created)
-}
-
-async fn live_created(live: &Client, id: &str) -> Option<i64> {
-    #[derive(Deserialize)]
-    struct Created {
-        created: i64,
-    }
-    live.get::<Created>(&format!("/webhook_endpoints/{id}")).await.ok().map(|c| c.created)
 }
 
 /// Events since go-live that Stripe could not deliver (`delivery_success=false`).
@@ -153,12 +142,8 @@ pub async fn failed_deliveries(live: &Client, since: i64) -> Finding {
         #[serde(rename = "type")]
         kind: String,
     }
-    #[derive(Deserialize)]
-    struct Page {
-        data: Vec<Event>,
-    }
     let title = "No failed deliveries since the endpoint went live";
-    match live.get_query::<Page, _>("/events", Query { delivery_success: false, created_gte: since, limit: 100 }).await {
+    match live.get_query::<stripe_api::Page<Event>, _>("/events", Query { delivery_success: false, created_gte: since, limit: 100 }).await {
         Ok(p) if p.data.is_empty() => Finding::pass("verify.deliveries", title, "Stripe lists no event with delivery_success=false."),
         Ok(p) => Finding::fail(
             "verify.deliveries",

@@ -15,7 +15,7 @@ use crate::progress::{ProgressSink, StepEvent};
 use crate::secrets::push::{list_names, PushTarget};
 use crate::session::Session;
 use crate::steps::StepId;
-use crate::stripe_key::{parse_key, KeySlot};
+use crate::stripe_key::{parse_key, tail_of, KeySlot};
 use crate::webhook::SECRET_VAR;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -55,11 +55,6 @@ fn not_ready(message: &str, fix: &str) -> NotReady {
     NotReady { message: message.into(), fix: fix.into() }
 }
 
-fn tail(value: &str) -> String {
-    let last: String = value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("…{last}")
-}
-
 /// Runs every check for the session's Worker. Needs Connect, Catalog, Webhook and Secrets done.
 pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) -> Result<VerifyReport, NotReady> {
     let connect =
@@ -78,8 +73,20 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
         let entry = EntryName::new(&script, true, var);
         keystore::blocking(move || keystore::get(&entry))
     };
-    let key_value = read(STRIPE_SECRET_KEY).await.map_err(|e| NotReady { message: e.message, fix: e.fix })?;
-    let whsec = read(SECRET_VAR).await.map_err(|e| NotReady { message: e.message, fix: e.fix })?;
+    // Each keyring entry is read once: the two Verify uses, then the rest the session lists.
+    let mut held = std::collections::BTreeMap::new();
+    for var in [STRIPE_SECRET_KEY, SECRET_VAR] {
+        held.insert(var.to_string(), read(var).await.map_err(|e| NotReady { message: e.message, fix: e.fix })?);
+    }
+    for name in &pushed.in_keyring {
+        if !held.contains_key(name) {
+            held.insert(name.clone(), read(name).await.ok().flatten());
+        }
+    }
+    let missing: Vec<String> =
+        pushed.in_keyring.iter().filter(|n| held.get(*n).is_none_or(|v| v.is_none())).cloned().collect();
+    let key_value = held.remove(STRIPE_SECRET_KEY).flatten();
+    let whsec = held.remove(SECRET_VAR).flatten();
     let mut findings: Vec<Finding> = Vec::new();
     let emit = |f: Finding, all: &mut Vec<Finding>| {
         sink.emit(StepEvent::Finding { step: StepId::Verify, finding: f.clone() });
@@ -87,12 +94,6 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
     };
 
     // The keyring holds what the session says it holds.
-    let mut missing = Vec::new();
-    for name in &pushed.in_keyring {
-        if read(name).await.ok().flatten().is_none() {
-            missing.push(name.clone());
-        }
-    }
     let title = "The keyring holds every secret golive kept";
     emit(
         if missing.is_empty() {
@@ -185,10 +186,10 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
 
     let mut secret_tails = Vec::new();
     if let Some(k) = &key_value {
-        secret_tails.push((STRIPE_SECRET_KEY.to_string(), tail(k.expose_secret())));
+        secret_tails.push((STRIPE_SECRET_KEY.to_string(), tail_of(k.expose_secret())));
     }
     if let Some(w) = &whsec {
-        secret_tails.push((SECRET_VAR.to_string(), tail(w.expose_secret())));
+        secret_tails.push((SECRET_VAR.to_string(), tail_of(w.expose_secret())));
     }
     findings.sort_by_key(|f| match f.status {
         Status::Fail => 0,

@@ -19,10 +19,7 @@ pub fn probe_url(env: &Environment, endpoint_url: &str) -> String {
 
 /// A synthetic event in the shape Stripe sends (a customer golive made up, on `tier`).
 pub fn synthetic_event(tier: &str, created: i64) -> String {
-    let id: String = {
-        use rand::Rng;
-        rand::rng().sample_iter(&rand::distr::Alphanumeric).take(14).map(char::from).collect()
-    };
+    let id = crate::nonce::token(14);
     serde_json::json!({
         "id": format!("evt_golive_verify_{id}"),
         "object": "event",
@@ -64,9 +61,7 @@ async fn post(url: &str, payload: &str, signature: &str) -> Result<crate::http::
 
 /// A secret no endpoint has: made up for each probe.
 fn wrong_secret() -> String {
-    use rand::Rng;
-    let noise: String = rand::rng().sample_iter(&rand::distr::Alphanumeric).take(32).map(char::from).collect();
-    format!("{}_{noise}", "whsec")
+    format!("{}_{}", "whsec", crate::nonce::token(32))
 }
 
 fn now() -> i64 {

@@ -20,6 +20,9 @@ pub struct Endpoint {
     pub description: Option<String>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// When it was created (Unix time): when it went live.
+    #[serde(default)]
+    pub created: i64,
 }
 
 impl Endpoint {
@@ -27,15 +30,28 @@ impl Endpoint {
         self.status == "enabled"
     }
 
-    /// Whether it already receives every one of `events` (or everything, `*`).
-    pub fn receives(&self, events: &[String]) -> bool {
-        self.enabled_events.iter().any(|e| e == "*") || events.iter().all(|e| self.enabled_events.contains(e))
+    /// The ones of `events` it does not send (none when it sends everything, `*`).
+    pub fn missing_events(&self, events: &[String]) -> Vec<String> {
+        if self.enabled_events.iter().any(|e| e == "*") {
+            return Vec::new();
+        }
+        events.iter().filter(|e| !self.enabled_events.contains(e)).cloned().collect()
+    }
+
+    /// Whether it points at `url` (Stripe keeps URLs as given; case and a trailing `/` aside).
+    pub fn points_at(&self, url: &str) -> bool {
+        self.url.trim_end_matches('/').eq_ignore_ascii_case(url.trim_end_matches('/'))
     }
 }
 
 /// Every live endpoint, newest first.
 pub async fn list_all(client: &Client) -> Result<Vec<Endpoint>, ApiFailure> {
     crate::stripe_api::list_all(client, "/webhook_endpoints", &[], |e: &Endpoint| e.id.clone()).await
+}
+
+/// `enabled_events[0]=…`, `enabled_events[1]=…`: how Stripe's form encoding takes a list.
+fn event_fields(events: &[String]) -> impl Iterator<Item = (String, String)> + '_ {
+    events.iter().enumerate().map(|(i, e)| (format!("enabled_events[{i}]"), e.clone()))
 }
 
 /// What a new endpoint should be.
@@ -69,7 +85,7 @@ pub async fn create(
         ("description".into(), new.description.into()),
         ("metadata[golive_project]".into(), new.project.into()),
     ]);
-    form.extend(new.events.iter().enumerate().map(|(i, e)| (format!("enabled_events[{i}]"), e.clone())));
+    form.extend(event_fields(new.events));
     let client = client.clone().with_strategy(RequestStrategy::Idempotent(idempotency_key.into()));
     let created: Created = with_retries(|| client.post_form("/webhook_endpoints", &form)).await?;
     let secret = created.secret.ok_or_else(|| ApiFailure::Refused {
@@ -89,7 +105,7 @@ pub async fn update(
     // A map, not a list of pairs: async-stripe's form encoder writes maps as `key=value`.
     let mut form: BTreeMap<String, String> = BTreeMap::new();
     if let Some(events) = events {
-        form.extend(events.iter().enumerate().map(|(i, e)| (format!("enabled_events[{i}]"), e.clone())));
+        form.extend(event_fields(events));
     }
     if enable {
         form.insert("disabled".into(), "false".into());
@@ -104,11 +120,6 @@ pub async fn disable(client: &Client, id: &str) -> Result<Endpoint, ApiFailure> 
 }
 
 #[derive(Deserialize)]
-struct Page<T> {
-    data: Vec<T>,
-}
-
-#[derive(Deserialize)]
 struct EventVersion {
     api_version: Option<String>,
 }
@@ -120,6 +131,6 @@ pub async fn account_default_api_version(client: &Client) -> Option<String> {
     struct Query {
         limit: u32,
     }
-    let page: Page<EventVersion> = client.get_query("/events", Query { limit: 1 }).await.ok()?;
+    let page: crate::stripe_api::Page<EventVersion> = client.get_query("/events", Query { limit: 1 }).await.ok()?;
     page.data.into_iter().next().and_then(|e| e.api_version)
 }

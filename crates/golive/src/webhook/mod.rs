@@ -165,10 +165,6 @@ impl WebhookError {
     }
 }
 
-fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
-}
-
 async fn keyring_holds(entry: &EntryName) -> Result<bool, KeystoreError> {
     let entry = entry.clone();
     keystore::blocking(move || keystore::get(&entry).map(|v| v.is_some())).await
@@ -232,23 +228,15 @@ pub async fn plan(
         }
         _ => None,
     };
-    let used = existing.iter().find(|e| same_url(&e.url, &url) && Some(&e.id) == held_id.as_ref()).cloned();
+    let used = existing.iter().find(|e| e.points_at(&url) && Some(&e.id) == held_id.as_ref()).cloned();
     let action = match &used {
-        Some(e) => Action::Reuse {
-            id: e.id.clone(),
-            add_events: if e.receives(&events) {
-                vec![]
-            } else {
-                events.iter().filter(|x| !e.enabled_events.contains(x)).cloned().collect()
-            },
-            enable: !e.enabled(),
-        },
+        Some(e) => Action::Reuse { id: e.id.clone(), add_events: e.missing_events(&events), enable: !e.enabled() },
         None => Action::Create,
     };
     let endpoints = existing
         .into_iter()
         .map(|e| {
-            let same = same_url(&e.url, &url);
+            let same = e.points_at(&url);
             let role = if used.as_ref().is_some_and(|u| u.id == e.id) {
                 Role::Use
             } else if same && e.enabled() {
@@ -320,21 +308,19 @@ pub async fn ensure(
     kept.events = plan.events.clone();
     let (endpoint, created) = match &plan.action {
         Action::Reuse { id, add_events, enable } => {
-            let events = (!add_events.is_empty()).then(|| {
-                let current = &plan.endpoints.iter().find(|e| &e.endpoint.id == id).expect("planned").endpoint;
-                let mut all = current.enabled_events.clone();
-                all.extend(add_events.iter().cloned());
-                all
-            });
-            let endpoint = if events.is_some() || *enable {
-                endpoints::update(&client, id, events.as_deref(), *enable).await.map_err(WebhookError::Stripe)?
+            let current = &plan.endpoints.iter().find(|e| &e.endpoint.id == id).expect("the plan lists it").endpoint;
+            let endpoint = if add_events.is_empty() && !*enable {
+                current.clone()
             } else {
-                plan.endpoints.iter().find(|e| &e.endpoint.id == id).expect("planned").endpoint.clone()
+                let events =
+                    (!add_events.is_empty()).then(|| [current.enabled_events.clone(), add_events.clone()].concat());
+                endpoints::update(&client, id, events.as_deref(), *enable).await.map_err(WebhookError::Stripe)?
             };
             (endpoint, false)
         }
         Action::Create => {
-            let key = kept.pending_create.clone().unwrap_or_else(|| format!("golive-webhook-{}", nonce()));
+            let key =
+                kept.pending_create.clone().unwrap_or_else(|| format!("golive-webhook-{}", crate::nonce::token(24)));
             kept.pending_create = Some(key.clone());
             save(&kept);
             let description = format!("{} — Stripe events for the Worker (set up by golive)", request.project);
@@ -363,11 +349,6 @@ pub async fn ensure(
 async fn store_secret(entry: &EntryName, secret: SecretString) -> Result<(), KeystoreError> {
     let entry = entry.clone();
     keystore::blocking(move || keystore::put(&entry, &secret)).await
-}
-
-fn nonce() -> String {
-    use rand::Rng;
-    rand::rng().sample_iter(&rand::distr::Alphanumeric).take(24).map(char::from).collect()
 }
 
 /// Turns off the given endpoints — never the one golive uses.
