@@ -15,6 +15,21 @@ fn request(state: &AppState, url: String, extra_events: Vec<String>) -> Result<W
     Ok(WebhookRequest { url, extra_events, project })
 }
 
+/// What every live-endpoint command starts from: where the services are, the live key, and
+/// what the session knows of the endpoint.
+async fn live_side(
+    state: &AppState,
+) -> Result<(golive::Environment, golive::stripe_key::StripeKey, Option<webhook::WebhookRecord>), String> {
+    let live_key = state.live_key().await?;
+    let env = state.environment().await?;
+    let record = state.session.lock().unwrap().webhook.clone();
+    Ok((env, live_key, record))
+}
+
+fn told(e: webhook::WebhookError) -> String {
+    format!("{} {}", e.message(), e.fix())
+}
+
 /// The candidate URLs for the Worker in `worker_env` (remembered as the step's target).
 #[tauri::command]
 pub async fn webhook_candidates(worker_env: Option<String>, state: State<'_, AppState>) -> Result<Candidates, String> {
@@ -37,10 +52,8 @@ pub async fn plan_webhook(
     state: State<'_, AppState>,
 ) -> Result<WebhookPlan, String> {
     let request = request(&state, url, extra_events)?;
-    let live_key = state.live_key().await?;
-    let env = state.environment().await?;
-    let record = state.session.lock().unwrap().webhook.clone();
-    webhook::plan(&env, &live_key, &request, record.as_ref()).await.map_err(|e| format!("{} {}", e.message(), e.fix()))
+    let (env, live_key, record) = live_side(&state).await?;
+    webhook::plan(&env, &live_key, &request, record.as_ref()).await.map_err(told)
 }
 
 #[derive(Serialize)]
@@ -57,28 +70,20 @@ pub async fn ensure_webhook(
     state: State<'_, AppState>,
 ) -> Result<WebhookEnsured, String> {
     let request = request(&state, url, extra_events)?;
-    let live_key = state.live_key().await?;
-    let env = state.environment().await?;
-    let record = state.session.lock().unwrap().webhook.clone();
+    let (env, live_key, record) = live_side(&state).await?;
     let save = |kept: &webhook::WebhookRecord| {
         state.session.lock().unwrap().webhook = Some(kept.clone());
         let _ = state.save();
     };
-    let outcome = webhook::ensure(&env, &live_key, &request, record.as_ref(), &save)
-        .await
-        .map_err(|e| format!("{} {}", e.message(), e.fix()))?;
+    let outcome = webhook::ensure(&env, &live_key, &request, record.as_ref(), &save).await.map_err(told)?;
     Ok(WebhookEnsured { outcome, view: view(&state) })
 }
 
 /// Turns off the endpoints the plan offered as duplicates.
 #[tauri::command]
 pub async fn disable_endpoints(ids: Vec<String>, state: State<'_, AppState>) -> Result<Vec<Endpoint>, String> {
-    let live_key = state.live_key().await?;
-    let env = state.environment().await?;
-    let record = state.session.lock().unwrap().webhook.clone();
-    webhook::disable_duplicates(&env, &live_key, &ids, record.as_ref())
-        .await
-        .map_err(|e| format!("{} {}", e.message(), e.fix()))
+    let (env, live_key, record) = live_side(&state).await?;
+    webhook::disable_duplicates(&env, &live_key, &ids, record.as_ref()).await.map_err(told)
 }
 
 /// What the Secrets step will push, and where each secret stands.
