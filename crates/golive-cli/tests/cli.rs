@@ -363,7 +363,7 @@ async fn webhook_then_secrets_push_reach_the_worker_with_nothing_on_argv() {
 
     // Verify against the reference Worker holding what the Cloudflare stand-in received.
     let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let running = golive_testkit::ReferenceWorker::start(&pairs);
+    let running = golive_testkit::ReferenceWorker::start(&pairs).await;
     let reports = tempfile::tempdir().unwrap();
     let verify = |extra: &[&str]| {
         let mut cmd = world.command(&wrangler);

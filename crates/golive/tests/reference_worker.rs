@@ -40,7 +40,8 @@ async fn keeps_the_newest_tier_once_per_event_and_accepts_the_previous_secret() 
     let worker = ReferenceWorker::start(&[
         ("STRIPE_WEBHOOK_SECRET", current.as_str()),
         ("STRIPE_WEBHOOK_SECRET_PREVIOUS", previous.as_str()),
-    ]);
+    ])
+    .await;
     let t = now();
     assert_eq!(
         send(&worker, &current, &event("evt_2", "customer.subscription.updated", t, "team", "active")).await,

@@ -6,7 +6,6 @@
 mod support;
 
 use golive::catalog::{portal, price_ids, read};
-use golive::connect::{check, ConnectInput};
 use golive::findings::{Finding, Status};
 use golive::keystore::{self, EntryName};
 use golive::progress::Silent;
@@ -15,7 +14,7 @@ use golive::verify::{self, report, VerifyReport};
 use golive::webhook::{self, WebhookRecord, WebhookRequest};
 use golive_testkit::ReferenceWorker;
 use std::sync::Mutex;
-use support::{Fixture, CF_ACCOUNT};
+use support::{unique_worker, Fixture, CF_ACCOUNT};
 
 struct Live {
     fx: Fixture,
@@ -27,19 +26,9 @@ impl Live {
     /// Everything up to and including the Secrets step, for a fresh Worker name.
     async fn go_live() -> Self {
         let fx = Fixture::new().await;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let script = format!("verify-{}-{nanos}", std::process::id());
-        std::fs::write(
-            fx.project.path().join("wrangler.toml"),
-            format!("name = \"{script}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
-        )
-        .unwrap();
-        fx.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
-        fx.cloudflare.add_script(CF_ACCOUNT, &script);
-        let input =
-            ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
-        let report = check(&input, &fx.env(), &Silent).await;
-        assert!(report.passed(), "{:#?}", report.findings);
+        let script = unique_worker("verify");
+        let toml = format!("name = \"{script}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n");
+        let mut session = fx.connected_session(&toml, &script).await;
         // Catalog: the test-mode tiers are planned and created in live mode.
         let account = fx.keys.account_id.clone();
         fx.stripe.insert_tier_with_prices(&account, false, "Starter", "starter", &[(900, "month", 1)]);
@@ -52,9 +41,6 @@ impl Live {
         let options = golive::catalog::ApplyOptions::default();
         let applied = golive::catalog::apply(&live, &test, &plan, options, &Silent, &|_| {}).await;
         assert!(applied.failed.is_empty() && applied.created.len() == 4, "{applied:?}");
-        let mut session = Session::new(golive::environment::Mode::Rehearsal);
-        session.connect = report.outcome;
-        session.project_dir = Some(fx.project.path().into());
         session.catalog.price_ids = Some(price_ids::price_id_vars(&read::read_catalog(&live).await.unwrap()));
         session.catalog.portal = Some(portal::ensure_portal(&live).await.unwrap());
         let request = WebhookRequest {
@@ -72,10 +58,10 @@ impl Live {
     }
 
     /// The reference Worker (or an altered copy) with the secrets the Cloudflare stand-in holds.
-    fn worker_from(&self, source: &std::path::Path) -> ReferenceWorker {
+    async fn worker_from(&self, source: &std::path::Path) -> ReferenceWorker {
         let held = self.fx.cloudflare.secrets(CF_ACCOUNT, &self.script).unwrap();
         let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        ReferenceWorker::start_from(source, &pairs)
+        ReferenceWorker::start_from(source, &pairs).await
     }
 
     async fn verify(&self, worker: &ReferenceWorker) -> VerifyReport {
@@ -115,7 +101,7 @@ fn altered(from: &str, to: &str) -> tempfile::TempDir {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_complete_go_live_verifies_green_and_the_report_says_so() {
     let live = Live::go_live().await;
-    let worker = live.worker_from(&reference_worker());
+    let worker = live.worker_from(&reference_worker()).await;
     let report = live.verify(&worker).await;
     let failed: Vec<&Finding> = report.findings.iter().filter(|f| f.status != Status::Pass).collect();
     assert!(failed.is_empty(), "{failed:#?}");
@@ -172,7 +158,7 @@ async fn verify_names_each_broken_part() {
     // A Worker that skips signature checks: unsigned and replayed events get in.
     let trusting =
         altered("const event = await verifiedEvent(body, signature, env);", "const event = JSON.parse(body);");
-    let worker = live.worker_from(trusting.path());
+    let worker = live.worker_from(trusting.path()).await;
     let report = live.verify(&worker).await;
     let bad = finding(&report, "verify.probe.bad_signature");
     assert_eq!(bad.status, Status::Fail);
@@ -185,7 +171,7 @@ async fn verify_names_each_broken_part() {
         "const body = await request.text();",
         "const body = await request.text(); await new Promise((r) => setTimeout(r, 1500));",
     );
-    let worker = live.worker_from(slow.path());
+    let worker = live.worker_from(slow.path()).await;
     let report = live.verify(&worker).await;
     let signed = finding(&report, "verify.probe.signed");
     assert_eq!(signed.status, Status::Warn);
@@ -208,7 +194,7 @@ async fn verify_names_each_broken_part() {
     let mut held = live.fx.cloudflare.secrets(CF_ACCOUNT, &live.script).unwrap();
     held.insert("STRIPE_WEBHOOK_SECRET".into(), secrecy::ExposeSecret::expose_secret(&test_secret).to_string());
     let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let worker = ReferenceWorker::start_from(&reference_worker(), &pairs);
+    let worker = ReferenceWorker::start_from(&reference_worker(), &pairs).await;
     let report = live.verify(&worker).await;
     let signed = finding(&report, "verify.probe.signed");
     assert_eq!(signed.status, Status::Fail);
@@ -216,7 +202,7 @@ async fn verify_names_each_broken_part() {
     drop(worker);
 
     // Now a healthy Worker, and the live side broken one piece at a time.
-    let worker = live.worker_from(&reference_worker());
+    let worker = live.worker_from(&reference_worker()).await;
 
     // a test-mode price id was pushed
     let (_, test_prices) = live.fx.stripe.insert_tier_with_prices(&account, false, "Pro", "pro", &[(2900, "month", 1)]);

@@ -8,7 +8,6 @@ mod support;
 
 use golive::catalog::{portal, price_ids, read};
 use golive::cloudflare_api;
-use golive::connect::{check, ConnectInput};
 use golive::keystore::{self, EntryName};
 use golive::progress::Silent;
 use golive::secrets::{self, SecretsError};
@@ -20,13 +19,7 @@ use golive::Environment;
 use secrecy::ExposeSecret;
 use std::sync::Mutex;
 use stripe_standin::Fault;
-use support::{Fixture, CF_ACCOUNT};
-
-/// A Worker name no other run used, so keyring entries never collide.
-fn unique_worker() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("api-{}-{nanos}", std::process::id())
-}
+use support::{unique_worker, Fixture, CF_ACCOUNT};
 
 struct World {
     fx: Fixture,
@@ -39,25 +32,13 @@ impl World {
     /// whose workers.dev subdomain is `acme`; Connect passed; live has two tiers.
     async fn new() -> Self {
         let fx = Fixture::new().await;
-        let worker = unique_worker();
-        std::fs::write(
-            fx.project.path().join("wrangler.toml"),
-            format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nmain = \"src/index.ts\"\n\n[env.staging]\nworkers_dev = true\n"),
-        )
-        .unwrap();
-        fx.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
-        fx.cloudflare.add_script(CF_ACCOUNT, &format!("{worker}-staging"));
-        let input =
-            ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
-        let report = check(&input, &fx.env(), &Silent).await;
-        assert!(report.passed(), "{:#?}", report.findings);
+        let worker = unique_worker("api");
+        let toml = format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nmain = \"src/index.ts\"\n\n[env.staging]\nworkers_dev = true\n");
+        let mut session = fx.connected_session(&toml, &format!("{worker}-staging")).await;
         let account = fx.keys.account_id.clone();
         fx.stripe.insert_tier_with_prices(&account, true, "Starter", "starter", &[(900, "month", 1)]);
         fx.stripe.insert_tier_with_prices(&account, true, "Pro", "pro", &[(2900, "month", 1), (29000, "year", 1)]);
         let live = stripe_api::client(&fx.env(), &fx.live_key());
-        let mut session = Session::new(golive::environment::Mode::Rehearsal);
-        session.connect = report.outcome;
-        session.project_dir = Some(fx.project.path().into());
         session.worker_env = Some("staging".into());
         session.catalog.price_ids = Some(price_ids::price_id_vars(&read::read_catalog(&live).await.unwrap()));
         session.catalog.portal = Some(portal::ensure_portal(&live).await.unwrap());

@@ -60,6 +60,26 @@ impl Fixture {
         }
     }
 
+    /// Writes the project's `wrangler.toml`, gives the Cloudflare account the workers.dev
+    /// subdomain `acme` with `deployed_script` on it, and runs Connect, which must pass.
+    /// Returns a session holding its outcome.
+    pub async fn connected_session(&self, wrangler_toml: &str, deployed_script: &str) -> golive::Session {
+        std::fs::write(self.project.path().join("wrangler.toml"), wrangler_toml).unwrap();
+        self.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
+        self.cloudflare.add_script(CF_ACCOUNT, deployed_script);
+        let input = golive::connect::ConnectInput {
+            test_key: self.test_key(),
+            live_key: self.live_key(),
+            project_dir: self.project.path().into(),
+        };
+        let report = golive::connect::check(&input, &self.env(), &golive::progress::Silent).await;
+        assert!(report.passed(), "{:#?}", report.findings);
+        let mut session = golive::Session::new(Mode::Rehearsal);
+        session.connect = report.outcome;
+        session.project_dir = Some(self.project.path().into());
+        session
+    }
+
     pub fn test_key(&self) -> StripeKey {
         parse_key(KeySlot::Test, &self.keys.test_secret).unwrap()
     }
@@ -67,6 +87,11 @@ impl Fixture {
     pub fn live_key(&self) -> StripeKey {
         parse_key(KeySlot::Live, &self.keys.live_secret).unwrap()
     }
+}
+
+/// A Worker name no other run used, so keyring entries never collide.
+pub fn unique_worker(prefix: &str) -> String {
+    format!("{prefix}-{}-{}", std::process::id(), rand_suffix())
 }
 
 fn rand_suffix() -> String {
