@@ -1,0 +1,1 @@
+//! Whole Stripe objects in the shape Stripe sends them at the pinned API version.
