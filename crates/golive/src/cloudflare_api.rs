@@ -81,10 +81,7 @@ pub async fn workers_subdomain(base: &str, token: &SecretString, account_id: &st
 }
 
 async fn get(url: &str, token: &SecretString) -> Result<(u16, Vec<u8>), String> {
-    let request = hyper::Request::get(url)
-        .header("Authorization", format!("Bearer {}", token.expose_secret()))
-        .body(hyper::Body::empty())
-        .map_err(|e| e.to_string())?;
+    let request = crate::http::Request::get(url).header("Authorization", format!("Bearer {}", token.expose_secret()));
     let answer = crate::http::send(request, std::time::Duration::from_secs(20)).await?;
     Ok((answer.status, answer.body))
 }

@@ -1,6 +1,8 @@
-//! One small HTTPS client for the few requests golive makes outside Stripe's SDK (Cloudflare's
-//! subdomain lookup, Verify's probe events): hyper 0.14 + rustls, the stack async-stripe
-//! already builds. Each request has a time limit and answers `(status, body, elapsed)`.
+//! The one HTTP stack golive uses for everything (reqwest over rustls with the `ring`
+//! provider): the Stripe client builds on it, and so do the few requests golive makes
+//! outside Stripe's API (Cloudflare's subdomain lookup, Verify's probe events). Each request
+//! here has a time limit and answers `(status, body, elapsed)`; redirects are not followed
+//! (a webhook that redirects is a failure Stripe would see too).
 
 use std::time::{Duration, Instant};
 
@@ -10,20 +12,72 @@ pub struct Answer {
     pub elapsed: Duration,
 }
 
-/// Sends `request` and reads the whole answer within `limit`; `Err` says what failed, in words.
-pub async fn send(request: hyper::Request<hyper::Body>, limit: Duration) -> Result<Answer, String> {
-    let connector =
-        hyper_rustls::HttpsConnectorBuilder::new().with_native_roots().https_or_http().enable_http1().build();
-    let client: hyper::Client<_, hyper::Body> = hyper::Client::builder().build(connector);
-    let host = request.uri().host().unwrap_or_default().to_string();
-    let started = Instant::now();
-    let answer = tokio::time::timeout(limit, async {
-        let answer = client.request(request).await.map_err(|e| format!("could not reach {host}: {e}"))?;
-        let status = answer.status().as_u16();
-        let body = hyper::body::to_bytes(answer.into_body()).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((status, body.to_vec()))
+/// Makes `ring` rustls' crypto provider for this process (reqwest is built without one so
+/// that only one provider, and one TLS stack, is compiled in). Safe to call again.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        install_crypto();
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("the HTTP client builds with its defaults")
     })
-    .await
-    .map_err(|_| format!("{host} did not answer within {} s", limit.as_secs()))??;
-    Ok(Answer { status: answer.0, body: answer.1, elapsed: started.elapsed() })
+}
+
+/// A request to send with [`send`]: method, URL, headers and body.
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self { method: reqwest::Method::GET, url: url.into(), headers: Vec::new(), body: Vec::new() }
+    }
+
+    pub fn post(url: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self { method: reqwest::Method::POST, url: url.into(), headers: Vec::new(), body: body.into() }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// Sends `request` and reads the whole answer within `limit`; `Err` says what failed, in words.
+pub async fn send(request: Request, limit: Duration) -> Result<Answer, String> {
+    let host = url::Url::parse(&request.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| request.url.clone());
+    let mut builder = client().request(request.method, &request.url).timeout(limit).body(request.body);
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let started = Instant::now();
+    let describe = |e: reqwest::Error| {
+        if e.is_timeout() {
+            return format!("{host} did not answer within {} s", limit.as_secs().max(1));
+        }
+        let mut cause = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(inner) = source {
+            cause = inner.to_string();
+            source = inner.source();
+        }
+        format!("could not reach {host}: {cause}")
+    };
+    let answer = builder.send().await.map_err(describe)?;
+    let status = answer.status().as_u16();
+    let body = answer.bytes().await.map_err(describe)?;
+    Ok(Answer { status, body: body.to_vec(), elapsed: started.elapsed() })
 }

@@ -18,7 +18,6 @@ pub mod session;
 pub mod steps;
 pub mod stripe_api;
 pub mod stripe_key;
-pub mod stripe_retry;
 pub mod verify;
 pub mod webhook;
 pub mod wrangler;

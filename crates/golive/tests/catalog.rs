@@ -9,8 +9,8 @@ use golive::catalog::{self, apply, ApplyOptions, Created, ValidateOptions};
 use golive::catalog::{portal, price_ids};
 use golive::progress::Silent;
 use golive::stripe_api;
+use golive::stripe_api::Client;
 use std::collections::BTreeMap;
-use stripe::Client;
 use stripe_standin::Fault;
 use support::Fixture;
 

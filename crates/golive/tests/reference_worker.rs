@@ -22,10 +22,8 @@ fn event(id: &str, kind: &str, created: i64, plan: &str, status: &str) -> String
 }
 
 async fn send(worker: &ReferenceWorker, secret: &str, payload: &str) -> u16 {
-    let request = hyper::Request::post(format!("{}/webhook/stripe", worker.base_url()))
-        .header("stripe-signature", signature::header(secret, now(), payload))
-        .body(hyper::Body::from(payload.to_string()))
-        .unwrap();
+    let request = golive::http::Request::post(format!("{}/webhook/stripe", worker.base_url()), payload)
+        .header("stripe-signature", signature::header(secret, now(), payload));
     golive::http::send(request, std::time::Duration::from_secs(15)).await.unwrap().status
 }
 

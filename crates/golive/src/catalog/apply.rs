@@ -8,14 +8,13 @@ use super::model::Catalog;
 use super::plan::{Action, CatalogPlan, Object, PlanRow};
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
-use crate::stripe_retry::with_retries;
+use crate::stripe_api::{with_retries, Client};
 use futures::stream::{self, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use stripe::{Client, RequestStrategy};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
@@ -70,7 +69,7 @@ struct Writer<'a> {
 impl Writer<'_> {
     async fn create(&self, path: &str, kind: &str, row: &PlanRow, form: Form) -> Result<Created, Failed> {
         let key = idempotency_key(kind, &row.test_id, &form);
-        let client = self.client.clone().with_strategy(RequestStrategy::Idempotent(key));
+        let client = self.client.clone().with_idempotency_key(key);
         let result = with_retries(|| {
             let (client, form) = (&client, &form);
             async move {

@@ -2,10 +2,8 @@
 //! methods, cancel subscriptions and view invoices (the seed's defaults), else create one.
 //! Its `bpc_` id becomes `STRIPE_PORTAL_CONFIG_ID`.
 
-use crate::stripe_api::ApiFailure;
-use crate::stripe_retry::with_retries;
+use crate::stripe_api::{with_retries, ApiFailure, Client};
 use serde::{Deserialize, Serialize};
-use stripe::{Client, RequestStrategy};
 
 pub const PORTAL_VAR: &str = "STRIPE_PORTAL_CONFIG_ID";
 
@@ -69,7 +67,7 @@ pub async fn ensure_portal(client: &Client) -> Result<PortalOutcome, ApiFailure>
         ("metadata[golive_source]", "portal-defaults"),
     ];
     let form: std::collections::BTreeMap<&str, &str> = form.into_iter().collect();
-    let client = client.clone().with_strategy(RequestStrategy::Idempotent("golive-portal-defaults-v1".into()));
+    let client = client.clone().with_idempotency_key("golive-portal-defaults-v1");
     #[derive(Deserialize)]
     struct IdOnly {
         id: String,

@@ -1,8 +1,8 @@
 //! Reading a whole catalog (both lists to the end, via `stripe_api::list_all`).
 
 use super::model::{Catalog, Price, Product};
+use crate::stripe_api::Client;
 use crate::stripe_api::{list_all, ApiFailure};
-use stripe::Client;
 
 /// All products (active or archived) and all prices, tiers and currency options expanded.
 pub async fn read_catalog(client: &Client) -> Result<Catalog, ApiFailure> {

@@ -145,6 +145,14 @@ async fn probe_key(
     Ok((KeyReport { account }, findings))
 }
 
+/// Stripe's message, with its request id when it gave one.
+fn failure_text(detail: &crate::stripe_api::Detail) -> String {
+    match &detail.request_id {
+        Some(id) => format!("{} (Stripe request {id})", detail.message),
+        None => detail.message.clone(),
+    }
+}
+
 fn key_failure(check_id: &str, which: &str, slot: KeySlot, key: &StripeKey, failure: ApiFailure) -> Finding {
     let id = format!("{check_id}.accepted");
     match failure {
@@ -155,10 +163,10 @@ fn key_failure(check_id: &str, which: &str, slot: KeySlot, key: &StripeKey, fail
             format!("Copy the current {which} secret key from Dashboard → Developers → API keys and paste it again."),
         )
         .with_link("Open API keys", dashboard_keys_url(slot)),
-        ApiFailure::Forbidden(message) => Finding::fail(
+        ApiFailure::Forbidden(detail) => Finding::fail(
             &id,
             format!("The {which} restricted key lacks a permission golive needs"),
-            message,
+            failure_text(&detail),
             "Edit the restricted key in the Dashboard to allow Balance: Read, or use the secret key (sk_…).",
         )
         .with_link("Open API keys", dashboard_keys_url(slot)),
@@ -166,6 +174,12 @@ fn key_failure(check_id: &str, which: &str, slot: KeySlot, key: &StripeKey, fail
             &id,
             "Could not reach Stripe",
             message,
+            "Check the internet connection (and any proxy or firewall), then run the checks again.",
+        ),
+        ApiFailure::TimedOut { seconds } => Finding::fail(
+            &id,
+            "Stripe did not answer",
+            format!("No answer within {seconds} s."),
             "Check the internet connection (and any proxy or firewall), then run the checks again.",
         ),
         other => Finding::fail(

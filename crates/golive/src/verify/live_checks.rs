@@ -3,10 +3,10 @@
 
 use crate::catalog::price_ids::PriceIdVar;
 use crate::findings::Finding;
+use crate::stripe_api::Client;
 use crate::stripe_api::{self, ApiFailure};
 use crate::webhook::{endpoints, WebhookRecord, PINNED_API_VERSION, REQUIRED_EVENTS};
 use serde::{Deserialize, Serialize};
-use stripe::Client;
 
 #[derive(Deserialize)]
 struct LivePrice {
@@ -151,7 +151,7 @@ pub async fn failed_deliveries(live: &Client, since: i64) -> Finding {
             format!("{} event(s), e.g. {} ({})", p.data.len(), p.data[0].id, p.data[0].kind),
             "Open the endpoint in the Dashboard (Developers → Webhooks) to see the Worker's answers; fix the Worker, then resend the failed events from there.",
         ),
-        Err(e) => Finding::warn("verify.deliveries", title, ApiFailure::from(e).describe(), "Check the events in the Dashboard (Developers → Events)."),
+        Err(e) => Finding::warn("verify.deliveries", title, e.describe(), "Check the events in the Dashboard (Developers → Events)."),
     }
 }
 

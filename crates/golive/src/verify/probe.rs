@@ -50,12 +50,10 @@ fn target(url: &str, endpoint_url: &str) -> String {
 }
 
 async fn post(url: &str, payload: &str, signature: &str) -> Result<crate::http::Answer, String> {
-    let request = hyper::Request::post(url)
+    let request = crate::http::Request::post(url, payload)
         .header("content-type", "application/json")
         .header("stripe-signature", signature)
-        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks) golive-verify")
-        .body(hyper::Body::from(payload.to_string()))
-        .map_err(|e| e.to_string())?;
+        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks) golive-verify");
     crate::http::send(request, Duration::from_secs(15)).await
 }
 

@@ -1,13 +1,11 @@
-//! Stripe's webhook endpoints in live mode, through async-stripe's client: list them all,
+//! Stripe's webhook endpoints in live mode, through golive's Stripe client: list them all,
 //! create one (the only answer that carries its `whsec_` secret), change its events, turn it
 //! off or on, and read the account's default API version from its newest event.
 
-use crate::stripe_api::ApiFailure;
-use crate::stripe_retry::with_retries;
+use crate::stripe_api::{with_retries, ApiFailure, Client, Detail};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use stripe::{Client, RequestStrategy};
 
 /// A webhook endpoint as Stripe lists it (never with its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,11 +84,11 @@ pub async fn create(
         ("metadata[golive_project]".into(), new.project.into()),
     ]);
     form.extend(event_fields(new.events));
-    let client = client.clone().with_strategy(RequestStrategy::Idempotent(idempotency_key.into()));
+    let client = client.clone().with_idempotency_key(idempotency_key);
     let created: Created = with_retries(|| client.post_form("/webhook_endpoints", &form)).await?;
     let secret = created.secret.ok_or_else(|| ApiFailure::Refused {
         status: 200,
-        message: "Stripe created the endpoint but sent no signing secret".into(),
+        detail: Detail::message("Stripe created the endpoint but sent no signing secret"),
     })?;
     Ok((created.endpoint, secret))
 }
@@ -102,7 +100,7 @@ pub async fn update(
     events: Option<&[String]>,
     enable: bool,
 ) -> Result<Endpoint, ApiFailure> {
-    // A map, not a list of pairs: async-stripe's form encoder writes maps as `key=value`.
+    // A map, not a list of pairs: the form encoder (serde_qs) writes maps as `key=value`.
     let mut form: BTreeMap<String, String> = BTreeMap::new();
     if let Some(events) = events {
         form.extend(event_fields(events));
@@ -110,13 +108,30 @@ pub async fn update(
     if enable {
         form.insert("disabled".into(), "false".into());
     }
-    with_retries(|| client.post_form(&format!("/webhook_endpoints/{id}"), &form)).await
+    let path = format!("/webhook_endpoints/{id}");
+    with_retries(|| client.post_form(&path, &form)).await
 }
 
 /// Turns an endpoint off (Stripe stops delivering to it; it can be turned on again).
 pub async fn disable(client: &Client, id: &str) -> Result<Endpoint, ApiFailure> {
     let form = BTreeMap::from([("disabled", "true")]);
-    with_retries(|| client.post_form(&format!("/webhook_endpoints/{id}"), &form)).await
+    let path = format!("/webhook_endpoints/{id}");
+    with_retries(|| client.post_form(&path, &form)).await
+}
+
+/// Deletes an endpoint (Stripe stops delivering to it at once; there is no undo).
+pub async fn delete(client: &Client, id: &str) -> Result<(), ApiFailure> {
+    #[derive(Deserialize)]
+    struct Deleted {
+        #[allow(dead_code)]
+        deleted: bool,
+    }
+    let path = format!("/webhook_endpoints/{id}");
+    match with_retries(|| client.delete::<Deleted>(&path)).await {
+        // Already gone (a retry after a lost answer): what was asked is done.
+        Err(failure) if failure.status() == Some(404) => Ok(()),
+        other => other.map(|_| ()),
+    }
 }
 
 #[derive(Deserialize)]

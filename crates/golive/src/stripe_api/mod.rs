@@ -1,66 +1,23 @@
-//! The Stripe client (async-stripe) pointed at the real API or a stand-in, Stripe's failures
-//! sorted into what the user can do about them, and reading a list endpoint to its end.
+//! Talking to Stripe: the client (every request at golive's pinned API version, with a time
+//! limit, Stripe's `Request-Id` kept on every failure), Stripe's failures sorted into what
+//! the user can do about them, retries as Stripe asks, and reading a list to its end.
+
+pub mod client;
+pub mod failure;
+pub mod retry;
+
+pub use client::{Client, STRIPE_VERSION};
+pub use failure::{ApiFailure, Detail};
+pub use retry::with_retries;
 
 use crate::environment::Environment;
 use crate::stripe_key::StripeKey;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stripe::{Client, StripeError};
 
+/// A client for `key`, at the environment's Stripe (api.stripe.com, or a stand-in).
 pub fn client(env: &Environment, key: &StripeKey) -> Client {
-    let client = match &env.stripe_base_url {
-        Some(base) => Client::from_url(base.as_str(), key.expose()),
-        None => Client::new(key.expose()),
-    };
-    client.with_app_info("golive".into(), Some(env!("CARGO_PKG_VERSION").into()), None)
-}
-
-/// What went wrong talking to Stripe, by what the user can do about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiFailure {
-    /// 401: the key was revoked (rolled) or mistyped.
-    Unauthorized(String),
-    /// 403: a restricted key without the permission.
-    Forbidden(String),
-    /// 429 after the client's own retries.
-    RateLimited,
-    /// Could not reach Stripe at all.
-    Unreachable(String),
-    /// Anything else Stripe refused, with its message.
-    Refused { status: u16, message: String },
-}
-
-impl ApiFailure {
-    pub fn describe(&self) -> String {
-        match self {
-            ApiFailure::Unauthorized(m) => format!("Stripe refused the key (401): {m}"),
-            ApiFailure::Forbidden(m) => format!("Stripe refused the request (403): {m}"),
-            ApiFailure::RateLimited => "Stripe asked golive to slow down (429).".into(),
-            ApiFailure::Unreachable(m) => format!("Could not reach Stripe: {m}"),
-            ApiFailure::Refused { status, message } => {
-                format!("Stripe refused the request ({status}): {message}")
-            }
-        }
-    }
-}
-
-impl From<StripeError> for ApiFailure {
-    fn from(err: StripeError) -> Self {
-        match err {
-            StripeError::Stripe(e) => {
-                let message = e.message.unwrap_or_else(|| "no message".into());
-                match e.http_status {
-                    401 => ApiFailure::Unauthorized(message),
-                    403 => ApiFailure::Forbidden(message),
-                    429 => ApiFailure::RateLimited,
-                    status => ApiFailure::Refused { status, message },
-                }
-            }
-            StripeError::ClientError(m) => ApiFailure::Unreachable(m),
-            StripeError::Timeout => ApiFailure::Unreachable("timed out".into()),
-            other => ApiFailure::Refused { status: 0, message: other.to_string() },
-        }
-    }
+    Client::new(env.stripe_base_url.as_deref(), key.secret())
 }
 
 /// The fields of `GET /v1/account` golive reads.
@@ -105,7 +62,7 @@ impl AccountInfo {
 }
 
 pub async fn retrieve_account(client: &Client) -> Result<AccountInfo, ApiFailure> {
-    Ok(client.get::<AccountInfo>("/account").await?)
+    client.get::<AccountInfo>("/account").await
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,7 +103,7 @@ pub async fn list_all<T: DeserializeOwned + Send + 'static>(
     let mut cursor: Option<String> = None;
     loop {
         let query = ListQuery { limit: 100, starting_after: cursor.as_deref(), expand };
-        let page: Page<T> = crate::stripe_retry::with_retries(|| client.get_query(path, &query)).await?;
+        let page: Page<T> = with_retries(|| client.get_query(path, &query)).await?;
         let more = page.has_more && !page.data.is_empty();
         all.extend(page.data);
         if !more {
