@@ -90,7 +90,8 @@ pub async fn disable_endpoints(ids: Vec<String>, state: State<'_, AppState>) -> 
 #[tauri::command]
 pub async fn secrets_preview(state: State<'_, AppState>) -> Result<Vec<SecretStatus>, String> {
     let session = state.session.lock().unwrap().clone();
-    Ok(secrets::preview(&session).await)
+    let live_key = state.keys().ok().map(|(_, live)| live);
+    Ok(secrets::preview(&session, live_key.as_ref()).await)
 }
 
 #[derive(Serialize)]

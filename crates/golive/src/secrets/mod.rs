@@ -13,8 +13,9 @@ use crate::environment::Environment;
 use crate::keystore::KeystoreError;
 use crate::progress::ProgressSink;
 use crate::session::Session;
-use crate::stripe_key::StripeKey;
+use crate::stripe_key::{hint_of, StripeKey};
 use crate::wrangler::WranglerError;
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 /// What the session keeps about the push (names only).
@@ -123,20 +124,24 @@ pub async fn push_step(
 }
 
 /// What the step will push, before it runs: names, hints where golive can give them
-/// without reading a secret, and whether the keyring already holds each secret.
-pub async fn preview(session: &Session) -> Vec<SecretStatus> {
+/// without reading a secret, and whether the keyring already holds each secret. `live_key`
+/// is the key Connect accepted in this run, when the face still holds it: it is the one the
+/// push sends (see [`bundle::gather`]), so it is the one shown, even when the keyring still
+/// holds an older one.
+pub async fn preview(session: &Session, live_key: Option<&StripeKey>) -> Vec<SecretStatus> {
     use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
     let Some(script) = session.script_name() else { return Vec::new() };
     let held = |var: &str| {
         let entry = EntryName::new(&script, true, var);
-        keystore::blocking(move || {
-            keystore::get(&entry)
-                .map(|v| v.map(|s| crate::stripe_key::hint_of(secrecy::ExposeSecret::expose_secret(&s))))
-        })
+        keystore::blocking(move || keystore::get(&entry))
     };
-    let key_hint = session.connect.as_ref().map(|c| c.live_key_hint.clone()).unwrap_or_default();
     let key_held = held(STRIPE_SECRET_KEY).await.ok().flatten();
-    let whsec = held(crate::webhook::SECRET_VAR).await.ok().flatten();
+    let whsec = held(crate::webhook::SECRET_VAR).await.ok().flatten().map(|s| hint_of(s.expose_secret()));
+    let (key_hint, key_in_keyring) = match (live_key, &key_held) {
+        (Some(key), held) => (key.hint(), held.as_ref().is_some_and(|h| h.expose_secret() == key.expose())),
+        (None, Some(held)) => (hint_of(held.expose_secret()), true),
+        (None, None) => (session.connect.as_ref().map(|c| c.live_key_hint.clone()).unwrap_or_default(), false),
+    };
     let pushed = session.secrets.as_ref();
     let status = |name: &str, hint: String, in_keyring: bool| SecretStatus {
         name: name.into(),
@@ -146,7 +151,7 @@ pub async fn preview(session: &Session) -> Vec<SecretStatus> {
         confirmed: pushed.is_some_and(|p| p.confirmed.iter().any(|n| n == name)),
     };
     let mut all = vec![
-        status(STRIPE_SECRET_KEY, key_held.clone().unwrap_or(key_hint), key_held.is_some()),
+        status(STRIPE_SECRET_KEY, key_hint, key_in_keyring),
         status(crate::webhook::SECRET_VAR, whsec.clone().unwrap_or_else(|| "not created yet".into()), whsec.is_some()),
     ];
     for p in session.catalog.price_ids.iter().flatten() {
