@@ -140,6 +140,7 @@ export interface WebhookRecord {
   events: string[];
   api_version: string | null;
   pending_create: string | null;
+  pending_since?: number | null;
   secret_entry: string | null;
 }
 

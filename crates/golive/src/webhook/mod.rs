@@ -6,7 +6,10 @@
 //! the moment Stripe returns it — and older endpoints for the URL are offered for disabling.
 //! The create carries an Idempotency-Key saved in the session first, so a crash between
 //! Stripe's answer and the keyring write is repaired by re-running: Stripe replays the same
-//! endpoint with the same secret.
+//! endpoint with the same secret — for 24 hours. After that Stripe has forgotten the key and
+//! would make a second endpoint, so golive first looks for the one it made (its
+//! `metadata.golive_project` and URL), deletes it (its secret is lost: it can never be
+//! verified) and creates a new one with a new key.
 
 pub mod endpoints;
 pub mod url;
@@ -45,6 +48,10 @@ pub struct WebhookRecord {
     pub api_version: Option<String>,
     /// The Idempotency-Key of a create that may have landed without golive keeping its answer.
     pub pending_create: Option<String>,
+    /// When that key was first sent (Unix time). Stripe forgets keys after 24 hours: an older
+    /// one is never sent again (see [`ensure`]).
+    #[serde(default)]
+    pub pending_since: Option<i64>,
     /// The keyring entry holding the secret, once stored.
     pub secret_entry: Option<String>,
 }
@@ -319,8 +326,20 @@ pub async fn ensure(
             (endpoint, false)
         }
         Action::Create => {
-            let key =
-                kept.pending_create.clone().unwrap_or_else(|| format!("golive-webhook-{}", crate::nonce::token(24)));
+            let now = unix_now();
+            let key = match (&kept.pending_create, kept.pending_since) {
+                (Some(key), Some(since)) if now - since < KEY_REPLAY_SECONDS => key.clone(),
+                (Some(_), _) => {
+                    // A create whose answer was lost, too long ago for Stripe to replay it.
+                    remove_lost_creates(&client, &plan, &request.project).await.map_err(WebhookError::Stripe)?;
+                    kept.pending_since = Some(now);
+                    new_create_key()
+                }
+                (None, _) => {
+                    kept.pending_since = Some(now);
+                    new_create_key()
+                }
+            };
             kept.pending_create = Some(key.clone());
             save(&kept);
             let description = format!("{} — Stripe events for the Worker (set up by golive)", request.project);
@@ -336,6 +355,7 @@ pub async fn ensure(
                 .await
                 .map_err(|error| WebhookError::Keyring { error, endpoint: Some(endpoint.id.clone()) })?;
             kept.pending_create = None;
+            kept.pending_since = None;
             kept.secret_entry = Some(request.secret_entry().user());
             (endpoint, true)
         }
@@ -344,6 +364,32 @@ pub async fn ensure(
     kept.api_version = endpoint.api_version.clone();
     save(&kept);
     Ok(WebhookOutcome { endpoint, created, plan })
+}
+
+/// Stripe keeps an idempotent result for 24 hours; golive replays a key only within 23, so a
+/// slow clock or a long retry never sends one Stripe has already forgotten.
+const KEY_REPLAY_SECONDS: i64 = 23 * 60 * 60;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn new_create_key() -> String {
+    format!("golive-webhook-{}", crate::nonce::token(24))
+}
+
+/// Deletes the endpoints golive created for this project and URL whose answer it never got:
+/// their signing secret exists only in that lost answer, so no Worker can verify them.
+async fn remove_lost_creates(client: &stripe_api::Client, plan: &WebhookPlan, project: &str) -> Result<(), ApiFailure> {
+    let lost = plan.endpoints.iter().filter(|e| {
+        e.same_url
+            && e.role != Role::Use
+            && e.endpoint.metadata.get("golive_project").map(String::as_str) == Some(project)
+    });
+    for found in lost {
+        endpoints::delete(client, &found.endpoint.id).await?;
+    }
+    Ok(())
 }
 
 async fn store_secret(entry: &EntryName, secret: SecretString) -> Result<(), KeystoreError> {
