@@ -220,11 +220,14 @@ async fn a_lost_answer_to_the_create_is_replayed_not_duplicated() {
         project: &script,
     };
     webhook::endpoints::create(&live_client, &lost, &key).await.unwrap();
-    w.session.webhook = Some(WebhookRecord { pending_create: Some(key), ..Default::default() });
+    let sent_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    w.session.webhook =
+        Some(WebhookRecord { pending_create: Some(key), pending_since: Some(sent_at), ..Default::default() });
+    let first = w.live_endpoints()[0].id.clone();
     let outcome = w.ensure().await.unwrap();
     let live = w.live_endpoints();
     assert_eq!(live.len(), 1, "no duplicate after the crash");
-    assert_eq!(outcome.endpoint.id, live[0].id);
+    assert_eq!(outcome.endpoint.id, first, "Stripe replayed the same endpoint");
     assert_eq!(w.keyring(webhook::SECRET_VAR).as_deref(), Some(live[0].secret.as_str()));
 }
 
@@ -336,4 +339,30 @@ async fn every_wrangler_failure_says_what_to_do() {
         |e| matches!(e, WranglerError::WrongAccount { .. }),
         "account_id",
     );
+}
+
+#[tokio::test]
+async fn the_preview_shows_the_live_key_that_will_be_pushed() {
+    let mut w = World::new().await;
+    w.ensure().await.unwrap();
+    // An older live key of the account sits in the keyring from an earlier push.
+    let older = w.fx.stripe.add_restricted_key(&w.fx.keys.account_id, true, &["accounts:read"]);
+    let entry = EntryName::new(&w.script(), true, keystore::STRIPE_SECRET_KEY);
+    keystore::put(&entry, &secrecy::SecretString::from(older.clone())).unwrap();
+    let connect_key = w.fx.live_key();
+
+    let preview = secrets::preview(&w.session, Some(&connect_key)).await;
+    let shown = preview.iter().find(|s| s.name == keystore::STRIPE_SECRET_KEY).unwrap();
+    assert_eq!(shown.hint, connect_key.hint(), "the key Connect accepted, not the keyring's older one");
+    assert!(!shown.in_keyring, "the keyring holds another key until the push");
+
+    w.push_with(&w.fx.env()).await.unwrap();
+    let pushed = w.fx.cloudflare.secrets(CF_ACCOUNT, &w.script()).unwrap()["STRIPE_SECRET_KEY"].clone();
+    assert_eq!(golive::stripe_key::hint_of(&pushed), shown.hint, "what was shown is what was pushed");
+    let after = secrets::preview(&w.session, Some(&connect_key)).await;
+    assert!(after.iter().any(|s| s.name == keystore::STRIPE_SECRET_KEY && s.in_keyring));
+
+    // A restarted app no longer holds the key: the preview shows the keyring's, which is what it pushes.
+    let restarted = secrets::preview(&w.session, None).await;
+    assert_eq!(restarted.iter().find(|s| s.name == keystore::STRIPE_SECRET_KEY).unwrap().hint, connect_key.hint());
 }
