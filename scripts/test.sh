@@ -17,8 +17,13 @@ npx --no-install vitest run --root ui --reporter=default --reporter=json --outpu
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-echo "==> cargo test (under Xvfb, with a Secret Service)"
+echo "==> cargo test (under Xvfb, with a private Secret Service)"
 export GOLIVE_SCREENSHOT_DIR="${GOLIVE_SCREENSHOT_DIR:-$PWD/target/screenshots}"
+# The tests' keyring is a new, empty one in a private HOME: never the machine's login keyring.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+test_home=$(mktemp -d)
+trap 'rm -rf "$test_home"' EXIT
+export HOME="$test_home" XDG_DATA_HOME="$test_home/.local/share" XDG_CONFIG_HOME="$test_home/.config" XDG_CACHE_HOME="$test_home/.cache"
 xvfb-run -a -s '-screen 0 1280x900x24' dbus-run-session -- sh -c \
   'echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --workspace 2>&1' \
   | tee target/cargo-test.log
