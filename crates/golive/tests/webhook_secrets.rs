@@ -243,6 +243,21 @@ async fn refuses_a_url_stripe_cannot_deliver_live_events_to() {
 }
 
 #[tokio::test]
+async fn refuses_an_event_stripe_does_not_send_before_any_request() {
+    let w = World::new().await;
+    let before = w.fx.stripe.requests().len();
+    let mut request = w.request(&w.url());
+    request.extra_events = vec!["invoice.paid".into(), "customer.subscription.creatd".into()];
+    let err = webhook::plan(&w.fx.env(), &w.fx.live_key(), &request, None).await.unwrap_err();
+    assert!(matches!(err, WebhookError::Invalid(_)), "{err:?}");
+    assert!(err.message().contains("customer.subscription.creatd"), "{}", err.message());
+    assert!(err.fix().contains("“customer.subscription.created”"), "{}", err.fix());
+    assert_eq!(w.fx.stripe.requests().len(), before, "refused before asking Stripe");
+    request.extra_events = vec!["invoice.paid".into(), "*".into()];
+    assert!(webhook::plan(&w.fx.env(), &w.fx.live_key(), &request, None).await.is_ok());
+}
+
+#[tokio::test]
 async fn pushes_every_secret_in_one_version_to_the_environment_and_leaks_nothing() {
     let mut w = World::new().await;
     w.ensure().await.unwrap();

@@ -78,6 +78,28 @@ impl WebhookRequest {
         events
     }
 
+    /// Refuses an extra event Stripe does not send (checked against Stripe's own list, the one
+    /// the API checks `enabled_events` with), naming the closest real one.
+    pub fn check_events(&self) -> Result<(), UrlProblem> {
+        for event in self.events() {
+            if stripe_spec::events::is_enabled_event(&event) {
+                continue;
+            }
+            let closest = stripe_spec::events::EVENT_TYPES
+                .iter()
+                .map(|known| (strsim::levenshtein(known, &event), *known))
+                .min()
+                .filter(|(distance, _)| *distance <= 3)
+                .map(|(_, known)| format!("Did you mean “{known}”? "))
+                .unwrap_or_default();
+            return Err(UrlProblem {
+                message: format!("“{event}” is not an event type Stripe sends, so Stripe would refuse the endpoint."),
+                fix: format!("{closest}Use the exact names from Stripe's list of event types (docs.stripe.com/api/events/types), or leave the extra events out: the four subscription events are always sent."),
+            });
+        }
+        Ok(())
+    }
+
     pub fn secret_entry(&self) -> EntryName {
         EntryName::new(&self.project, true, SECRET_VAR)
     }
@@ -220,6 +242,7 @@ pub async fn plan(
     record: Option<&WebhookRecord>,
 ) -> Result<WebhookPlan, WebhookError> {
     let url = url::check_live_url(&request.url).map_err(WebhookError::Invalid)?;
+    request.check_events().map_err(WebhookError::Invalid)?;
     let client = stripe_api::client(env, live_key);
     let (existing, account_default) =
         tokio::join!(endpoints::list_all(&client), endpoints::account_default_api_version(&client));
