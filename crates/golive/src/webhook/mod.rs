@@ -184,7 +184,13 @@ impl WebhookError {
                 "The live key was rolled or mistyped: go back to Connect with the current key.".into()
             }
             WebhookError::Stripe(ApiFailure::Forbidden(_)) => "The restricted live key needs the “Webhook Endpoints: Write” permission: edit it in the Dashboard (Developers → API keys), then try again.".into(),
-            WebhookError::Stripe(_) => "Try again; golive picks up where it stopped and makes no duplicate.".into(),
+            WebhookError::Stripe(f) if f.retryable() || f.status().is_none() => {
+                "Try again; golive picks up where it stopped and makes no duplicate.".into()
+            }
+            WebhookError::Stripe(f) => format!(
+                "Stripe will refuse this request again as it is{}: change what its message names, then run the step again.",
+                f.detail().and_then(|d| d.param.as_deref()).map(|p| format!(" (parameter “{p}”)")).unwrap_or_default()
+            ),
             WebhookError::Keyring { error, endpoint: Some(_) } => format!(
                 "{} Then press the button again: Stripe hands back the same endpoint and secret (for 24 hours), so nothing is duplicated.",
                 error.fix
