@@ -27,6 +27,7 @@ pub async fn push(out: &Printer, rehearsal: bool, keys: KeyArgs, env: Option<Str
         Err(e) => {
             let (code, kind) = match &e {
                 SecretsError::Missing { .. } => (exit::INVALID_INPUT, "missing"),
+                SecretsError::DuplicateName(_) => (exit::INVALID_INPUT, "duplicate_name"),
                 SecretsError::Keyring(_) => (exit::EXTERNAL_REFUSED, "keyring_unavailable"),
                 SecretsError::Wrangler(_) | SecretsError::NotConfirmed(_) => {
                     (exit::EXTERNAL_REFUSED, "wrangler_failed")

@@ -381,3 +381,27 @@ async fn the_preview_shows_the_live_key_that_will_be_pushed() {
     let restarted = secrets::preview(&w.session, None).await;
     assert_eq!(restarted.iter().find(|s| s.name == keystore::STRIPE_SECRET_KEY).unwrap().hint, connect_key.hint());
 }
+
+#[tokio::test]
+async fn two_values_under_one_name_are_refused_before_anything_is_written() {
+    let mut w = World::new().await;
+    w.ensure().await.unwrap();
+    let ids = w.session.catalog.price_ids.as_mut().unwrap();
+    let mut twin = ids[0].clone();
+    twin.price_id = ids[1].price_id.clone();
+    ids.push(twin.clone());
+    let recorder_dir = tempfile::tempdir().unwrap();
+    let mut env = w.fx.env();
+    env.wrangler_program = Some(golive_testkit::recording_wrangler(recorder_dir.path()));
+    let mut session = w.session.clone();
+    session.connect.as_mut().unwrap().worker.wrangler.program = env.wrangler_program.clone().unwrap();
+    let err = match secrets::push_step(&session, &env, Some(&w.fx.live_key()), &Silent).await {
+        Err(e) => e,
+        Ok(_) => panic!("two values under {} were pushed", twin.name),
+    };
+    assert_eq!(err, SecretsError::DuplicateName(twin.name.clone()));
+    assert!(err.fix().contains("Catalog"), "{}", err.fix());
+    assert_eq!(w.keyring(keystore::STRIPE_SECRET_KEY), None, "the live key was not filed");
+    assert!(!golive_testkit::argv_log(recorder_dir.path()).exists(), "wrangler never ran");
+    assert!(w.fx.cloudflare.secrets(CF_ACCOUNT, &w.script()).unwrap_or_default().is_empty());
+}

@@ -24,6 +24,16 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Refuses two values under one name: `secret bulk` would keep one and drop the other,
+    /// and `secret list` would still show the name, so the loss would pass unnoticed.
+    pub fn check_unique(&self) -> Result<(), SecretsError> {
+        let mut seen = std::collections::BTreeSet::new();
+        match self.values.iter().find(|v| !seen.insert(v.name.as_str())) {
+            Some(twice) => Err(SecretsError::DuplicateName(twice.name.clone())),
+            None => Ok(()),
+        }
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.values.iter().map(|v| v.name.clone()).collect()
     }
@@ -61,7 +71,38 @@ async fn keyring_blocking<T: Send + 'static>(
 /// Gathers the bundle for `project` (the Worker script). `live_key` is the key Connect
 /// accepted, when the app still holds it; it is (re)stored in the keyring.
 pub async fn gather(session: &Session, project: &str, live_key: Option<&StripeKey>) -> Result<Bundle, SecretsError> {
+    // What the session holds comes first and is checked whole before the keyring is touched.
+    let price_ids =
+        session.catalog.price_ids.clone().filter(|p| !p.is_empty()).ok_or_else(|| SecretsError::Missing {
+            name: "STRIPE_PRICE_ID_*".into(),
+            fix: "Finish the Catalog step first: it collects the live price ids.".into(),
+        })?;
+    let portal = session.catalog.portal.clone().ok_or_else(|| SecretsError::Missing {
+        name: PORTAL_VAR.into(),
+        fix: "Finish the Catalog step first: it sets up the customer portal.".into(),
+    })?;
+    let mut ids: Vec<SecretValue> = price_ids
+        .into_iter()
+        .map(|p| SecretValue { name: p.name, value: SecretString::from(p.price_id), secret: false })
+        .collect();
+    ids.push(SecretValue { name: PORTAL_VAR.into(), value: SecretString::from(portal.id), secret: false });
+    let placeholder = |name: &str| SecretValue { name: name.into(), value: SecretString::from(""), secret: true };
+    let mut bundle = Bundle { values: vec![placeholder(STRIPE_SECRET_KEY), placeholder(SECRET_VAR)] };
+    bundle.values.extend(ids);
+    bundle.check_unique()?;
+
     let key_entry = EntryName::new(project, true, STRIPE_SECRET_KEY);
+    let webhook_entry = EntryName::new(project, true, SECRET_VAR);
+    let whsec = {
+        let entry = webhook_entry.clone();
+        keyring_blocking(move || keystore::get(&entry)).await?.ok_or_else(|| SecretsError::Missing {
+            name: SECRET_VAR.into(),
+            fix: format!(
+                "The keyring has no {}. Run the Webhook step again: it makes a new endpoint and keeps its secret.",
+                webhook_entry.user()
+            ),
+        })?
+    };
     let stripe_key = match live_key {
         Some(key) => {
             let (entry, value) = (key_entry.clone(), key.secret());
@@ -76,33 +117,7 @@ pub async fn gather(session: &Session, project: &str, live_key: Option<&StripeKe
             })?
         }
     };
-    let webhook_entry = EntryName::new(project, true, SECRET_VAR);
-    let whsec = {
-        let entry = webhook_entry.clone();
-        keyring_blocking(move || keystore::get(&entry)).await?.ok_or_else(|| SecretsError::Missing {
-            name: SECRET_VAR.into(),
-            fix: format!(
-                "The keyring has no {}. Run the Webhook step again: it makes a new endpoint and keeps its secret.",
-                webhook_entry.user()
-            ),
-        })?
-    };
-    let price_ids =
-        session.catalog.price_ids.clone().filter(|p| !p.is_empty()).ok_or_else(|| SecretsError::Missing {
-            name: "STRIPE_PRICE_ID_*".into(),
-            fix: "Finish the Catalog step first: it collects the live price ids.".into(),
-        })?;
-    let portal = session.catalog.portal.clone().ok_or_else(|| SecretsError::Missing {
-        name: PORTAL_VAR.into(),
-        fix: "Finish the Catalog step first: it sets up the customer portal.".into(),
-    })?;
-    let mut values = vec![SecretValue { name: STRIPE_SECRET_KEY.into(), value: stripe_key, secret: true }];
-    values.push(SecretValue { name: SECRET_VAR.into(), value: whsec, secret: true });
-    values.extend(price_ids.into_iter().map(|p| SecretValue {
-        name: p.name,
-        value: SecretString::from(p.price_id),
-        secret: false,
-    }));
-    values.push(SecretValue { name: PORTAL_VAR.into(), value: SecretString::from(portal.id), secret: false });
-    Ok(Bundle { values })
+    bundle.values[0].value = stripe_key;
+    bundle.values[1].value = whsec;
+    Ok(bundle)
 }

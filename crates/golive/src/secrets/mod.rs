@@ -62,6 +62,8 @@ pub enum SecretsError {
     Wrangler(WranglerError),
     /// The push reported success but `secret list` does not show these names.
     NotConfirmed(Vec<String>),
+    /// Two values would go to the Worker under one name: one of them would be lost.
+    DuplicateName(String),
 }
 
 impl SecretsError {
@@ -73,6 +75,9 @@ impl SecretsError {
             SecretsError::NotConfirmed(names) => {
                 format!("wrangler reported success, but the Worker does not list {}.", names.join(", "))
             }
+            SecretsError::DuplicateName(name) => {
+                format!("Two different values would be pushed as {name}: the Worker would keep only one of them.")
+            }
         }
     }
 
@@ -81,6 +86,7 @@ impl SecretsError {
             SecretsError::Missing { fix, .. } => fix.clone(),
             SecretsError::Keyring(e) => e.fix.clone(),
             SecretsError::Wrangler(e) => e.fix(),
+            SecretsError::DuplicateName(_) => "Run the Catalog step again: it names every live price uniquely (see “Price-ID naming rule” in golive's README), then push.".into(),
             SecretsError::NotConfirmed(_) => "Push again; if the names are still missing, check the Worker's Settings → Variables and Secrets in the Cloudflare dashboard.".into(),
         }
     }
