@@ -1,8 +1,9 @@
 //! golive's reference Worker (examples/worker) on workerd via `wrangler dev`: the behaviours
-//! its README promises, with events signed the way Stripe signs them.
+//! its README promises, with events laid out and signed the way Stripe delivers them.
 
 use golive::verify::signature;
 use golive_testkit::ReferenceWorker;
+use serde_json::json;
 
 /// An obviously fake webhook secret, made up at run time (no key-shaped literal in the repo).
 fn fake_secret(label: &str) -> String {
@@ -13,12 +14,23 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+/// A subscription event byte for byte as Stripe delivers it (pretty-printed, every field).
 fn event(id: &str, kind: &str, created: i64, plan: &str, status: &str) -> String {
-    serde_json::json!({
-        "id": id, "object": "event", "type": kind, "created": created, "livemode": true,
-        "data": { "object": { "id": "sub_1", "object": "subscription", "customer": "cus_ref", "status": status, "metadata": { "plan": plan } } }
-    })
-    .to_string()
+    use stripe_spec::objects;
+    let price =
+        objects::price(&json!({ "id": "price_ref", "product": "prod_ref", "created": created, "livemode": true }));
+    let subscription = objects::subscription(&objects::SubscriptionSeed {
+        id: "sub_1",
+        item_id: "si_1",
+        customer: "cus_ref",
+        created,
+        livemode: true,
+        status,
+        metadata: json!({ "plan": plan }),
+        price,
+        quantity: 1,
+    });
+    objects::to_stripe_json(&objects::event(id, kind, stripe_spec::PINNED_API_VERSION, created, true, subscription))
 }
 
 async fn send(worker: &ReferenceWorker, secret: &str, payload: &str) -> u16 {

@@ -137,11 +137,16 @@ async fn a_complete_go_live_verifies_green_and_the_report_says_so() {
     let again = live.verify(&worker).await;
     assert_eq!(finding(&again, "verify.deliveries").status, Status::Pass);
 
+    // Verify ran on the stand-ins: the report says it was a rehearsal, never "Live and verified".
+    assert_eq!(report.mode, golive::environment::Mode::Rehearsal);
     let md = report::markdown(&report);
     let html = report::html(&report);
-    assert!(
-        md.contains("Live and verified") && md.contains("STRIPE_PRICE_ID_PRO") && md.contains(&report.endpoint_url)
-    );
+    let portal = live.session.catalog.portal.as_ref().unwrap().id.clone();
+    for text in [&md, &html] {
+        assert!(text.contains("Rehearsal passed") && !text.contains("Live and verified"), "{text}");
+        assert!(text.contains("REHEARSAL") && text.contains("STRIPE_PRICE_ID_PRO") && text.contains(&portal));
+        assert!(text.contains(&report.endpoint_url));
+    }
     assert!(html.starts_with("<!doctype html>") && !html.contains("<script") && !html.contains("src="));
     let whsec = live.fx.cloudflare.secrets(CF_ACCOUNT, &live.script).unwrap()["STRIPE_WEBHOOK_SECRET"].clone();
     for text in [&md, &html, &serde_json::to_string(&report).unwrap()] {
@@ -150,12 +155,43 @@ async fn a_complete_go_live_verifies_green_and_the_report_says_so() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn verify_names_each_broken_part() {
-    let mut live = Live::go_live().await;
-    let account = live.fx.keys.account_id.clone();
+/// The fix text, lowercased (every failing or warning finding has one).
+fn fix_of(f: &Finding) -> String {
+    f.fix.as_deref().unwrap_or_else(|| panic!("no fix in {f:?}")).to_lowercase()
+}
 
-    // A Worker that skips signature checks: unsigned and replayed events get in.
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_names_what_is_wrong_with_the_worker() {
+    let live = Live::go_live().await;
+
+    // (a) A handler that parses the body and verifies it re-serialized: it accepts compact
+    // JSON, which survives the round trip, and refuses every event as Stripe sends it.
+    let reserializing =
+        altered("const body = await request.text();", "const body = JSON.stringify(await request.json());");
+    let worker = live.worker_from(reserializing.path()).await;
+    let report = live.verify(&worker).await;
+    let signed = finding(&report, "verify.probe.signed");
+    assert_eq!(signed.status, Status::Fail, "{signed:?}");
+    assert!(fix_of(signed).contains("raw") && fix_of(signed).contains("request.text()"), "{signed:?}");
+    assert!(!fix_of(signed).contains("push"), "{signed:?}");
+    assert_eq!(finding(&report, "verify.probe.bad_signature").status, Status::Pass);
+    drop(worker);
+
+    // (b) A handler that reads the secret under another name: golive pushed the right value
+    // as STRIPE_WEBHOOK_SECRET, so pushing again cannot help.
+    let other_name = altered(
+        "const secrets = [env.STRIPE_WEBHOOK_SECRET, env.STRIPE_WEBHOOK_SECRET_PREVIOUS]",
+        "const secrets = [env.WEBHOOK_SECRET, env.STRIPE_WEBHOOK_SECRET_PREVIOUS]",
+    );
+    let worker = live.worker_from(other_name.path()).await;
+    let report = live.verify(&worker).await;
+    let signed = finding(&report, "verify.probe.signed");
+    assert_eq!(signed.status, Status::Fail, "{signed:?}");
+    assert!(signed.fix.as_deref().unwrap().contains("STRIPE_WEBHOOK_SECRET"), "{signed:?}");
+    assert!(!fix_of(signed).contains("push again") && !fix_of(signed).contains("push the secrets"), "{signed:?}");
+    drop(worker);
+
+    // (c) A handler that skips signature checks: unsigned and replayed events get in.
     let trusting =
         altered("const event = await verifiedEvent(body, signature, env);", "const event = JSON.parse(body);");
     let worker = live.worker_from(trusting.path()).await;
@@ -163,10 +199,26 @@ async fn verify_names_each_broken_part() {
     let bad = finding(&report, "verify.probe.bad_signature");
     assert_eq!(bad.status, Status::Fail);
     assert!(bad.title.contains("nobody signed"), "{bad:?}");
+    assert!(fix_of(bad).contains("stripe-signature") && fix_of(bad).contains("constructeventasync"), "{bad:?}");
     assert_eq!(finding(&report, "verify.probe.stale").status, Status::Fail);
     drop(worker);
 
-    // A Worker that answers slowly.
+    // (d) A handler with the timestamp tolerance turned off: replays get in, forgeries do not.
+    let no_tolerance = altered(
+        "constructEventAsync(body, signature, secret, undefined, cryptoProvider)",
+        "constructEventAsync(body, signature, secret, 0, cryptoProvider)",
+    );
+    let worker = live.worker_from(no_tolerance.path()).await;
+    let report = live.verify(&worker).await;
+    let stale = finding(&report, "verify.probe.stale");
+    assert_eq!(stale.status, Status::Fail, "{stale:?}");
+    assert!(stale.title.contains("replayed"), "{stale:?}");
+    assert!(fix_of(stale).contains("tolerance"), "{stale:?}");
+    assert_eq!(finding(&report, "verify.probe.bad_signature").status, Status::Pass);
+    assert_eq!(finding(&report, "verify.probe.signed").status, Status::Pass);
+    drop(worker);
+
+    // (e) A handler that answers slowly.
     let slow = altered(
         "const body = await request.text();",
         "const body = await request.text(); await new Promise((r) => setTimeout(r, 1500));",
@@ -176,10 +228,32 @@ async fn verify_names_each_broken_part() {
     let signed = finding(&report, "verify.probe.signed");
     assert_eq!(signed.status, Status::Warn);
     assert!(signed.title.contains("slowly"), "{signed:?}");
+    assert!(fix_of(signed).contains("waituntil"), "{signed:?}");
     drop(worker);
 
-    // The Worker holds a test-mode webhook secret instead of the live endpoint's.
-    let test_client = golive::stripe_api::client(&live.fx.env(), &live.fx.test_key());
+    // The keyring holds another webhook secret than the one pushed (the Webhook step made a
+    // new endpoint since): only then is "push again" the fix.
+    let worker = live.worker_from(&reference_worker()).await;
+    let entry = EntryName::new(&live.script, true, webhook::SECRET_VAR);
+    let pushed = keystore::get(&entry).unwrap().unwrap();
+    let newer = secrecy::SecretString::from(format!("{}_{}", "whsec", "N3w".repeat(11)));
+    keystore::put(&entry, &newer).unwrap();
+    let report = live.verify(&worker).await;
+    keystore::put(&entry, &pushed).unwrap();
+    let signed = finding(&report, "verify.probe.signed");
+    assert_eq!(signed.status, Status::Fail, "{signed:?}");
+    assert!(fix_of(signed).contains("push") && fix_of(signed).contains("secrets step"), "{signed:?}");
+    // and with the pushed one back, the reference Worker passes every probe
+    let report = live.verify(&worker).await;
+    for id in ["verify.probe.signed", "verify.probe.bad_signature", "verify.probe.stale"] {
+        assert_eq!(finding(&report, id).status, Status::Pass, "{:?}", finding(&report, id));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_names_each_broken_live_part() {
+    let mut live = Live::go_live().await;
+    let account = live.fx.keys.account_id.clone();
     let events: Vec<String> = webhook::REQUIRED_EVENTS.map(String::from).to_vec();
     let url = live.session.webhook.as_ref().unwrap().url.clone();
     let spec = webhook::endpoints::NewEndpoint {
@@ -189,17 +263,6 @@ async fn verify_names_each_broken_part() {
         description: "test",
         project: "x",
     };
-    let (_, test_secret) =
-        webhook::endpoints::create(&test_client, &spec, &format!("test-{}", live.script)).await.unwrap();
-    let mut held = live.fx.cloudflare.secrets(CF_ACCOUNT, &live.script).unwrap();
-    held.insert("STRIPE_WEBHOOK_SECRET".into(), secrecy::ExposeSecret::expose_secret(&test_secret).to_string());
-    let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let worker = ReferenceWorker::start_from(&reference_worker(), &pairs).await;
-    let report = live.verify(&worker).await;
-    let signed = finding(&report, "verify.probe.signed");
-    assert_eq!(signed.status, Status::Fail);
-    assert!(signed.fix.as_deref().unwrap().contains("test-mode secret"), "{signed:?}");
-    drop(worker);
 
     // Now a healthy Worker, and the live side broken one piece at a time.
     let worker = live.worker_from(&reference_worker()).await;
@@ -213,7 +276,36 @@ async fn verify_names_each_broken_part() {
     let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
     assert_eq!(price.status, Status::Fail);
     assert!(price.detail.contains("test-mode price"), "{price:?}");
+    live.session.catalog.price_ids = good.clone();
+
+    // STRIPE_PRICE_ID_PRO holds another live price of the tier (yearly, not the monthly one
+    // it was recorded for)
+    let (_, yearly) = live.fx.stripe.insert_tier_with_prices(&account, true, "Pro", "pro", &[(29000, "year", 1)]);
+    let pro = live.session.catalog.price_ids.as_mut().unwrap().iter_mut().find(|p| p.tier == "pro").unwrap();
+    let recorded = pro.terms.clone();
+    pro.price_id = yearly[0].clone();
+    let report = live.verify(&worker).await;
+    let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
+    assert_eq!(price.status, Status::Fail, "{price:?}");
+    assert!(price.detail.contains("290.00 USD / year") && price.detail.contains(&recorded), "{price:?}");
+    assert!(price.fix.as_deref().unwrap().contains("another price of the tier"), "{price:?}");
+    live.session.catalog.price_ids = good.clone();
+
+    // two prices under one name: the Worker can hold only one of them
+    let mut twice = good.clone().unwrap();
+    let mut second = twice.iter().find(|p| p.tier == "pro").unwrap().clone();
+    second.price_id = yearly[0].clone();
+    twice.push(second);
+    live.session.catalog.price_ids = Some(twice);
+    let report = live.verify(&worker).await;
+    let named: Vec<&Finding> =
+        report.findings.iter().filter(|f| f.check == "verify.price.STRIPE_PRICE_ID_PRO").collect();
+    assert_eq!(named.len(), 1, "one finding per name: {named:#?}");
+    assert_eq!(named[0].status, Status::Fail);
+    assert!(named[0].detail.contains("names 2 prices") && named[0].detail.contains(&yearly[0]), "{:?}", named[0]);
     live.session.catalog.price_ids = good;
+    let report = live.verify(&worker).await;
+    assert!(report.passed(), "{:#?}", report.findings);
 
     // a second enabled endpoint for the Worker's URL
     let live_client = golive::stripe_api::client(&live.fx.env(), &live.fx.live_key());

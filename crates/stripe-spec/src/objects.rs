@@ -1,1 +1,461 @@
-//! Whole Stripe objects in the shape Stripe sends them at the pinned API version.
+//! Whole Stripe objects in the shape Stripe sends them at the pinned API version, and the
+//! layout Stripe writes them in.
+//!
+//! Each object is a template (`objects/*.json`) holding every field the typings give it
+//! (`Subscription`, `SubscriptionItem`, `Price`, `Plan`, the event envelope), with sensible
+//! values, filled with the caller's facts. A test reads the typings and fails when a
+//! template lacks a field Stripe always sends or has one Stripe does not know.
+//!
+//! Layout: Stripe delivers JSON pretty-printed with two spaces, `id` and `object` first and
+//! the other keys in alphabetical order, at every level ([`to_stripe_json`]). It is applied
+//! when writing, so it holds whatever map order serde_json was built with.
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::{json, Map, Value};
+
+fn template(text: &str) -> Value {
+    serde_json::from_str(text).expect("the object templates are valid JSON")
+}
+
+/// `template` with the facts' values in place of its own: keys the template has are
+/// replaced (objects on both sides are merged the same way, so a price without `meter`
+/// keeps the template's `null`); keys it does not have are left out, since Stripe would
+/// not send them either (e.g. `currency_options`, only there when expanded).
+pub fn fill(mut template: Value, facts: &Value) -> Value {
+    fill_in(&mut template, facts);
+    template
+}
+
+fn fill_in(into: &mut Value, facts: &Value) {
+    let (Value::Object(into), Value::Object(facts)) = (into, facts) else { return };
+    for (key, value) in facts {
+        match into.get_mut(key) {
+            Some(slot @ Value::Object(_)) if value.is_object() && !slot.as_object().is_some_and(Map::is_empty) => {
+                fill_in(slot, value)
+            }
+            Some(slot) => *slot = value.clone(),
+            None => {}
+        }
+    }
+}
+
+/// A price as Stripe sends it, with the given facts (`id`, `product`, `currency`,
+/// `unit_amount`, `recurring`, …, or a whole price read from Stripe). `type` and
+/// `unit_amount_decimal` follow `recurring` and `unit_amount` unless given.
+pub fn price(facts: &Value) -> Value {
+    let mut price = fill(template(include_str!("../objects/price.json")), facts);
+    if facts.get("type").is_none() {
+        price["type"] = json!(if price["recurring"].is_null() { "one_time" } else { "recurring" });
+    }
+    if facts.get("unit_amount_decimal").is_none() {
+        price["unit_amount_decimal"] = match price["unit_amount"].as_i64() {
+            Some(amount) => json!(amount.to_string()),
+            None => Value::Null,
+        };
+    }
+    price
+}
+
+/// The legacy plan Stripe puts beside a recurring price in a subscription item: the
+/// price's terms under the plan's field names (same id).
+pub fn plan(price: &Value) -> Value {
+    let recurring = &price["recurring"];
+    let facts = json!({
+        "id": price["id"],
+        "active": price["active"],
+        "amount": price["unit_amount"],
+        "amount_decimal": price["unit_amount_decimal"],
+        "billing_scheme": price["billing_scheme"],
+        "created": price["created"],
+        "currency": price["currency"],
+        "interval": recurring["interval"],
+        "interval_count": recurring["interval_count"],
+        "livemode": price["livemode"],
+        "metadata": price["metadata"],
+        "meter": recurring["meter"],
+        "nickname": price["nickname"],
+        "product": price["product"],
+        "tiers_mode": price["tiers_mode"],
+        "transform_usage": price["transform_quantity"],
+        "trial_period_days": recurring["trial_period_days"],
+        "usage_type": recurring["usage_type"],
+    });
+    fill(template(include_str!("../objects/plan.json")), &facts)
+}
+
+/// What a subscription with one item is made of.
+#[derive(Debug, Clone)]
+pub struct SubscriptionSeed<'a> {
+    pub id: &'a str,
+    /// The id of its one subscription item (`si_…`).
+    pub item_id: &'a str,
+    pub customer: &'a str,
+    pub created: i64,
+    pub livemode: bool,
+    /// `active`, `trialing`, `past_due`, `canceled`, …
+    pub status: &'a str,
+    /// The subscription's metadata (e.g. `{"plan": "pro"}`, where apps read the tier).
+    pub metadata: Value,
+    /// The item's price, whole (see [`price`]).
+    pub price: Value,
+    pub quantity: u64,
+}
+
+/// A subscription with one item on `seed.price`, as Stripe sends it (e.g. as `data.object`
+/// of `customer.subscription.created`): the period starts at `created` and lasts one
+/// interval of the price.
+pub fn subscription(seed: &SubscriptionSeed) -> Value {
+    let recurring = &seed.price["recurring"];
+    let period_end = match (recurring["interval"].as_str(), recurring["interval_count"].as_u64()) {
+        (Some(interval), Some(count)) => period_end(seed.created, interval, count),
+        _ => seed.created,
+    };
+    let mut item = fill(
+        template(include_str!("../objects/subscription_item.json")),
+        &json!({
+            "id": seed.item_id,
+            "created": seed.created,
+            "current_period_end": period_end,
+            "current_period_start": seed.created,
+            "quantity": seed.quantity,
+            "subscription": seed.id,
+        }),
+    );
+    item["plan"] = plan(&seed.price);
+    item["price"] = seed.price.clone();
+    if recurring["usage_type"] == "metered" {
+        // Stripe leaves `quantity` out of metered items (usage is reported to a meter).
+        item.as_object_mut().expect("an object").remove("quantity");
+    }
+    let mut subscription = fill(
+        template(include_str!("../objects/subscription.json")),
+        &json!({
+            "id": seed.id,
+            "billing_cycle_anchor": seed.created,
+            "created": seed.created,
+            "currency": seed.price["currency"],
+            "customer": seed.customer,
+            "livemode": seed.livemode,
+            "metadata": seed.metadata,
+            "start_date": seed.created,
+            "status": seed.status,
+        }),
+    );
+    subscription["items"]["data"] = json!([item]);
+    subscription["items"]["url"] = json!(format!("/v1/subscription_items?subscription={}", seed.id));
+    subscription
+}
+
+/// The event envelope around `object` (`data.object`), as Stripe delivers it to an
+/// endpoint: `request` is `{id: null, idempotency_key: null}` for changes Stripe made
+/// itself (a Checkout, a renewal), `pending_webhooks` counts the endpoints still to answer.
+pub fn event(id: &str, kind: &str, api_version: &str, created: i64, livemode: bool, object: Value) -> Value {
+    let mut event = fill(
+        template(include_str!("../objects/event.json")),
+        &json!({
+            "id": id,
+            "api_version": api_version,
+            "created": created,
+            "livemode": livemode,
+            "type": kind,
+        }),
+    );
+    event["data"]["object"] = object;
+    event
+}
+
+/// `value` written the way Stripe writes JSON: pretty-printed with two spaces, `id` and
+/// `object` first, then the other keys in alphabetical order, at every level.
+pub fn to_stripe_json(value: &Value) -> String {
+    serde_json::to_string_pretty(&StripeOrder(value)).expect("a JSON value always serialises")
+}
+
+struct StripeOrder<'a>(&'a Value);
+
+impl Serialize for StripeOrder<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by(|a, b| (rank(a), a.as_str()).cmp(&(rank(b), b.as_str())));
+                let mut out = serializer.serialize_map(Some(keys.len()))?;
+                for key in keys {
+                    out.serialize_entry(key, &StripeOrder(&map[key]))?;
+                }
+                out.end()
+            }
+            Value::Array(items) => {
+                let mut out = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    out.serialize_element(&StripeOrder(item))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+fn rank(key: &str) -> u8 {
+    match key {
+        "id" => 0,
+        "object" => 1,
+        _ => 2,
+    }
+}
+
+/// The end of a billing period of `count` × `interval` starting at `start` (Unix time, UTC):
+/// months and years are calendar ones (Jan 31 + 1 month = Feb 28/29), as Stripe bills.
+pub fn period_end(start: i64, interval: &str, count: u64) -> i64 {
+    let count = count as i64;
+    let (days, secs) = (start.div_euclid(86_400), start.rem_euclid(86_400));
+    let months = match interval {
+        "day" => return start + count * 86_400,
+        "week" => return start + count * 7 * 86_400,
+        "month" => count,
+        "year" => 12 * count,
+        _ => return start,
+    };
+    let (y, m, d) = civil_from_days(days);
+    let total = y * 12 + (m - 1) + months;
+    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    let d = d.min(days_in_month(y, m));
+    days_from_civil(y, m, d) * 86_400 + secs
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's civil-date algorithms (days since 1970-01-01, proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
+    fn typings(file: &str) -> String {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../node_modules/stripe/cjs");
+        let path = root.join(file);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run npm install)", path.display()))
+    }
+
+    /// One field of an interface in the typings.
+    #[derive(Debug)]
+    struct Field {
+        name: String,
+        optional: bool,
+        /// The type as written on the field's line (`Subscription.AutomaticTax | null`).
+        ty: String,
+    }
+
+    /// The fields of the interface at `path` (`["Subscription"]` is `export interface
+    /// Subscription`, `["Subscription", "InvoiceSettings", "Issuer"]` the interface nested in
+    /// `export declare namespace Subscription { namespace InvoiceSettings { … } }`), in the
+    /// typings' order; `None` when the file has no such interface.
+    fn interface(text: &str, path: &[&str]) -> Option<Vec<Field>> {
+        let lines: Vec<&str> = text.lines().collect();
+        let (mut from, mut to) = (0, lines.len());
+        for (depth, name) in path.iter().enumerate() {
+            let indent = " ".repeat(4 * depth);
+            let last = depth == path.len() - 1;
+            let opening = |line: &str| {
+                let line = line.strip_prefix(&indent).unwrap_or("");
+                let decl = match (depth, last) {
+                    (0, true) => format!("export interface {name}"),
+                    (0, false) => format!("export declare namespace {name}"),
+                    (_, true) => format!("interface {name}"),
+                    (_, false) => format!("namespace {name}"),
+                };
+                // `ApiList<T> {` is ApiList; `SubscriptionItem {` is not Subscription.
+                let after = line.strip_prefix(&decl).unwrap_or("");
+                (after.starts_with(' ') || after.starts_with('<')) && line.ends_with('{')
+            };
+            let start = (from..to).find(|&i| opening(lines[i]))?;
+            let close = format!("{indent}}}");
+            let end = (start + 1..to).find(|&i| lines[i] == close)?;
+            (from, to) = (start + 1, end);
+        }
+        let indent = " ".repeat(4 * path.len());
+        let fields = lines[from..to]
+            .iter()
+            .filter_map(|line| {
+                let rest = line.strip_prefix(&indent)?;
+                if rest.starts_with(' ') || rest.starts_with('/') || rest.starts_with('*') {
+                    return None;
+                }
+                let (name, ty) = rest.split_once(": ")?;
+                let (name, optional) = match name.strip_suffix('?') {
+                    Some(n) => (n, true),
+                    None => (name, false),
+                };
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_').then(|| Field {
+                    name: name.to_string(),
+                    optional,
+                    ty: ty.trim_end_matches(';').to_string(),
+                })
+            })
+            .collect();
+        Some(fields)
+    }
+
+    /// Checks `value`'s keys against the interface at `path`, then every object-valued field
+    /// whose type is an interface of the same file, recursively. Returns the problems found.
+    fn check(text: &str, path: &[&str], value: &Value, at: &str, problems: &mut Vec<String>) {
+        let fields = interface(text, path).unwrap_or_else(|| panic!("no interface {path:?} in the typings"));
+        let object = value.as_object().unwrap_or_else(|| panic!("{at} is not an object"));
+        let known: BTreeSet<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        for f in fields.iter().filter(|f| !f.optional && f.name != "deleted") {
+            if !object.contains_key(&f.name) {
+                problems.push(format!("{at} lacks `{}` ({})", f.name, f.ty));
+            }
+        }
+        for key in object.keys().filter(|k| !known.contains(k.as_str())) {
+            problems.push(format!("{at} has `{key}`, which {} does not", path.join(".")));
+        }
+        // Stripe's layout (id, object, then alphabetical) is the typings' order too.
+        let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        let mut ordered = names.clone();
+        ordered.sort_by_key(|k| (rank(k), *k));
+        assert_eq!(names, ordered, "{} is not in id, object, alphabetical order", path.join("."));
+        for f in &fields {
+            let Some(inner @ Value::Object(_)) = object.get(&f.name) else { continue };
+            let reference = f.ty.split(" | ").next().unwrap_or("");
+            if !reference.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+                continue;
+            }
+            // A name is looked up from the interface's own namespace outwards, as TypeScript does.
+            let parts: Vec<&str> = reference.split('.').collect();
+            let scopes = (0..path.len()).rev().map(|n| [&path[..n], &parts[..]].concat());
+            if let Some(target) = scopes.into_iter().find(|p| interface(text, p).is_some()) {
+                check(text, &target, inner, &format!("{at}.{}", f.name), problems);
+            }
+        }
+    }
+
+    fn sample_price(recurring: Value) -> Value {
+        price(&json!({
+            "id": "price_1", "product": "prod_1", "currency": "eur", "unit_amount": 1500,
+            "created": 1_700_000_000, "livemode": true, "metadata": { "plan": "pro" }, "recurring": recurring,
+        }))
+    }
+
+    fn sample_subscription(price: Value) -> Value {
+        subscription(&SubscriptionSeed {
+            id: "sub_1",
+            item_id: "si_1",
+            customer: "cus_1",
+            created: 1_700_000_000,
+            livemode: true,
+            status: "active",
+            metadata: json!({ "plan": "pro" }),
+            price,
+            quantity: 1,
+        })
+    }
+
+    #[test]
+    fn every_template_has_the_fields_of_its_interface_in_the_typings_and_no_other() {
+        let licensed = sample_price(json!({ "interval": "month", "interval_count": 1, "usage_type": "licensed" }));
+        let subscription = sample_subscription(licensed.clone());
+        let item = &subscription["items"]["data"][0];
+        let event = event("evt_1", "customer.subscription.created", crate::PINNED_API_VERSION, 1, true, json!({}));
+        let mut problems = Vec::new();
+        let subs = typings("resources/Subscriptions.d.ts");
+        check(&subs, &["Subscription"], &subscription, "subscription", &mut problems);
+        check(&typings("lib.d.ts"), &["ApiList"], &subscription["items"], "subscription.items", &mut problems);
+        let items = typings("resources/SubscriptionItems.d.ts");
+        check(&items, &["SubscriptionItem"], item, "item", &mut problems);
+        check(&typings("resources/Prices.d.ts"), &["Price"], &item["price"], "item.price", &mut problems);
+        check(&typings("resources/Plans.d.ts"), &["Plan"], &item["plan"], "item.plan", &mut problems);
+        check(&typings("resources/Events.d.ts"), &["EventBase"], &event, "event", &mut problems);
+        let one_time = sample_price(Value::Null);
+        check(&typings("resources/Prices.d.ts"), &["Price"], &one_time, "one-time price", &mut problems);
+        assert!(problems.is_empty(), "the templates disagree with the typings:\n{}", problems.join("\n"));
+        // the check itself catches a missing and an invented field
+        let mut broken = subscription.clone();
+        broken.as_object_mut().unwrap().remove("cancel_at");
+        broken["automatic_tax"]["invented"] = json!(1);
+        check(&subs, &["Subscription"], &broken, "broken", &mut problems);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn a_subscription_carries_its_price_plan_and_period() {
+        let price = sample_price(json!({ "interval": "month", "interval_count": 1, "usage_type": "licensed" }));
+        assert_eq!(price["type"], "recurring");
+        assert_eq!(price["unit_amount_decimal"], "1500");
+        assert_eq!(price["recurring"]["meter"], Value::Null, "a fact the caller left out keeps the template's");
+        let sub = sample_subscription(price.clone());
+        assert_eq!(sub["currency"], "eur");
+        assert_eq!(sub["metadata"]["plan"], "pro");
+        assert_eq!(sub["items"]["url"], "/v1/subscription_items?subscription=sub_1");
+        let item = &sub["items"]["data"][0];
+        assert_eq!(item["price"], price);
+        assert_eq!((item["plan"]["id"].clone(), item["plan"]["amount"].clone()), (json!("price_1"), json!(1500)));
+        assert_eq!(item["current_period_end"], period_end(1_700_000_000, "month", 1));
+        assert_eq!(item["quantity"], 1);
+        let metered = sample_price(json!({ "interval": "month", "interval_count": 1, "usage_type": "metered" }));
+        assert!(sample_subscription(metered)["items"]["data"][0].get("quantity").is_none());
+        assert_eq!(sample_price(Value::Null)["type"], "one_time");
+    }
+
+    #[test]
+    fn periods_are_calendar_months_and_years() {
+        let jan31 = days_from_civil(2026, 1, 31) * 86_400 + 3_600;
+        assert_eq!(civil_from_days(period_end(jan31, "month", 1).div_euclid(86_400)), (2026, 2, 28));
+        assert_eq!(period_end(jan31, "month", 1).rem_euclid(86_400), 3_600);
+        let feb29 = days_from_civil(2028, 2, 29) * 86_400;
+        assert_eq!(civil_from_days(period_end(feb29, "year", 1) / 86_400), (2029, 2, 28));
+        assert_eq!(civil_from_days(period_end(jan31, "month", 13) / 86_400), (2027, 2, 28));
+        assert_eq!(period_end(jan31, "week", 2), jan31 + 14 * 86_400);
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+    }
+
+    #[test]
+    fn stripe_layout_is_pretty_with_id_and_object_first() {
+        let value =
+            json!({ "type": "x", "data": { "object": { "b": [], "a": {}, "object": "o", "id": "i" } }, "id": "evt" });
+        let expected = "{\n  \"id\": \"evt\",\n  \"data\": {\n    \"object\": {\n      \"id\": \"i\",\n      \"object\": \"o\",\n      \"a\": {},\n      \"b\": []\n    }\n  },\n  \"type\": \"x\"\n}";
+        assert_eq!(to_stripe_json(&value), expected);
+        let event = event("evt_1", "customer.subscription.created", "v", 1, true, json!({}));
+        let text = to_stripe_json(&event);
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  \"") && !l.starts_with("   "))
+            .map(|l| l.trim_start().split('"').nth(1).unwrap())
+            .collect();
+        let stripe =
+            ["id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request", "type"];
+        assert_eq!(keys, stripe);
+        assert!(text.contains("\"request\": {\n    \"id\": null,\n    \"idempotency_key\": null\n  }"), "{text}");
+    }
+}

@@ -30,6 +30,10 @@ pub struct SecretsRecord {
     pub pushed: Vec<String>,
     /// Names `wrangler secret list` showed afterwards.
     pub confirmed: Vec<String>,
+    /// The `whsec_…abcd` hint of each secret value pushed (never more), so Verify can tell
+    /// whether the keyring still holds what the Worker was given.
+    #[serde(default)]
+    pub pushed_hints: std::collections::BTreeMap<String, String>,
 }
 
 impl SecretsRecord {

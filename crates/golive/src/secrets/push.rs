@@ -102,5 +102,11 @@ pub async fn push(
         in_keyring: bundle.values.iter().filter(|v| v.secret).map(|v| v.name.clone()).collect(),
         confirmed: pushed.iter().filter(|n| listed.contains(n)).cloned().collect(),
         pushed,
+        pushed_hints: bundle
+            .values
+            .iter()
+            .filter(|v| v.secret)
+            .map(|v| (v.name.clone(), crate::stripe_key::hint_of(secrecy::ExposeSecret::expose_secret(&v.value))))
+            .collect(),
     })
 }

@@ -1,6 +1,9 @@
-//! Verify's checks against Stripe's live mode: every pushed price id, the endpoint and its
-//! duplicates, failed deliveries since the endpoint went live, and the pushed key itself.
+//! Verify's checks against Stripe's live mode: every pushed price id is the live price its
+//! variable stands for, the endpoint and its duplicates, failed deliveries since the
+//! endpoint went live, and the pushed key itself.
 
+use super::Context;
+use crate::catalog::model::Price;
 use crate::catalog::price_ids::PriceIdVar;
 use crate::findings::Finding;
 use crate::stripe_api::Client;
@@ -9,45 +12,129 @@ use crate::webhook::{endpoints, WebhookRecord, PINNED_API_VERSION, REQUIRED_EVEN
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
-struct LivePrice {
-    active: bool,
-    livemode: bool,
-    product: String,
-}
-
-#[derive(Deserialize)]
 struct LiveProduct {
     #[serde(default)]
     metadata: std::collections::BTreeMap<String, String>,
 }
 
-/// One finding per price id: retrievable with the live key, active, live, right tier.
-pub async fn price_ids(live: &Client, vars: &[PriceIdVar]) -> Vec<Finding> {
+/// A live price as Stripe answered it, with its product.
+struct Live {
+    price: serde_json::Value,
+    product: LiveProduct,
+}
+
+async fn read_price(cx: &Context<'_>, id: &str) -> Result<Live, ApiFailure> {
+    let live = cx
+        .live
+        .as_ref()
+        .ok_or_else(|| ApiFailure::Unauthorized(crate::stripe_api::Detail::message("no usable live key")))?;
+    let price = cx.live_price(id).await?;
+    let product_id = match &price["product"] {
+        serde_json::Value::String(id) => id.clone(),
+        other => other["id"].as_str().unwrap_or_default().to_string(),
+    };
+    let product: LiveProduct = live.get(&format!("/products/{product_id}")).await?;
+    Ok(Live { price, product })
+}
+
+/// One finding per pushed `STRIPE_PRICE_ID_*` name: used once, pushed, and the price it
+/// holds is live, active, of its tier, and on the terms the variable was recorded for.
+pub async fn price_ids(cx: &Context<'_>) -> Vec<Finding> {
+    let vars: &[PriceIdVar] = cx.session.catalog.price_ids.as_deref().unwrap_or_default();
     let mut found = Vec::new();
-    for var in vars {
-        let id = format!("verify.price.{}", var.name);
-        let title = format!("{} is a live price of the “{}” tier", var.name, var.tier);
-        let got: Result<(LivePrice, LiveProduct), ApiFailure> = async {
-            let price: LivePrice = live.get(&format!("/prices/{}", var.price_id)).await?;
-            let product: LiveProduct = live.get(&format!("/products/{}", price.product)).await?;
-            Ok((price, product))
+    for (i, var) in vars.iter().enumerate() {
+        let same_name: Vec<&PriceIdVar> = vars.iter().filter(|v| v.name == var.name).collect();
+        if vars[..i].iter().any(|v| v.name == var.name) {
+            continue; // one finding per name
         }
-        .await;
-        found.push(match got {
-            Err(ApiFailure::Refused { status: 404, .. }) => Finding::fail(&id, &title, format!("{} does not exist in live mode — it is a test-mode price id.", var.price_id), "Push the secrets again from the Secrets step: it sends the live ids the Catalog step collected."),
-            Err(f) => Finding::fail(&id, &title, f.describe(), "Check the live key in Connect, then verify again."),
-            Ok((p, _)) if !p.livemode => Finding::fail(&id, &title, format!("{} is a test-mode price.", var.price_id), "Push the live price ids again from the Secrets step."),
-            Ok((p, _)) if !p.active => Finding::fail(&id, &title, format!("{} is archived.", var.price_id), "Run the Catalog step again to collect the active price, then push the secrets."),
-            Ok((_, product)) if product.metadata.get("plan") != Some(&var.tier) => Finding::fail(
+        let id = format!("verify.price.{}", var.name);
+        let title = format!("{} is the live “{}” price it stands for", var.name, var.tier);
+        if same_name.len() > 1 {
+            let ids: Vec<&str> = same_name.iter().map(|v| v.price_id.as_str()).collect();
+            found.push(Finding::fail(
                 &id,
                 &title,
-                format!("{}'s product has metadata.plan = {:?}, not “{}”.", var.price_id, product.metadata.get("plan"), var.tier),
-                "Fix the live product's metadata.plan in the Dashboard (lowercase, as the app's tiers), or run the Catalog step again.",
-            ),
-            Ok(_) => Finding::pass(&id, &title, format!("{} — active, live, plan “{}”", var.price_id, var.tier)),
-        });
+                format!("{} names {} prices ({}): the Worker keeps only one of them.", var.name, ids.len(), ids.join(", ")),
+                "Run the Catalog step again: it gives each price of a tier its own variable name. Then push the secrets from the Secrets step.",
+            ));
+            continue;
+        }
+        if !cx.pushed.pushed.contains(&var.name) {
+            found.push(Finding::fail(
+                &id,
+                &title,
+                format!("{} was not among the secrets pushed to the Worker.", var.name),
+                "Push the secrets again from the Secrets step: it sends every price id the Catalog step collected.",
+            ));
+            continue;
+        }
+        found.push(one_price(var, &id, &title, read_price(cx, &var.price_id).await));
     }
     found
+}
+
+fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailure>) -> Finding {
+    let live = match got {
+        Err(ApiFailure::Refused { status: 404, .. }) => {
+            return Finding::fail(
+                id,
+                title,
+                format!("{} does not exist in live mode — it is a test-mode price id.", var.price_id),
+                "Push the secrets again from the Secrets step: it sends the live ids the Catalog step collected.",
+            )
+        }
+        Err(f) => return Finding::fail(id, title, f.describe(), "Check the live key in Connect, then verify again."),
+        Ok(live) => live,
+    };
+    let p = &live.price;
+    if p["livemode"] != true {
+        return Finding::fail(
+            id,
+            title,
+            format!("{} is a test-mode price.", var.price_id),
+            "Push the live price ids again from the Secrets step.",
+        );
+    }
+    if p["active"] != true {
+        return Finding::fail(
+            id,
+            title,
+            format!("{} is archived.", var.price_id),
+            "Run the Catalog step again to collect the active price, then push the secrets.",
+        );
+    }
+    let plan = live.product.metadata.get(crate::catalog::model::PLAN_KEY);
+    if plan != Some(&var.tier) {
+        return Finding::fail(
+            id,
+            title,
+            format!("{}'s product has metadata.plan = {:?}, not “{}”.", var.price_id, plan, var.tier),
+            "Fix the live product's metadata.plan in the Dashboard (lowercase, as the app's tiers), or run the Catalog step again.",
+        );
+    }
+    // The terms, described by the engine's own rule (as the Catalog step recorded them).
+    let terms = match serde_json::from_value::<Price>(p.clone()) {
+        Ok(price) => price.describe(),
+        Err(e) => {
+            return Finding::fail(
+                id,
+                title,
+                format!("Stripe's answer for {} is not a price golive can read ({e}).", var.price_id),
+                "Verify again; if it persists, report it with this message.",
+            )
+        }
+    };
+    if terms != var.terms {
+        return Finding::fail(
+            id,
+            title,
+            format!("{} holds {}, a “{}” price of {terms}; the variable was set for {}.", var.name, var.price_id, var.tier, var.terms),
+            format!("{} points at another price of the tier. Run the Catalog step again so each variable gets the price it stands for, then push the secrets from the Secrets step.", var.name),
+        );
+    }
+    // TODO(lead): once the Catalog step exposes the function that recomputes a live price's
+    // expected variable name, fail here when it differs from `var.name` (same fix as above).
+    Finding::pass(id, title, format!("{} — active, live, plan “{}”, {terms}", var.price_id, var.tier))
 }
 
 /// The endpoint golive set up: enabled, the Worker's URL, the four events, pinned version,

@@ -1,24 +1,33 @@
 //! The Verify step: proves the live setup works end to end and names what does not. Each
-//! check is a [`Finding`] (title, pass/warn/fail, evidence, fix), streamed as it lands:
-//! the three probes to the Worker, every price id, the endpoint and its duplicates, failed
-//! deliveries, the secrets on the Worker, the pushed key, and the keyring's entries.
+//! check is a [`Finding`] (title, pass/warn/fail, evidence, fix), streamed as it lands.
+//!
+//! This module owns the run: it reads what every check needs once (the session's records,
+//! the keyring's entries, a live Stripe client) into a [`Context`], runs the named checks of
+//! [`checks::CHECKS`] in order, and returns the [`VerifyReport`]. The checks themselves are
+//! in [`checks`] (the list), [`probe`] (events sent to the Worker), [`live_checks`] (Stripe's
+//! live mode); [`report`] renders the report.
 
+pub mod checks;
 pub mod live_checks;
 pub mod probe;
 pub mod report;
 pub mod signature;
 
-use crate::environment::Environment;
+use crate::connect::ConnectOutcome;
+use crate::environment::{Environment, Mode};
 use crate::findings::{Finding, Status};
 use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
 use crate::progress::{ProgressSink, StepEvent};
 use crate::secrets::push::{list_names, PushTarget};
+use crate::secrets::{SecretsError, SecretsRecord};
 use crate::session::Session;
 use crate::steps::StepId;
-use crate::stripe_key::{parse_key, tail_of, KeySlot};
-use crate::webhook::SECRET_VAR;
-use secrecy::ExposeSecret;
+use crate::stripe_api::ApiFailure;
+use crate::stripe_key::{parse_key, tail_of, KeySlot, StripeKey};
+use crate::webhook::{WebhookRecord, SECRET_VAR};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Everything Verify found, with what the report needs to say what was verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +35,10 @@ pub struct VerifyReport {
     pub findings: Vec<Finding>,
     /// Unix time the checks finished.
     pub checked_at: i64,
+    /// Real Stripe and Cloudflare, or the offline rehearsal on stand-ins (the report says so
+    /// on every page). Sessions saved before this field existed were real runs.
+    #[serde(default = "real")]
+    pub mode: Mode,
     pub account_id: String,
     pub account_name: String,
     pub script: String,
@@ -36,6 +49,10 @@ pub struct VerifyReport {
     pub portal_id: Option<String>,
     /// `…abcd` of each secret, for the report (never more).
     pub secret_tails: Vec<(String, String)>,
+}
+
+fn real() -> Mode {
+    Mode::Real
 }
 
 impl VerifyReport {
@@ -55,7 +72,86 @@ fn not_ready(message: &str, fix: &str) -> NotReady {
     NotReady { message: message.into(), fix: fix.into() }
 }
 
-/// Runs every check for the session's Worker. Needs Connect, Catalog, Webhook and Secrets done.
+/// What the checks read, gathered once before the first one runs; what only some checks
+/// need (the Worker's secret names, live prices) is read on first use and kept.
+pub struct Context<'a> {
+    pub session: &'a Session,
+    pub env: &'a Environment,
+    pub connect: &'a ConnectOutcome,
+    pub script: String,
+    pub webhook: WebhookRecord,
+    pub pushed: SecretsRecord,
+    /// Names the session says the keyring holds, but it does not.
+    pub missing_in_keyring: Vec<String>,
+    /// The live key and webhook secret as the keyring holds them now.
+    pub key_value: Option<SecretString>,
+    pub whsec: Option<SecretString>,
+    /// The keyring's key, when it is a usable live key, and a client with it.
+    pub live_key: Option<StripeKey>,
+    pub live: Option<crate::stripe_api::Client>,
+    worker_secrets: tokio::sync::OnceCell<Result<Vec<String>, SecretsError>>,
+    live_prices: tokio::sync::Mutex<BTreeMap<String, Result<serde_json::Value, ApiFailure>>>,
+}
+
+impl Context<'_> {
+    /// Which Worker the secrets went to (for `wrangler secret list`).
+    pub fn target(&self) -> PushTarget<'_> {
+        PushTarget {
+            wrangler: &self.connect.worker.wrangler,
+            project_dir: self.session.project_dir.as_deref().unwrap_or(std::path::Path::new(".")),
+            env: self.session.worker_env.as_deref(),
+            script: &self.script,
+            account: self.connect.worker.config.account_id.as_deref(),
+        }
+    }
+
+    /// The names `wrangler secret list` shows on the Worker (asked once per run).
+    pub async fn worker_secret_names(&self) -> &Result<Vec<String>, SecretsError> {
+        self.worker_secrets.get_or_init(|| async { list_names(&self.target(), self.env).await }).await
+    }
+
+    /// `GET /v1/prices/{id}` with the live key, as Stripe answered it (asked once per run).
+    pub async fn live_price(&self, id: &str) -> Result<serde_json::Value, ApiFailure> {
+        let Some(live) = &self.live else {
+            return Err(ApiFailure::Unauthorized(crate::stripe_api::Detail::message(
+                "the keyring has no usable live key",
+            )));
+        };
+        let mut cache = self.live_prices.lock().await;
+        if let Some(found) = cache.get(id) {
+            return found.clone();
+        }
+        let got = live.get::<serde_json::Value>(&format!("/prices/{id}")).await.map_err(ApiFailure::from);
+        cache.insert(id.to_string(), got.clone());
+        got
+    }
+}
+
+/// Where the checks put their findings: each goes to the progress sink as it lands.
+pub struct Findings<'a> {
+    sink: &'a dyn ProgressSink,
+    all: std::sync::Mutex<Vec<Finding>>,
+}
+
+impl Findings<'_> {
+    pub fn emit(&self, finding: Finding) {
+        self.sink.emit(StepEvent::Finding { step: StepId::Verify, finding: finding.clone() });
+        self.all.lock().expect("no check panics while holding the list").push(finding);
+    }
+
+    /// The status of a check that already ran in this run.
+    pub fn status_of(&self, check: &str) -> Option<Status> {
+        self.all
+            .lock()
+            .expect("no check panics while holding the list")
+            .iter()
+            .find(|f| f.check == check)
+            .map(|f| f.status)
+    }
+}
+
+/// Runs every check of [`checks::CHECKS`] for the session's Worker, in order. Needs Connect,
+/// Catalog, Webhook and Secrets done.
 pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) -> Result<VerifyReport, NotReady> {
     let connect =
         session.connect.as_ref().ok_or_else(|| not_ready("Connect is not done.", "Start with the Connect step."))?;
@@ -74,7 +170,7 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
         keystore::blocking(move || keystore::get(&entry))
     };
     // Each keyring entry is read once: the two Verify uses, then the rest the session lists.
-    let mut held = std::collections::BTreeMap::new();
+    let mut held = BTreeMap::new();
     for var in [STRIPE_SECRET_KEY, SECRET_VAR] {
         held.insert(var.to_string(), read(var).await.map_err(|e| NotReady { message: e.message, fix: e.fix })?);
     }
@@ -83,114 +179,41 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
             held.insert(name.clone(), read(name).await.ok().flatten());
         }
     }
-    let missing: Vec<String> =
+    let missing_in_keyring: Vec<String> =
         pushed.in_keyring.iter().filter(|n| held.get(*n).is_none_or(|v| v.is_none())).cloned().collect();
     let key_value = held.remove(STRIPE_SECRET_KEY).flatten();
     let whsec = held.remove(SECRET_VAR).flatten();
-    let mut findings: Vec<Finding> = Vec::new();
-    let emit = |f: Finding, all: &mut Vec<Finding>| {
-        sink.emit(StepEvent::Finding { step: StepId::Verify, finding: f.clone() });
-        all.push(f);
-    };
-
-    // The keyring holds what the session says it holds.
-    let title = "The keyring holds every secret golive kept";
-    emit(
-        if missing.is_empty() {
-            Finding::pass(
-                "verify.keyring",
-                title,
-                format!("golive / {script}/live/…: {}", pushed.in_keyring.join(", ")),
-            )
-        } else {
-            Finding::fail(
-                "verify.keyring",
-                title,
-                format!("Missing: {}", missing.join(", ")),
-                "Run the Webhook and Secrets steps again: they store the secrets and push them.",
-            )
-        },
-        &mut findings,
-    );
-
-    let tier =
-        session.catalog.price_ids.iter().flatten().next().map(|v| v.tier.clone()).unwrap_or_else(|| "pro".into());
-    if let Some(whsec) = &whsec {
-        emit(probe::signed(env, &webhook.url, whsec, &tier).await, &mut findings);
-        emit(probe::refused(env, &webhook.url, whsec, &tier, false).await, &mut findings);
-        emit(probe::refused(env, &webhook.url, whsec, &tier, true).await, &mut findings);
-    }
-
     let live_key = key_value.as_ref().and_then(|k| parse_key(KeySlot::Live, k.expose_secret()).ok());
-    match &live_key {
-        Some(key) => {
-            emit(live_checks::pushed_key(env, key, &connect.account.id).await, &mut findings);
-            let live = crate::stripe_api::client(env, key);
-            for f in live_checks::price_ids(&live, session.catalog.price_ids.as_deref().unwrap_or_default()).await {
-                emit(f, &mut findings);
-            }
-            let (endpoint_findings, created) = live_checks::endpoint(&live, &webhook).await;
-            for f in endpoint_findings {
-                emit(f, &mut findings);
-            }
-            if let Some(since) = created {
-                emit(live_checks::failed_deliveries(&live, since).await, &mut findings);
-            }
-        }
-        None => emit(
-            Finding::fail(
-                "verify.key",
-                "The pushed STRIPE_SECRET_KEY is a live key of the same account",
-                "The keyring has no usable live key for this Worker.",
-                "Run the Secrets step again: it keeps the live key it pushes.",
-            ),
-            &mut findings,
-        ),
-    }
+    let live = live_key.as_ref().map(|key| crate::stripe_api::client(env, key));
 
-    // The Worker has every secret (names only: Cloudflare never shows values).
-    let target = PushTarget {
-        wrangler: &connect.worker.wrangler,
-        project_dir: session.project_dir.as_deref().unwrap_or(std::path::Path::new(".")),
-        env: session.worker_env.as_deref(),
-        script: &script,
-        account: connect.worker.config.account_id.as_deref(),
+    let cx = Context {
+        session,
+        env,
+        connect,
+        script,
+        webhook,
+        pushed,
+        missing_in_keyring,
+        key_value,
+        whsec,
+        live_key,
+        live,
+        worker_secrets: tokio::sync::OnceCell::new(),
+        live_prices: tokio::sync::Mutex::new(BTreeMap::new()),
     };
-    let title = "The Worker has every secret";
-    emit(
-        match list_names(&target, env).await {
-            Ok(names) => {
-                let absent: Vec<&String> = pushed.pushed.iter().filter(|n| !names.contains(n)).collect();
-                if absent.is_empty() {
-                    Finding::pass(
-                        "verify.secrets",
-                        title,
-                        format!("`wrangler secret list` shows {}", pushed.pushed.join(", ")),
-                    )
-                } else {
-                    Finding::fail(
-                        "verify.secrets",
-                        title,
-                        format!(
-                            "`wrangler secret list` lacks {}",
-                            absent.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                        ),
-                        "Push the secrets again from the Secrets step.",
-                    )
-                }
-            }
-            Err(e) => Finding::fail("verify.secrets", title, e.message(), e.fix()),
-        },
-        &mut findings,
-    );
+    let out = Findings { sink, all: std::sync::Mutex::new(Vec::new()) };
+    for check in checks::CHECKS {
+        (check.run)(&cx, &out).await;
+    }
 
     let mut secret_tails = Vec::new();
-    if let Some(k) = &key_value {
+    if let Some(k) = &cx.key_value {
         secret_tails.push((STRIPE_SECRET_KEY.to_string(), tail_of(k.expose_secret())));
     }
-    if let Some(w) = &whsec {
+    if let Some(w) = &cx.whsec {
         secret_tails.push((SECRET_VAR.to_string(), tail_of(w.expose_secret())));
     }
+    let mut findings = out.all.into_inner().expect("no check panicked");
     findings.sort_by_key(|f| match f.status {
         Status::Fail => 0,
         Status::Warn => 1,
@@ -202,12 +225,13 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
+        mode: env.mode,
         account_id: connect.account.id.clone(),
         account_name: connect.account.name.clone(),
-        script,
+        script: cx.script.clone(),
         worker_env: session.worker_env.clone(),
-        endpoint_url: webhook.url.clone(),
-        endpoint_id: webhook.endpoint_id.clone().unwrap_or_default(),
+        endpoint_url: cx.webhook.url.clone(),
+        endpoint_id: cx.webhook.endpoint_id.clone().unwrap_or_default(),
         price_ids: session.catalog.price_ids.clone().unwrap_or_default(),
         portal_id: session.catalog.portal.as_ref().map(|p| p.id.clone()),
         secret_tails,

@@ -1,9 +1,117 @@
 //! The go-live report, as Markdown and as one self-contained HTML page (no external files,
-//! no scripts): account, Worker, endpoint, tiers and price ids, every check with its
-//! evidence and fix, and the time. Secrets appear only as their last four characters.
+//! no scripts): account, Worker, endpoint, tiers and price ids, the portal, every check with
+//! its evidence and fix, and the time. Secrets appear only as their last four characters.
+//!
+//! Both formats render one [`ReportModel`] built once from the [`VerifyReport`], so they
+//! cannot say different things. A rehearsal (stand-ins, nothing live) is marked in the
+//! title, in a banner, in the Markdown's footer, and on every printed page of the HTML.
 
 use super::VerifyReport;
+use crate::catalog::portal::PORTAL_VAR;
+use crate::environment::Mode;
 use crate::findings::Status;
+
+/// What the report says, in the order it says it; the renderers only lay it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportModel {
+    pub title: String,
+    /// Set for a rehearsal: the mark every format shows at the top, at the bottom, and (HTML)
+    /// on every printed page.
+    pub rehearsal_mark: Option<String>,
+    pub passed: bool,
+    pub verdict: String,
+    /// `(label, value)` lines: when, account, Worker, endpoint, secrets' last four.
+    pub facts: Vec<(String, String)>,
+    /// The Worker's id variables: every price id, then the portal configuration.
+    pub ids: Vec<IdRow>,
+    pub checks: Vec<CheckRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdRow {
+    pub variable: String,
+    pub value: String,
+    pub tier: String,
+    pub terms: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    pub status: Status,
+    pub title: String,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+const REHEARSAL_MARK: &str = "REHEARSAL — a practice run on local stand-ins of Stripe and Cloudflare. Nothing here is live: this is not a go-live report.";
+
+/// The report's content, once, for every format.
+pub fn model(r: &VerifyReport) -> ReportModel {
+    let rehearsal = r.mode == Mode::Rehearsal;
+    let passed = r.passed();
+    let verdict = match (rehearsal, passed) {
+        (false, true) => "Live and verified.",
+        (false, false) => "Not ready: fix the failed checks below and verify again.",
+        (true, true) => "Rehearsal passed: every check passed against the local stand-ins. Nothing is live.",
+        (true, false) => "Rehearsal not passed: fix the failed checks below and verify again. Nothing is live.",
+    };
+    let title = if rehearsal {
+        format!("REHEARSAL (not live) — Go-live report — {}", r.script)
+    } else {
+        format!("Go-live report — {}", r.script)
+    };
+    let account = if rehearsal {
+        format!("{} ({}), live mode of the local Stripe stand-in — not Stripe", r.account_name, r.account_id)
+    } else {
+        format!("{} ({}), live mode", r.account_name, r.account_id)
+    };
+    let mut facts = vec![
+        ("Checked".to_string(), when(r.checked_at)),
+        ("Stripe account".to_string(), account),
+        (
+            "Worker".to_string(),
+            format!(
+                "{}{}",
+                r.script,
+                r.worker_env.as_deref().map(|e| format!(" (wrangler --env {e})")).unwrap_or_default()
+            ),
+        ),
+        ("Webhook endpoint".to_string(), format!("{} → {}", r.endpoint_id, r.endpoint_url)),
+    ];
+    facts.extend(r.secret_tails.iter().map(|(name, tail)| (name.clone(), tail.clone())));
+    let mut ids: Vec<IdRow> = r
+        .price_ids
+        .iter()
+        .map(|p| IdRow {
+            variable: p.name.clone(),
+            value: p.price_id.clone(),
+            tier: p.tier.clone(),
+            terms: p.terms.clone(),
+        })
+        .collect();
+    if let Some(portal) = &r.portal_id {
+        ids.push(IdRow {
+            variable: PORTAL_VAR.to_string(),
+            value: portal.clone(),
+            tier: String::new(),
+            terms: "customer portal".into(),
+        });
+    }
+    let checks = r
+        .findings
+        .iter()
+        .map(|f| CheckRow { status: f.status, title: f.title.clone(), detail: f.detail.clone(), fix: f.fix.clone() })
+        .collect();
+    ReportModel {
+        title,
+        rehearsal_mark: rehearsal.then(|| REHEARSAL_MARK.to_string()),
+        passed,
+        verdict: verdict.to_string(),
+        facts,
+        ids,
+        checks,
+    }
+}
 
 fn mark(status: Status) -> &'static str {
     match status {
@@ -28,41 +136,43 @@ fn when(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", secs / 3600, secs / 60 % 60)
 }
 
+/// A table cell: a `|` would end the cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
 pub fn markdown(r: &VerifyReport) -> String {
-    let verdict = if r.passed() {
-        "**Live and verified.**"
-    } else {
-        "**Not ready: fix the failed checks below and verify again.**"
-    };
-    let mut md = format!("# Go-live report — {}\n\n{verdict}\n\n", r.script);
-    md.push_str(&format!(
-        "- Checked: {}\n- Stripe account: {} ({}), live mode\n",
-        when(r.checked_at),
-        r.account_name,
-        r.account_id
-    ));
-    md.push_str(&format!(
-        "- Worker: {}{}\n",
-        r.script,
-        r.worker_env.as_deref().map(|e| format!(" (wrangler --env {e})")).unwrap_or_default()
-    ));
-    md.push_str(&format!("- Webhook endpoint: {} → {}\n", r.endpoint_id, r.endpoint_url));
-    for (name, tail) in &r.secret_tails {
-        md.push_str(&format!("- {name}: {tail}\n"));
+    render_markdown(&model(r))
+}
+
+fn render_markdown(m: &ReportModel) -> String {
+    let mut md = format!("# {}\n\n", m.title);
+    if let Some(mark) = &m.rehearsal_mark {
+        md.push_str(&format!("> **{mark}**\n\n"));
     }
-    md.push_str("\n## Tiers and price IDs\n\n| Variable | Price | Tier | Terms |\n|---|---|---|---|\n");
-    for p in &r.price_ids {
-        md.push_str(&format!("| `{}` | `{}` | {} | {} |\n", p.name, p.price_id, p.tier, p.terms));
+    md.push_str(&format!("**{}**\n\n", m.verdict));
+    for (label, value) in &m.facts {
+        md.push_str(&format!("- {label}: {value}\n"));
     }
-    if let Some(portal) = &r.portal_id {
-        md.push_str(&format!("| `STRIPE_PORTAL_CONFIG_ID` | `{portal}` | | customer portal |\n"));
+    md.push_str("\n## Tiers and price IDs\n\n| Variable | Value | Tier | Terms |\n|---|---|---|---|\n");
+    for row in &m.ids {
+        md.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            cell(&row.variable),
+            cell(&row.value),
+            cell(&row.tier),
+            cell(&row.terms)
+        ));
     }
     md.push_str("\n## Checks\n\n");
-    for f in &r.findings {
-        md.push_str(&format!("- **{}** — {}\n  - {}\n", mark(f.status), f.title, f.detail));
-        if let Some(fix) = &f.fix {
+    for c in &m.checks {
+        md.push_str(&format!("- **{}** — {}\n  - {}\n", mark(c.status), c.title, c.detail));
+        if let Some(fix) = &c.fix {
             md.push_str(&format!("  - What to do: {fix}\n"));
         }
+    }
+    if let Some(mark) = &m.rehearsal_mark {
+        md.push_str(&format!("\n---\n\n**{mark}**\n"));
     }
     md
 }
@@ -71,8 +181,9 @@ pub fn markdown(r: &VerifyReport) -> String {
 pub fn save(r: &VerifyReport, dir: &std::path::Path) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
     std::fs::create_dir_all(dir)?;
     let (md, page) = (dir.join("go-live-report.md"), dir.join("go-live-report.html"));
-    std::fs::write(&md, markdown(r))?;
-    std::fs::write(&page, html(r))?;
+    let m = model(r);
+    std::fs::write(&md, render_markdown(&m))?;
+    std::fs::write(&page, render_html(&m))?;
     Ok((md, page))
 }
 
@@ -81,69 +192,172 @@ fn esc(text: &str) -> String {
 }
 
 pub fn html(r: &VerifyReport) -> String {
-    let rows: String = r
-        .findings
+    render_html(&model(r))
+}
+
+fn render_html(m: &ReportModel) -> String {
+    let facts: String = m.facts.iter().map(|(l, v)| format!("<li>{}: {}</li>", esc(l), esc(v))).collect();
+    let ids: String = m
+        .ids
         .iter()
-        .map(|f| {
-            let class = match f.status {
+        .map(|row| {
+            format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&row.variable),
+                esc(&row.value),
+                esc(&row.tier),
+                esc(&row.terms)
+            )
+        })
+        .collect();
+    let checks: String = m
+        .checks
+        .iter()
+        .map(|c| {
+            let class = match c.status {
                 Status::Pass => "pass",
                 Status::Warn => "warn",
                 Status::Fail => "fail",
             };
-            let fix = f
+            let fix = c
                 .fix
                 .as_deref()
                 .map(|x| format!("<div class=\"fix\">What to do: {}</div>", esc(x)))
                 .unwrap_or_default();
             format!(
                 "<li class=\"{class}\"><strong>{}</strong> {}<div>{}</div>{fix}</li>",
-                mark(f.status),
-                esc(&f.title),
-                esc(&f.detail)
+                mark(c.status),
+                esc(&c.title),
+                esc(&c.detail)
             )
         })
         .collect();
-    let prices: String = r
-        .price_ids
-        .iter()
-        .map(|p| {
+    // A rehearsal's mark sits in a fixed header and footer: browsers repeat fixed elements
+    // on every printed page, so no page of a printout passes for a go-live.
+    let (mark_style, mark_top, mark_bottom) = match &m.rehearsal_mark {
+        Some(mark) => (
+            ".mark{position:fixed;left:0;right:0;padding:6px 1em;background:#c4231c;color:#fff;font-weight:700;\
+text-align:center;z-index:1;-webkit-print-color-adjust:exact;print-color-adjust:exact}.mark.top{top:0}\
+.mark.bottom{bottom:0}body{padding-top:4.5em;padding-bottom:4.5em}.banner{border:3px solid #c4231c;padding:.5em 1em}"
+                .to_string(),
             format!(
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                esc(&p.name),
-                esc(&p.price_id),
-                esc(&p.tier),
-                esc(&p.terms)
-            )
-        })
-        .collect();
-    let secrets: String = r.secret_tails.iter().map(|(n, t)| format!("<li>{}: {}</li>", esc(n), esc(t))).collect();
-    let verdict = if r.passed() { "Live and verified." } else { "Not ready: fix the failed checks and verify again." };
+                "<div class=\"mark top\">{}</div><p class=\"banner\"><strong>{}</strong></p>",
+                esc(mark),
+                esc(mark)
+            ),
+            format!("<div class=\"mark bottom\">{}</div>", esc(mark)),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Go-live report — {script}</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:860px;margin:2em auto;padding:0 1em}}li{{margin:.5em 0}}\
 .pass strong{{color:#0f7b3f}}.warn strong{{color:#9a5b00}}.fail strong{{color:#c4231c}}.fix{{color:#555}}\
-table{{border-collapse:collapse}}td{{border-bottom:1px solid #ddd;padding:4px 8px}}</style></head><body>\
-<h1>Go-live report — {script}</h1><p><strong>{verdict}</strong></p><ul><li>Checked: {when}</li>\
-<li>Stripe account: {account} ({account_id}), live mode</li><li>Worker: {script}{env}</li>\
-<li>Webhook endpoint: {endpoint_id} → {endpoint_url}</li>{secrets}</ul><h2>Tiers and price IDs</h2>\
-<table>{prices}</table><h2>Checks</h2><ul>{rows}</ul></body></html>\n",
-        script = esc(&r.script),
-        when = when(r.checked_at),
-        account = esc(&r.account_name),
-        account_id = esc(&r.account_id),
-        env = r.worker_env.as_deref().map(|e| format!(" (wrangler --env {})", esc(e))).unwrap_or_default(),
-        endpoint_id = esc(&r.endpoint_id),
-        endpoint_url = esc(&r.endpoint_url),
+table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}}{mark_style}</style></head><body>\
+{mark_top}<h1>{title}</h1><p><strong>{verdict}</strong></p><ul>{facts}</ul><h2>Tiers and price IDs</h2>\
+<table><tr><th>Variable</th><th>Value</th><th>Tier</th><th>Terms</th></tr>{ids}</table><h2>Checks</h2><ul>{checks}</ul>\
+{mark_bottom}</body></html>\n",
+        title = esc(&m.title),
+        verdict = esc(&m.verdict),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::price_ids::PriceIdVar;
+    use crate::findings::Finding;
 
     #[test]
     fn dates_are_utc_civil_time() {
         assert_eq!(when(0), "1970-01-01 00:00 UTC");
         assert_eq!(when(1_795_445_560), "2026-11-23 14:52 UTC");
+    }
+
+    fn report(mode: Mode) -> VerifyReport {
+        let var = |name: &str, id: &str, tier: &str, terms: &str| PriceIdVar {
+            name: name.into(),
+            price_id: id.into(),
+            tier: tier.into(),
+            terms: terms.into(),
+        };
+        VerifyReport {
+            findings: vec![
+                Finding::fail("verify.probe.signed", "Signed <event>", "POST → 400", "Use `request.text()` & deploy"),
+                Finding::warn("verify.deliveries", "Deliveries", "1 event", "Resend it"),
+                Finding::pass("verify.endpoint", "The endpoint", "we_1 → https://api.example.com/webhook/stripe"),
+            ],
+            checked_at: 1_795_445_560,
+            mode,
+            account_id: "acct_1".into(),
+            account_name: "Acme & Co".into(),
+            script: "acme-api".into(),
+            worker_env: Some("production".into()),
+            endpoint_url: "https://api.example.com/webhook/stripe".into(),
+            endpoint_id: "we_1".into(),
+            price_ids: vec![
+                var("STRIPE_PRICE_ID_PRO", "price_pro1", "pro", "29.00 USD / month"),
+                var("STRIPE_PRICE_ID_TEAM", "price_team1", "team", "99.00 USD / month"),
+            ],
+            portal_id: Some("bpc_portal1".into()),
+            secret_tails: vec![("STRIPE_WEBHOOK_SECRET".into(), "…wxyz".into())],
+        }
+    }
+
+    #[test]
+    fn markdown_and_html_carry_the_same_facts() {
+        for mode in [Mode::Real, Mode::Rehearsal] {
+            let r = report(mode);
+            let (md, page) = (markdown(&r), html(&r));
+            let mut facts: Vec<String> = vec![r.portal_id.clone().unwrap(), PORTAL_VAR.into(), r.endpoint_url.clone()];
+            for p in &r.price_ids {
+                facts.extend([p.name.clone(), p.price_id.clone(), p.terms.clone()]);
+            }
+            for f in &r.findings {
+                facts.extend([f.title.clone(), f.detail.clone()]);
+                facts.extend(f.fix.clone());
+            }
+            facts.extend(r.secret_tails.iter().map(|(_, t)| t.clone()));
+            facts.push(model(&r).verdict);
+            for fact in &facts {
+                assert!(md.contains(fact.as_str()), "{mode:?}: the Markdown lacks {fact:?}:\n{md}");
+                assert!(page.contains(&esc(fact)), "{mode:?}: the HTML lacks {fact:?}:\n{page}");
+            }
+            assert!(page.starts_with("<!doctype html>") && !page.contains("<script") && !page.contains("src="));
+        }
+    }
+
+    #[test]
+    fn a_rehearsal_is_marked_everywhere_and_a_real_run_nowhere() {
+        let r = report(Mode::Rehearsal);
+        let (md, page) = (markdown(&r), html(&r));
+        let title = md.lines().next().unwrap();
+        assert!(title.starts_with("# REHEARSAL"), "{title}");
+        assert!(md.trim_end().ends_with(&format!("**{REHEARSAL_MARK}**")), "the footer:\n{md}");
+        assert!(!md.contains("Live and verified") && !page.contains("Live and verified"));
+        assert!(
+            page.contains(&format!("<title>{}</title>", esc(&model(&r).title))) && page.contains("<title>REHEARSAL")
+        );
+        // a fixed header and footer carry the mark onto every printed page
+        assert!(page.contains(".mark{position:fixed"), "{page}");
+        for class in ["mark top", "mark bottom"] {
+            assert!(page.contains(&format!("<div class=\"{class}\">{}</div>", esc(REHEARSAL_MARK))), "{class}: {page}");
+        }
+
+        let real = report(Mode::Real);
+        let mut passing = real.clone();
+        passing.findings.retain(|f| f.status == Status::Pass);
+        for text in [markdown(&real), html(&real), markdown(&passing), html(&passing)] {
+            assert!(!text.to_lowercase().contains("rehearsal") && !text.contains("position:fixed"), "{text}");
+        }
+        assert!(markdown(&passing).contains("**Live and verified.**"));
+    }
+
+    #[test]
+    fn sessions_saved_before_the_mode_was_recorded_read_as_real_runs() {
+        let mut json = serde_json::to_value(report(Mode::Rehearsal)).unwrap();
+        json.as_object_mut().unwrap().remove("mode");
+        let old: VerifyReport = serde_json::from_value(json).unwrap();
+        assert_eq!(old.mode, Mode::Real);
     }
 }
