@@ -121,7 +121,7 @@ impl Context<'_> {
         if let Some(found) = cache.get(id) {
             return found.clone();
         }
-        let got = live.get::<serde_json::Value>(&format!("/prices/{id}")).await.map_err(ApiFailure::from);
+        let got = live.get::<serde_json::Value>(&format!("/prices/{id}")).await;
         cache.insert(id.to_string(), got.clone());
         got
     }
