@@ -217,7 +217,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     client.find(Locator::Id("secrets-continue")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
     client.find(Locator::Id("run-verify")).await.unwrap().click().await.unwrap();
-    wait_for_text(&client, "#verify-status", "Live and verified", Duration::from_secs(120)).await;
+    wait_for_text(&client, "#verify-status", "Rehearsal passed", Duration::from_secs(120)).await;
     let checks = client.find(Locator::Id("verify-findings")).await.unwrap().text().await.unwrap();
     for title in [
         "A correctly signed event is accepted",

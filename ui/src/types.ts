@@ -223,6 +223,8 @@ export interface VerifyReport {
   price_ids: PriceIdVar[];
   portal_id: string | null;
   secret_tails: [string, string][];
+  // "rehearsal": checked against the local stand-ins, nothing is live.
+  mode: Mode;
 }
 
 export interface Verified {

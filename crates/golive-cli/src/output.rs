@@ -230,16 +230,18 @@ impl Printer {
             println!("{}", serde_json::to_string_pretty(&doc).expect("report serialises"));
             return;
         }
+        // The verdict is the report's own (a rehearsal never reads as a go-live).
+        let verdict = golive::verify::report::model(report).verdict;
         let failed = report.findings.iter().filter(|f| f.status == Status::Fail).count();
         if failed == 0 {
             println!(
-                "Live and verified: {} checks passed for {} → {}.",
+                "{verdict} {} checks passed for {} → {}.",
                 report.findings.len(),
                 report.script,
                 report.endpoint_url
             );
         } else {
-            println!("Not ready: {failed} of {} checks failed (each with what to do, above).", report.findings.len());
+            println!("{verdict} {failed} of {} checks failed (each with what to do, above).", report.findings.len());
         }
         if let Some((md, page)) = saved {
             println!("Report: {} and {}", md.display(), page.display());

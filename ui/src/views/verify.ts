@@ -16,9 +16,14 @@ export interface VerifyViewDeps {
 export function summary(report: VerifyReport): string {
   const failed = report.findings.filter((f) => f.status === "fail").length;
   const warned = report.findings.filter((f) => f.status === "warn").length;
-  if (failed) return `Not ready: ${failed} of ${report.findings.length} checks failed. Fix them (each says how) and run again.`;
-  if (warned) return `Live, with ${warned} warning(s) worth a look. ${report.findings.length} checks.`;
-  return `Live and verified: all ${report.findings.length} checks passed.`;
+  const total = report.findings.length;
+  if (report.mode === "rehearsal") {
+    if (failed) return `Rehearsal not passed: ${failed} of ${total} checks failed. Fix them (each says how) and run again. Nothing is live.`;
+    return `Rehearsal passed: all ${total} checks passed against the local stand-ins${warned ? `, ${warned} warning(s) worth a look` : ""}. Nothing is live.`;
+  }
+  if (failed) return `Not ready: ${failed} of ${total} checks failed. Fix them (each says how) and run again.`;
+  if (warned) return `Live, with ${warned} warning(s) worth a look. ${total} checks.`;
+  return `Live and verified: all ${total} checks passed.`;
 }
 
 export function renderVerify(root: HTMLElement, deps: VerifyViewDeps): () => void {

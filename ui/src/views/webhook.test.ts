@@ -59,9 +59,20 @@ describe("verify summary", () => {
   it("says live and verified only when nothing failed", async () => {
     const { summary } = await import("./verify");
     const finding = (status: "pass" | "warn" | "fail") => ({ check: "c", status, title: "t", detail: "d", fix: null, link: null });
-    const report = { findings: [finding("pass"), finding("pass")], checked_at: 0, account_id: "acct", account_name: "A", script: "w", worker_env: null, endpoint_url: "u", endpoint_id: "we", price_ids: [], portal_id: null, secret_tails: [] };
+    const report = { findings: [finding("pass"), finding("pass")], checked_at: 0, account_id: "acct", account_name: "A", script: "w", worker_env: null, endpoint_url: "u", endpoint_id: "we", price_ids: [], portal_id: null, secret_tails: [], mode: "real" as const };
     expect(summary(report)).toContain("Live and verified");
     expect(summary({ ...report, findings: [finding("pass"), finding("warn")] })).toContain("1 warning");
     expect(summary({ ...report, findings: [finding("fail"), finding("warn")] })).toContain("Not ready: 1 of 2");
+  });
+
+  it("never calls a rehearsal live", async () => {
+    const { summary } = await import("./verify");
+    const finding = (status: "pass" | "warn" | "fail") => ({ check: "c", status, title: "t", detail: "d", fix: null, link: null });
+    const report = { findings: [finding("pass"), finding("warn")], checked_at: 0, account_id: "acct", account_name: "A", script: "w", worker_env: null, endpoint_url: "u", endpoint_id: "we", price_ids: [], portal_id: null, secret_tails: [], mode: "rehearsal" as const };
+    for (const findings of [report.findings, [finding("pass")], [finding("fail")]]) {
+      const text = summary({ ...report, findings });
+      expect(text).not.toMatch(/^Live|Live and verified/);
+      expect(text).toContain("Nothing is live");
+    }
   });
 });
