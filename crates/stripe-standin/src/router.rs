@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::middleware;
-use crate::resources::{account, balance, events, portal, prices, products, webhooks};
+use crate::resources::{account, balance, events, meters, portal, prices, products, webhooks};
 use crate::state::Shared;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::get;
@@ -16,6 +16,10 @@ pub fn build(state: Shared) -> Router {
         .route("/v1/products/{id}", get(products::retrieve).post(products::update))
         .route("/v1/prices", get(prices::list).post(prices::create))
         .route("/v1/prices/{id}", get(prices::retrieve).post(prices::update))
+        .route("/v1/billing/meters", get(meters::list).post(meters::create))
+        .route("/v1/billing/meters/{id}", get(meters::retrieve).post(meters::update))
+        .route("/v1/billing/meters/{id}/deactivate", axum::routing::post(meters::deactivate))
+        .route("/v1/billing/meters/{id}/reactivate", axum::routing::post(meters::reactivate))
         .route("/v1/billing_portal/configurations", get(portal::list).post(portal::create))
         .route("/v1/billing_portal/configurations/{id}", get(portal::retrieve).post(portal::update))
         .route("/v1/events", get(events::list))

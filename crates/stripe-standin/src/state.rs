@@ -20,6 +20,7 @@ pub struct ModeData {
     pub portal_configurations: Vec<PortalConfiguration>,
     pub webhook_endpoints: Vec<WebhookEndpoint>,
     pub events: Vec<Event>,
+    pub meters: Vec<crate::resources::meters::Meter>,
 }
 
 /// The first response to an idempotent request, replayed for every retry.
