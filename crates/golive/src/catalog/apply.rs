@@ -160,7 +160,15 @@ impl Writer<'_> {
         form: Form,
         lookup: Lookup,
     ) -> Result<Created, Failed> {
-        let base_key = idempotency_key(kind, &row.test_id, &form);
+        let base_key = match &lookup {
+            // An update sends the same body every time it is needed (the same default price
+            // put back after someone changed it): a key from an earlier run would only replay
+            // that run's answer, so each run uses its own.
+            Lookup::DefaultPrice { .. } => {
+                format!("{}-{:08x}", idempotency_key(kind, &row.test_id, &form), rand::random::<u32>())
+            }
+            _ => idempotency_key(kind, &row.test_id, &form),
+        };
         let mut outcome: Result<String, String> = Err(String::new());
         for attempt in 0..ATTEMPTS {
             let key = if attempt == 0 { base_key.clone() } else { format!("{base_key}-{:08x}", rand::random::<u32>()) };

@@ -95,7 +95,8 @@ pub fn product_form(test: &Product, tier: &str) -> Form {
     for (k, v) in &test.metadata {
         form.insert(format!("metadata[{k}]"), v.clone());
     }
-    // The tier as the app expects it (a renamed key or corrected case replaces the old one).
+    // The tier as the app expects it: `plan` in any other case is replaced; a tier found
+    // under another key (`tier`) stays as it was, and `plan` is added.
     form.retain(|k, _| !k.starts_with("metadata[") || !k[9..].eq_ignore_ascii_case("plan]"));
     form.insert(format!("metadata[{PLAN_KEY}]"), tier.to_string());
     form.insert(format!("metadata[{SOURCE_KEY}]"), test.id.clone());

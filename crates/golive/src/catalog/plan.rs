@@ -156,7 +156,7 @@ fn price_action(test: &Catalog, live: &Catalog, live_product: &Product, test_pri
     }
     // A price golive copied from another test price is that one's copy, not this one's.
     let unclaimed: Vec<&Price> =
-        live_prices.iter().copied().filter(|p| p.active && p.metadata.get(SOURCE_KEY).is_none()).collect();
+        live_prices.iter().copied().filter(|p| p.active && !p.metadata.contains_key(SOURCE_KEY)).collect();
     if let Some(found) = unclaimed.iter().find(|p| same(p)) {
         return Action::Live { live_id: found.id.clone() };
     }
