@@ -43,7 +43,7 @@ impl Default for ApplyOptions {
     }
 }
 
-/// One object golive created (or, for a default price, set) in live mode.
+/// One object golive created in live mode (or, in `default_prices`, a default price it set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Created {
     pub object: Object,
@@ -54,7 +54,10 @@ pub struct Created {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ApplyOutcome {
+    /// Objects created (meters, products, prices), each also reported as it landed.
     pub created: Vec<Created>,
+    /// Default prices set on golive's live products (`live_id`: the price).
+    pub default_prices: Vec<Created>,
     /// Plan items that could not be created, with Stripe's reason. A re-run retries them.
     pub failed: Vec<Failed>,
 }
@@ -211,7 +214,9 @@ impl Writer<'_> {
             Ok(live_id) => {
                 let created =
                     Created { object: row.object, test_id: row.test_id.clone(), live_id, tier: row.tier.clone() };
-                (self.on_created)(&created);
+                if row.object != Object::DefaultPrice {
+                    (self.on_created)(&created);
+                }
                 let verb = if row.object == Object::DefaultPrice { "Set" } else { "Created" };
                 self.progress(done, &label, format!("{verb} {} in live mode", created.live_id));
                 Ok(created)
@@ -369,6 +374,11 @@ pub async fn apply(
     }
     outcome.failed.extend(unmet);
     let results: Vec<Result<Created, Failed>> = stream::iter(writes).buffer_unordered(concurrency).collect().await;
-    collect(&mut outcome, results);
+    for result in results {
+        match result {
+            Ok(set) => outcome.default_prices.push(set),
+            Err(failed) => outcome.failed.push(failed),
+        }
+    }
     outcome
 }
