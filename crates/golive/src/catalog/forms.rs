@@ -89,8 +89,10 @@ pub fn product_form(test: &Product, tier: &str) -> Form {
     if let Some(shippable) = test.shippable {
         form.insert("shippable".into(), shippable.to_string());
     }
-    if let Some(code) = test.tax_details.as_ref().and_then(|t| t.tax_code.as_ref()) {
-        form.insert("tax_details[tax_code]".into(), code.clone());
+    // `tax_details.tax_code` mirrors `tax_code`; one of them is enough (its performance
+    // location is a test-mode id: see `product_omissions`).
+    if let (None, Some(code)) = (&test.tax_code, test.tax_details.as_ref().and_then(|t| t.tax_code.as_ref())) {
+        form.insert("tax_code".into(), code.clone());
     }
     for (k, v) in &test.metadata {
         form.insert(format!("metadata[{k}]"), v.clone());
@@ -238,7 +240,7 @@ pub fn idempotency_key(kind: &str, test_id: &str, form: &Form) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::model::{CurrencyOption, PackageDimensions, Recurring};
+    use crate::catalog::model::{CurrencyOption, PackageDimensions, Recurring, TaxDetails};
 
     fn product() -> Product {
         Product {
@@ -257,7 +259,10 @@ mod tests {
             marketing_features: vec![],
             package_dimensions: Some(PackageDimensions { height: 1.5, length: 2.0, weight: 10.25, width: 3.0 }),
             shippable: Some(true),
-            tax_details: None,
+            tax_details: Some(TaxDetails {
+                performance_location: Some("taxloc_test1".into()),
+                tax_code: Some("txcd_99999999".into()),
+            }),
             kind: "good".into(),
         }
     }
@@ -276,9 +281,10 @@ mod tests {
         assert_eq!(form["id"], "prod_T", "a chosen id is kept");
         assert_eq!(form["images[0]"], "https://example.com/a.png");
         assert!(!form.contains_key("images[1]"), "a test-mode file link is not copied");
-        let omitted = product_omissions(&product());
-        assert_eq!(omitted.len(), 1);
-        assert_eq!(omitted[0].field, "images[1]");
+        assert_eq!(form["tax_code"], "txcd_99999999");
+        assert!(!form.keys().any(|k| k.starts_with("tax_details")), "the location is a test-mode id");
+        let omitted: Vec<String> = product_omissions(&product()).into_iter().map(|o| o.field).collect();
+        assert_eq!(omitted, ["images[1]", "tax_details.performance_location"]);
     }
 
     #[test]
