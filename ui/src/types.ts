@@ -79,18 +79,21 @@ export type StepEvent =
 export type PlanAction =
   | { kind: "create_product" }
   | { kind: "create_price" }
+  | { kind: "create_meter" }
+  | { kind: "set_default_price" }
   | { kind: "live"; live_id: string }
   | { kind: "conflict"; live_id: string; reason: string }
   | { kind: "skipped"; reason: string };
 
 export interface PlanRow {
-  object: "product" | "price";
+  object: "product" | "price" | "meter" | "default_price";
   test_id: string;
   test_product: string;
   tier: string | null;
   name: string;
   terms: string | null;
   action: PlanAction;
+  not_copied?: { field: string; reason: string }[];
 }
 
 export interface CatalogProblem {

@@ -88,6 +88,8 @@ impl Printer {
             let what = match &row.action {
                 Action::CreateProduct => "create product".to_string(),
                 Action::CreatePrice => "create price".to_string(),
+                Action::CreateMeter => "create meter".to_string(),
+                Action::SetDefaultPrice => "set default price".to_string(),
                 Action::Live { live_id } => format!("already live ({live_id})"),
                 Action::Conflict { live_id, reason } => format!("CONFLICT with {live_id}: {reason}"),
                 Action::Skipped { .. } => {
@@ -97,6 +99,9 @@ impl Printer {
             };
             let tier = row.tier.as_deref().unwrap_or("-");
             println!("{tier:<12} {:<28} {:<28} {what}", row.name, row.terms.as_deref().unwrap_or(""));
+            for o in &row.not_copied {
+                println!("{:<12} not copied: {} — {}", "", o.field, o.reason);
+            }
         }
         println!(
             "{} to create, {skipped} skipped (archived or not a tier){}",

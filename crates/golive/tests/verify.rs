@@ -307,8 +307,35 @@ async fn verify_names_each_broken_live_part() {
     let report = live.verify(&worker).await;
     assert!(report.passed(), "{:#?}", report.findings);
 
-    // a second enabled endpoint for the Worker's URL
+    // the tier gained a second monthly price since the Catalog step: by the naming rule the
+    // pushed STRIPE_PRICE_ID_PRO is now STRIPE_PRICE_ID_PRO_USD, which the Worker lacks
     let live_client = golive::stripe_api::client(&live.fx.env(), &live.fx.live_key());
+    let pro_id =
+        live.session.catalog.price_ids.as_ref().unwrap().iter().find(|p| p.tier == "pro").unwrap().price_id.clone();
+    let pro_product = live.fx.stripe.prices(&account, true).into_iter().find(|p| p.id == pro_id).unwrap().product;
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let form = std::collections::BTreeMap::from([
+        ("product", pro_product.as_str()),
+        ("currency", "eur"),
+        ("unit_amount", "2700"),
+        ("recurring[interval]", "month"),
+    ]);
+    let eur: IdOnly = live_client.post_form("/prices", &form).await.unwrap();
+    let report = live.verify(&worker).await;
+    let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
+    assert_eq!(price.status, Status::Fail, "{price:?}");
+    assert!(price.detail.contains("STRIPE_PRICE_ID_PRO_USD"), "{price:?}");
+    assert!(price.fix.as_deref().unwrap().contains("Catalog step again"), "{price:?}");
+    let _: IdOnly = live_client
+        .post_form(&format!("/prices/{}", eur.id), std::collections::BTreeMap::from([("active", "false")]))
+        .await
+        .unwrap();
+    assert!(live.verify(&worker).await.passed(), "archiving it again restores the names");
+
+    // a second enabled endpoint for the Worker's URL
     let (second, _) =
         webhook::endpoints::create(&live_client, &spec, &format!("second-{}", live.script)).await.unwrap();
     let report = live.verify(&worker).await;

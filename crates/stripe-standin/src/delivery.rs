@@ -1,9 +1,14 @@
 //! Webhook deliveries, as Stripe makes them: each event goes to every enabled endpoint of its
-//! account and mode that subscribes to its type (or `*`), as a POST of the event JSON with
-//! `Stripe-Signature: t=…,v1=HMAC-SHA256("t.body", endpoint secret)`. A delivery succeeds on
-//! a 2xx; the event's `delivery_success` is whether all of them did. Endpoint hosts can be
-//! routed to a local address (tests run the Worker on 127.0.0.1), like a hosts file.
+//! account and mode that subscribes to its type (or `*`), rendered at that endpoint's
+//! `api_version` (its pinned version, else the account's default), pretty-printed in Stripe's
+//! key order ([`crate::json`]), as a POST with `Content-Type: application/json;
+//! charset=utf-8` and `Stripe-Signature: t=…,v1=HMAC-SHA256("t.body", endpoint secret)` over
+//! exactly those bytes. The signature's `t` is the wall clock (the receiver checks it against
+//! its own), even when a test moved the stand-in's clock. A delivery succeeds on a 2xx; the
+//! event's `delivery_success` is whether all of them did. Endpoint hosts can be routed to a
+//! local address (tests run the Worker on 127.0.0.1), like a hosts file.
 
+use crate::json::to_stripe_json;
 use crate::resources::events::Event;
 use crate::state::Shared;
 use hmac::{Hmac, Mac};
@@ -21,6 +26,12 @@ pub struct Delivery {
     pub url: String,
     /// The HTTP status, or `None` when the endpoint could not be reached in time.
     pub status: Option<u16>,
+    /// The API version the event was rendered at for this endpoint.
+    pub api_version: String,
+    /// The exact bytes sent (the body the signature covers).
+    pub body: String,
+    /// The `Stripe-Signature` header sent with it.
+    pub signature: String,
 }
 
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
@@ -42,29 +53,60 @@ fn routed(url: &str, routes: &[(String, String)]) -> String {
     url.to_string()
 }
 
+/// An endpoint an event goes to.
+struct Target {
+    endpoint_id: String,
+    url: String,
+    secret: String,
+    api_version: String,
+}
+
+/// The event's body as delivered to one endpoint: at `api_version`, with `pending_webhooks`
+/// counting the deliveries not yet made.
+pub fn render_for(event: &Event, api_version: &str, pending_webhooks: u32) -> String {
+    let mut value = serde_json::to_value(event).expect("an event serialises");
+    value["api_version"] = api_version.into();
+    value["pending_webhooks"] = pending_webhooks.into();
+    to_stripe_json(&value)
+}
+
 /// Delivers `event` (already in the log) and records the outcome on it.
 pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &Event) -> Vec<Delivery> {
     let (targets, routes) = {
         let mut guard = state.lock().unwrap();
         let routes = guard.delivery_routes.clone();
+        let account_default = guard
+            .accounts
+            .get(account_id)
+            .map(|a| a.api_version.clone())
+            .unwrap_or_else(|| crate::resources::events::ACCOUNT_API_VERSION.to_string());
         let data = guard.mode(account_id, livemode);
-        let targets: Vec<(String, String, String)> = data
+        let targets: Vec<Target> = data
             .webhook_endpoints
             .iter()
             .filter(|e| e.status == "enabled")
             .filter(|e| e.enabled_events.iter().any(|t| t == "*" || t == &event.kind))
-            .map(|e| (e.id.clone(), e.url.clone(), e.secret.clone()))
+            .map(|e| Target {
+                endpoint_id: e.id.clone(),
+                url: e.url.clone(),
+                secret: e.secret.clone(),
+                api_version: e.api_version.clone().unwrap_or_else(|| account_default.clone()),
+            })
             .collect();
         (targets, routes)
     };
-    let body = serde_json::to_string(event).expect("event serialises");
+    let pending = targets.len() as u32;
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
     let mut deliveries = Vec::new();
-    for (endpoint_id, url, secret) in targets {
-        let request = hyper::Request::post(routed(&url, &routes))
+    for target in targets {
+        let body = render_for(event, &target.api_version, pending);
+        let signature = signature(&target.secret, crate::ids::real_now(), &body);
+        let request = hyper::Request::post(routed(&target.url, &routes))
             .header("content-type", "application/json; charset=utf-8")
-            .header("stripe-signature", signature(&secret, crate::ids::now(), &body))
+            .header("stripe-signature", &signature)
             .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+            .header("accept", "*/*; q=0.5, application/xml")
+            .header("cache-control", "no-cache")
             .body(Full::new(bytes::Bytes::from(body.clone())));
         let status = match request {
             Ok(request) => match tokio::time::timeout(Duration::from_secs(10), client.request(request)).await {
@@ -77,7 +119,15 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
             },
             Err(_) => None,
         };
-        deliveries.push(Delivery { event_id: event.id.clone(), endpoint_id, url, status });
+        deliveries.push(Delivery {
+            event_id: event.id.clone(),
+            endpoint_id: target.endpoint_id,
+            url: target.url,
+            status,
+            api_version: target.api_version,
+            body,
+            signature,
+        });
     }
     let all_ok = deliveries.iter().all(|d| d.status.is_some_and(|s| (200..300).contains(&s)));
     let mut guard = state.lock().unwrap();

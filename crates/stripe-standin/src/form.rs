@@ -1,8 +1,62 @@
 //! Reading Stripe-style form bodies and query strings (bracket notation, `expand[]`),
-//! turning serde's complaints into Stripe's `parameter_unknown` / `parameter_missing` errors.
+//! turning serde's complaints into Stripe's `parameter_unknown` / `parameter_missing` errors,
+//! and [`Param`] for the parameters the typings call `Emptyable` (`x=` unsets them), which
+//! an `Option` cannot tell from an absent one.
 
 use crate::error::ApiError;
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::marker::PhantomData;
+
+/// A parameter that may be absent, sent empty (`description=`: unset it, the typings'
+/// `Emptyable<…>`), or given. Use with `#[serde(default)]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Param<T> {
+    #[default]
+    Absent,
+    Empty,
+    Given(T),
+}
+
+impl<T> Param<T> {
+    /// What an update does to an optional field: `None` leaves it, `Some(None)` unsets it,
+    /// `Some(Some(v))` sets it.
+    pub fn update(self) -> Option<Option<T>> {
+        match self {
+            Param::Absent => None,
+            Param::Empty => Some(None),
+            Param::Given(v) => Some(Some(v)),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Param<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParamVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ParamVisitor<T> {
+            type Value = Param<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a value, or an empty string to unset it")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v.is_empty() {
+                    return Ok(Param::Empty);
+                }
+                T::deserialize(v.into_deserializer()).map(Param::Given)
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                self.visit_str(&v)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Param::Given)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Param::Given)
+            }
+        }
+        deserializer.deserialize_any(ParamVisitor(PhantomData))
+    }
+}
 
 /// Parses a form body or query string into `T`, as Stripe would judge it.
 pub fn parse<T: DeserializeOwned>(input: &[u8]) -> Result<T, ApiError> {
@@ -60,6 +114,33 @@ mod tests {
         assert_eq!(s.metadata.unwrap()["plan"], "pro");
         let s: Sample = parse(b"name=Pro&metadata[plan]=pro").unwrap();
         assert_eq!(s.name, "Pro");
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Emptyables {
+        #[serde(default)]
+        description: Param<String>,
+        #[serde(default)]
+        metadata: Param<BTreeMap<String, String>>,
+        #[serde(default)]
+        options: Param<Vec<String>>,
+        created: Option<BTreeMap<String, String>>,
+    }
+
+    #[test]
+    fn emptyable_params_tell_empty_from_absent() {
+        let e: Emptyables = parse(b"description=&metadata=&options=").unwrap();
+        assert_eq!((e.description, e.metadata, e.options), (Param::Empty, Param::Empty, Param::Empty));
+        let e: Emptyables = parse(b"description=hi&metadata[plan]=pro&options[0]=a&options[1]=b").unwrap();
+        assert_eq!(e.description, Param::Given("hi".into()));
+        assert_eq!(e.metadata, Param::Given(BTreeMap::from([("plan".into(), "pro".into())])));
+        assert_eq!(e.options, Param::Given(vec!["a".into(), "b".into()]));
+        let e: Emptyables = parse(b"created[gte]=5").unwrap();
+        assert_eq!((e.description, e.metadata), (Param::Absent, Param::Absent));
+        assert_eq!(e.created.unwrap()["gte"], "5");
+        let e: Emptyables = parse(b"options[]=a&options[]=b").unwrap();
+        assert_eq!(e.options, Param::Given(vec!["a".into(), "b".into()]));
     }
 
     #[test]

@@ -2,14 +2,19 @@
 //!
 //! It behaves as Stripe documents for what golive uses: keys map to an account and a mode
 //! (test and live data apart), unknown keys get 401, restricted keys without a permission
-//! get 403, lists paginate, Idempotency-Key replays the first answer, and every error uses
-//! Stripe's envelope. Tests can queue faults (429, 5xx, delays, dropped connections).
+//! get 403, lists paginate, parameters are judged against Stripe's own typings (event types,
+//! released API versions), Idempotency-Key replays the first result for 24 hours, every
+//! answer carries a `Request-Id` and is written as Stripe writes JSON, every error uses
+//! Stripe's envelope, events are delivered signed at each endpoint's API version, and rate
+//! limits can be set per mode. Tests can queue faults (429, 5xx, delays, hangs, failures
+//! after the effect, dropped connections) and move the clock, in process or over HTTP.
 
 pub mod delivery;
 pub mod error;
 pub mod faults;
 mod form;
 mod ids;
+mod json;
 pub mod keys;
 mod list;
 mod middleware;
@@ -17,16 +22,18 @@ pub mod resources;
 mod router;
 pub mod scenario;
 pub mod state;
+pub mod subscription;
 
 pub use faults::Fault;
 pub use keys::Access;
-pub use state::RequestRecord;
+pub use state::{RateLimits, RequestRecord};
 
 use keys::KeyRecord;
 use resources::account::AccountRecord;
 use state::{Shared, State};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Who an account is, for [`StandIn::add_account`].
@@ -38,6 +45,9 @@ pub struct AccountSpec {
     pub default_currency: String,
     /// False for a live account Stripe has not activated yet.
     pub charges_enabled: bool,
+    /// The account's default API version: what events are rendered at, and delivered at to
+    /// endpoints that pin none.
+    pub api_version: String,
 }
 
 impl Default for AccountSpec {
@@ -48,6 +58,7 @@ impl Default for AccountSpec {
             country: "US".into(),
             default_currency: "usd".into(),
             charges_enabled: true,
+            api_version: resources::events::ACCOUNT_API_VERSION.into(),
         }
     }
 }
@@ -113,6 +124,7 @@ impl StandIn {
                 default_currency: spec.default_currency,
                 charges_enabled: spec.charges_enabled,
                 details_submitted: spec.charges_enabled,
+                api_version: spec.api_version,
             },
         );
         let test_secret = fresh_key("sk_test_");
@@ -153,10 +165,33 @@ impl StandIn {
         self.state.lock().unwrap().write_faults.push((n, fault));
     }
 
-    /// Limits each account and mode to `per_second` requests (Stripe: 100 live, 25 test);
-    /// the rest get Stripe's 429. `None` lifts the limit.
+    /// Limits each account to `per_second` requests in each mode; the rest get Stripe's 429.
+    /// `None` lifts the limit. (Stripe's own numbers differ per mode: [`Self::set_rate_limits`].)
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
-        self.state.lock().unwrap().rate_limit = per_second;
+        self.set_rate_limits(RateLimits { live: per_second, test: per_second });
+    }
+
+    /// Limits each account per mode ([`RateLimits::STRIPE`]: 100 a second live, 25 test). The
+    /// binary starts with Stripe's numbers; in process the stand-in starts unlimited.
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.state.lock().unwrap().rate_limits = limits;
+    }
+
+    /// Turns on the test-only routes under `/_standin/` (faults and clock over HTTP, see
+    /// [`faults`]); without this they are unknown URLs.
+    pub fn enable_test_routes(&self) {
+        self.state.lock().unwrap().test_routes = true;
+    }
+
+    /// Moves the stand-in's clock forward: `created` timestamps and idempotency key expiry
+    /// (24 hours) follow it. Webhook signatures keep the wall clock, which receivers check.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.lock().unwrap().clock_offset += by.as_secs() as i64;
+    }
+
+    /// The stand-in's time, in seconds since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        self.state.lock().unwrap().now()
     }
 
     /// Live billing portal configurations of an account, oldest first.
@@ -184,9 +219,10 @@ impl StandIn {
     }
 
     /// As a customer subscribing at checkout: a new customer and an active subscription to
-    /// `price_id` (its product's `metadata.plan` copied to the subscription's metadata, as an
-    /// app sets it), then the `customer.subscription.created` event, delivered to the
-    /// account's endpoints. Returns (customer id, subscription id, deliveries).
+    /// `price_id` — a whole Subscription object ([`subscription::subscription`]), its
+    /// product's `metadata.plan` copied to the subscription's metadata, as an app sets it —
+    /// then the `customer.subscription.created` event, delivered to the account's endpoints.
+    /// Returns (customer id, subscription id, deliveries).
     pub async fn trigger_subscription(
         &self,
         account_id: &str,
@@ -196,23 +232,44 @@ impl StandIn {
         let (customer, subscription) = (ids::new_id("cus"), ids::new_id("sub"));
         let object = {
             let mut state = self.state.lock().unwrap();
+            let now = state.now();
             let data = state.mode(account_id, livemode);
             let price =
                 data.prices.iter().find(|p| p.id == price_id).cloned().expect("a price of this account and mode");
             let plan =
                 data.products.iter().find(|p| p.id == price.product).and_then(|p| p.metadata.get("plan").cloned());
-            serde_json::json!({
-                "id": subscription, "object": "subscription", "customer": customer, "status": "active",
-                "livemode": livemode, "created": ids::now(),
-                "items": { "object": "list", "data": [{ "id": ids::new_id("si"), "object": "subscription_item", "price": price, "quantity": 1 }] },
-                "metadata": plan.map(|p| serde_json::json!({ "plan": p })).unwrap_or_else(|| serde_json::json!({})),
+            let price = serde_json::to_value(&price).expect("a price serialises");
+            subscription::subscription(&subscription::NewSubscription {
+                id: &subscription,
+                customer: &customer,
+                price: &price,
+                metadata: plan.map(|p| serde_json::json!({ "plan": p })).unwrap_or_else(|| serde_json::json!({})),
+                livemode,
+                now,
             })
         };
-        let deliveries = self.emit(account_id, livemode, "customer.subscription.created", object).await;
+        // Checkout's confirmation request, made by Stripe.js with its own idempotency key.
+        let request = resources::events::EventRequest {
+            id: Some(ids::new_request_id()),
+            idempotency_key: Some(
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    ids::random_alnum(8),
+                    ids::random_alnum(4),
+                    ids::random_alnum(4),
+                    ids::random_alnum(4),
+                    ids::random_alnum(12)
+                )
+                .to_lowercase(),
+            ),
+        };
+        let id = self.record(account_id, livemode, "customer.subscription.created", object, request, false);
+        let deliveries = self.deliver_recorded(account_id, livemode, &id).await;
         (customer, subscription, deliveries)
     }
 
-    /// Records an event and delivers it to the account's endpoints (signed); returns the deliveries.
+    /// Records an event (caused by no API request) and delivers it to the account's
+    /// endpoints (signed); returns the deliveries.
     pub async fn emit(
         &self,
         account_id: &str,
@@ -221,6 +278,10 @@ impl StandIn {
         object: serde_json::Value,
     ) -> Vec<delivery::Delivery> {
         let id = self.record_event(account_id, livemode, kind, object, false);
+        self.deliver_recorded(account_id, livemode, &id).await
+    }
+
+    async fn deliver_recorded(&self, account_id: &str, livemode: bool, id: &str) -> Vec<delivery::Delivery> {
         let event = self
             .state
             .lock()
@@ -234,8 +295,9 @@ impl StandIn {
         delivery::deliver(&self.state, account_id, livemode, &event).await
     }
 
-    /// Records an event of `kind` about `object` in the account's log; `delivered` says
-    /// whether its webhook deliveries succeeded. Returns the event id.
+    /// Records an event of `kind` about `object` in the account's log, as an automatic event
+    /// (`request` id and idempotency key null); `delivered` says whether its webhook
+    /// deliveries succeeded. Returns the event id.
     pub fn record_event(
         &self,
         account_id: &str,
@@ -244,19 +306,38 @@ impl StandIn {
         object: serde_json::Value,
         delivered: bool,
     ) -> String {
+        self.record(account_id, livemode, kind, object, resources::events::EventRequest::default(), delivered)
+    }
+
+    fn record(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        kind: &str,
+        object: serde_json::Value,
+        request: resources::events::EventRequest,
+        delivered: bool,
+    ) -> String {
+        let mut state = self.state.lock().unwrap();
+        let api_version = state
+            .accounts
+            .get(account_id)
+            .map(|a| a.api_version.clone())
+            .unwrap_or_else(|| resources::events::ACCOUNT_API_VERSION.into());
         let event = resources::events::Event {
             id: ids::new_id("evt"),
             object: "event",
-            api_version: resources::events::ACCOUNT_API_VERSION.into(),
-            created: ids::now(),
-            data: serde_json::json!({ "object": object }),
+            api_version,
+            created: state.now(),
+            data: resources::events::EventData { object, previous_attributes: None },
             livemode,
             pending_webhooks: u32::from(!delivered),
+            request,
             kind: kind.into(),
             delivered,
         };
         let id = event.id.clone();
-        self.state.lock().unwrap().mode(account_id, livemode).events.push(event);
+        state.mode(account_id, livemode).events.push(event);
         id
     }
 
@@ -282,6 +363,10 @@ impl StandIn {
 
 impl Drop for StandIn {
     fn drop(&mut self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.stopped = true;
+            state.shutdown.notify_waiters();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

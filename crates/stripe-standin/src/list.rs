@@ -1,4 +1,6 @@
-//! Stripe's list envelope and cursor pagination (`limit`, `starting_after`, `ending_before`, `has_more`).
+//! Stripe's list envelope and cursor pagination (`limit`, `starting_after`, `ending_before`,
+//! `has_more`). A cursor naming no object of the list is a missing reference: 400
+//! `resource_missing` with the cursor's param, as Stripe answers it.
 
 use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,19 @@ pub struct Page {
 /// Wraps one page of objects in Stripe's list envelope.
 pub fn envelope(url: &str, has_more: bool, data: impl Serialize) -> Value {
     json!({ "object": "list", "url": url, "has_more": has_more, "data": data })
+}
+
+/// The object kind an id names, by its prefix, for "No such …" messages.
+fn kind_of(id: &str) -> &'static str {
+    match id.split('_').next().unwrap_or_default() {
+        "prod" => "product",
+        "price" => "price",
+        "we" => "webhook_endpoint",
+        "evt" => "event",
+        "bpc" => "configuration",
+        "mtr" => "billing.meter",
+        _ => "object",
+    }
 }
 
 /// Cuts one page out of `items` (already filtered, newest first): the window and `has_more`.
@@ -36,7 +51,7 @@ pub fn paginate<'a, T>(items: Vec<&'a T>, id_of: impl Fn(&T) -> &str, page: &Pag
         items
             .iter()
             .position(|item| id_of(item) == cursor)
-            .ok_or_else(|| ApiError::no_such("object", cursor).param(param.to_string()))
+            .ok_or_else(|| ApiError::no_such(kind_of(cursor), cursor).param(param.to_string()))
     };
     Ok(if let Some(cursor) = &page.starting_after {
         let start = position(cursor, "starting_after")? + 1;
@@ -87,5 +102,16 @@ mod tests {
         let page = Page { limit: Some("101".into()), ..Default::default() };
         let err = paginate(refs, |s| s, &page).unwrap_err();
         assert_eq!(err.param.as_deref(), Some("limit"));
+    }
+
+    #[test]
+    fn an_unknown_cursor_is_a_missing_reference() {
+        let items = ["prod_a".to_string()];
+        let refs: Vec<&String> = items.iter().collect();
+        let page = Page { starting_after: Some("prod_gone".into()), ..Default::default() };
+        let err = paginate(refs, |s| s, &page).unwrap_err();
+        assert_eq!(err.status.as_u16(), 400);
+        assert_eq!(err.message, "No such product: 'prod_gone'");
+        assert_eq!(err.param.as_deref(), Some("starting_after"));
     }
 }

@@ -1,12 +1,43 @@
-//! `stripe-standin`: runs the stand-in as a server, for poking at it with curl or an SDK.
-//! Prints the base URL and a rehearsal account's made-up keys as one JSON line.
+//! `stripe-standin`: runs the stand-in as a server, for poking at it with curl or an SDK and
+//! for tests outside Rust. Prints the base URL and a rehearsal account's made-up keys as one
+//! JSON line. Rate limits are Stripe's by default (100 requests a second per account in live
+//! mode, 25 in test mode); the test-only routes (faults and clock over HTTP) are off unless
+//! asked for.
 
+use clap::Parser;
 use std::net::SocketAddr;
+use stripe_standin::RateLimits;
+
+#[derive(Debug, Parser)]
+#[command(name = "stripe-standin", about = "A local stand-in for the Stripe API (tests and offline rehearsal)")]
+struct Args {
+    /// Port on 127.0.0.1 to listen on.
+    #[arg(long, env = "STRIPE_STANDIN_PORT", default_value_t = 12111)]
+    port: u16,
+    /// Requests a second allowed per account in live mode (Stripe: 100).
+    #[arg(long, env = "STRIPE_STANDIN_RATE_LIMIT_LIVE", default_value_t = 100)]
+    rate_limit_live: u32,
+    /// Requests a second allowed per account in test mode (Stripe: 25).
+    #[arg(long, env = "STRIPE_STANDIN_RATE_LIMIT_TEST", default_value_t = 25)]
+    rate_limit_test: u32,
+    /// Serve every request, however many arrive (no 429s).
+    #[arg(long, env = "STRIPE_STANDIN_NO_RATE_LIMIT")]
+    no_rate_limit: bool,
+    /// Serve the test-only routes: POST /_standin/faults and POST /_standin/clock.
+    #[arg(long, env = "STRIPE_STANDIN_TEST_ROUTES")]
+    test_routes: bool,
+}
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::args().skip_while(|a| a != "--port").nth(1).and_then(|p| p.parse().ok()).unwrap_or(12111);
-    let standin = stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let args = Args::parse();
+    let standin = stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    if !args.no_rate_limit {
+        standin.set_rate_limits(RateLimits { live: Some(args.rate_limit_live), test: Some(args.rate_limit_test) });
+    }
+    if args.test_routes {
+        standin.enable_test_routes();
+    }
     let keys = standin.seed_rehearsal();
     println!(
         "{}",

@@ -1,8 +1,30 @@
-//! What happens to every request before a resource sees it: queued faults, the key check
-//! (account and mode), Idempotency-Key replay, and the request log.
+//! What happens to every request around the resource that serves it: queued faults, the key
+//! check (account and mode), the `Stripe-Version` check, per-mode rate limits,
+//! Idempotency-Key replay, Stripe's JSON (pretty, Stripe's key order, `request_log_url` on
+//! errors), a `Request-Id` on every answer, and the request log. Test-only routes under
+//! `/_standin/` are served here too, before any of that, when they are on.
+//!
+//! Idempotency, as Stripe documents it: a POST with an `Idempotency-Key` runs at most once
+//! per (account, mode, key). Its result is saved once the endpoint has started executing —
+//! successes and errors raised while processing alike (5xx, 402, a
+//! [`Fault::FailWhileProcessing`]) — and every retry with the same key and the same path and
+//! body gets that result again, with `Idempotent-Replayed: true` and `Original-Request:` the
+//! first request's id; other parameters under the same key are refused (400
+//! `idempotency_error`). Nothing is saved for a request refused before it ran: bad
+//! parameters, 401/403, 404, 429, a bad `Stripe-Version`, a queued `Fault::Status`, or a key
+//! already in flight (409 `idempotency_key_in_use`) — the same key can be used again. Keys
+//! are forgotten 24 hours after their result was saved (by the stand-in's clock, which tests
+//! can move); the same request then runs again, a duplicate, as with real Stripe.
+//!
+//! Request ids: every answer carries a fresh `Request-Id: req_…`, including errors, unknown
+//! URLs and replays (a replay is a request of its own, as in Stripe's logs); an idempotent
+//! answer also carries `Original-Request:` with the id of the request whose result it is
+//! (its own on the first run).
 
-use crate::error::ApiError;
-use crate::faults::Fault;
+use crate::error::{ApiError, NotExecuted};
+use crate::faults::{self, Fault};
+use crate::ids::{new_request_id, with_clock};
+use crate::json::to_stripe_json;
 use crate::keys::{presented_key, redact_key, Caller};
 use crate::state::{RequestRecord, Shared, StoredResponse};
 use axum::body::{to_bytes, Body};
@@ -12,11 +34,41 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 const MAX_BODY: usize = 1 << 20;
+/// Stripe prunes idempotency keys once they are at least 24 hours old.
+const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
+/// Stripe's limit on an idempotency key's length.
+const MAX_KEY_LENGTH: usize = 255;
+/// Answer headers a replay repeats.
+const REPLAYED_HEADERS: [&str; 2] = ["content-type", "stripe-should-retry"];
+
+/// What the log and the connection need to know about how a request went.
+#[derive(Default)]
+struct Outcome {
+    livemode: Option<bool>,
+    replayed: bool,
+    drop_connection: bool,
+}
+
+fn header(request: &Request, name: &str) -> Option<String> {
+    request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
 
 pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let request_id = new_request_id();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
-    let idempotency_key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    if path == "/_standin" || path.starts_with("/_standin/") {
+        let enabled = state.lock().unwrap().test_routes;
+        let response = if enabled {
+            let body = to_bytes(request.into_body(), MAX_BODY).await.unwrap_or_default();
+            faults::control(&state, &method, &path, &body)
+        } else {
+            ApiError::unrecognized(&method, &path).into_response()
+        };
+        return with_request_id(render(response, None, &request_id).await, &request_id);
+    }
+    let idempotency_key = header(&request, "idempotency-key");
+    let stripe_version = header(&request, "stripe-version");
     let is_write = request.method() == Method::POST;
     let fault = {
         let mut guard = state.lock().unwrap();
@@ -26,54 +78,155 @@ pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -
             None => None,
         }
     };
-    let mut drop_connection = false;
-    let mut livemode = None;
+    let mut outcome = Outcome::default();
     let response = match fault {
-        Some(Fault::Status(429)) => ApiError::rate_limited().into_response(),
         Some(Fault::Status(code)) => {
-            let mut err = ApiError::server_error();
-            err.status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            err.into_response()
+            render(ApiError::processing_failure(code).into_response(), None, &request_id).await
+        }
+        Some(Fault::Hang) => {
+            hang(&state).await;
+            outcome.drop_connection = true;
+            Response::default()
         }
         other => {
-            match other {
-                Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
-                Some(Fault::DropAfterHandling) => drop_connection = true,
-                _ => {}
-            }
-            match authenticate(&state, &request) {
-                Err(err) => err.into_response(),
-                Ok(caller) if over_rate_limit(&state, &caller) => {
-                    livemode = Some(caller.livemode);
-                    ApiError::rate_limited().into_response()
+            let fail = match other {
+                Some(Fault::Delay(d)) => {
+                    tokio::time::sleep(d).await;
+                    None
                 }
-                Ok(caller) => {
-                    livemode = Some(caller.livemode);
-                    match (request.method() == Method::POST, idempotency_key.clone()) {
-                        (true, Some(key)) => idempotent(&state, caller, key, request, next).await,
-                        _ => {
-                            let mut request = request;
-                            request.extensions_mut().insert(caller);
-                            next.run(request).await
-                        }
-                    }
+                Some(Fault::DropAfterHandling) => {
+                    outcome.drop_connection = true;
+                    None
                 }
-            }
+                Some(Fault::FailWhileProcessing(code)) => Some(code),
+                _ => None,
+            };
+            serve(&state, request, next, &request_id, stripe_version.as_deref(), fail, &mut outcome).await
         }
     };
+    let response = with_request_id(response, &request_id);
     state.lock().unwrap().requests.push(RequestRecord {
         method,
         path,
         status: response.status().as_u16(),
         idempotency_key,
-        livemode,
+        livemode: outcome.livemode,
+        request_id,
+        stripe_version,
+        replayed: outcome.replayed,
     });
-    if drop_connection {
+    if outcome.drop_connection {
         // A panic in the service makes hyper close the connection with no answer: what a
         // client sees when the network drops after Stripe has acted on the request.
         std::panic::resume_unwind(Box::new("stand-in: connection dropped on purpose"));
     }
     response
+}
+
+/// Authenticates, checks the version and the rate limit, then runs the request (through the
+/// idempotency layer for a keyed POST).
+async fn serve(
+    state: &Shared,
+    request: Request,
+    next: Next,
+    request_id: &str,
+    stripe_version: Option<&str>,
+    fail: Option<u16>,
+    outcome: &mut Outcome,
+) -> Response {
+    let caller = match authenticate(state, &request) {
+        Ok(caller) => caller,
+        Err(err) => return render(err.into_response(), None, request_id).await,
+    };
+    let livemode = caller.livemode;
+    outcome.livemode = Some(livemode);
+    if let Some(version) = stripe_version.filter(|v| !stripe_spec::versions::is_released(v)) {
+        return render(ApiError::invalid_api_version(version).into_response(), Some(livemode), request_id).await;
+    }
+    if over_rate_limit(state, &caller) {
+        return render(ApiError::rate_limited().into_response(), Some(livemode), request_id).await;
+    }
+    let key = header(&request, "idempotency-key");
+    match key {
+        Some(key) if request.method() == Method::POST => {
+            idempotent(state, caller, key, request, next, request_id, fail, outcome).await
+        }
+        _ => execute(state, caller, request, next, request_id, fail).await,
+    }
+}
+
+/// Runs the resource handler on the stand-in's clock, applies a `FailWhileProcessing`
+/// fault, and renders the answer as Stripe writes it.
+async fn execute(
+    state: &Shared,
+    caller: Caller,
+    mut request: Request,
+    next: Next,
+    request_id: &str,
+    fail: Option<u16>,
+) -> Response {
+    let livemode = caller.livemode;
+    let offset = state.lock().unwrap().clock_offset;
+    request.extensions_mut().insert(caller);
+    let response = with_clock(offset, next.run(request)).await;
+    let response = match fail {
+        Some(code) => {
+            // The endpoint ran (its effects landed) and then failed: a result, saved.
+            let mut failed = ApiError::processing_failure(code).into_response();
+            failed.extensions_mut().remove::<NotExecuted>();
+            failed
+        }
+        None => response,
+    };
+    render(response, Some(livemode), request_id).await
+}
+
+/// Rewrites a JSON answer as Stripe writes it: pretty, Stripe's key order, and on an error of
+/// a known account the `request_log_url` of the request in the Dashboard.
+async fn render(response: Response, livemode: Option<bool>, request_id: &str) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let is_json = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let Some(mut value) = is_json.then(|| serde_json::from_slice::<serde_json::Value>(&bytes).ok()).flatten() else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if let (Some(livemode), Some(error)) = (livemode, value.get_mut("error").and_then(|e| e.as_object_mut())) {
+        let mode = if livemode { "" } else { "test/" };
+        let url = format!("https://dashboard.stripe.com/{mode}logs/{request_id}?t={}", crate::ids::real_now());
+        error.insert("request_log_url".into(), url.into());
+    }
+    parts.headers.insert("content-type", HeaderValue::from_static("application/json"));
+    parts.headers.remove("content-length");
+    Response::from_parts(parts, Body::from(to_stripe_json(&value)))
+}
+
+fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("request-id", value);
+    }
+    response
+}
+
+/// Holds a request until the stand-in stops: the client sees a connection that never answers.
+async fn hang(state: &Shared) {
+    let notify = {
+        let guard = state.lock().unwrap();
+        if guard.stopped {
+            return;
+        }
+        guard.shutdown.clone()
+    };
+    let notified = notify.notified();
+    tokio::pin!(notified);
+    notified.as_mut().enable();
+    if state.lock().unwrap().stopped {
+        return;
+    }
+    notified.await;
 }
 
 /// The fault queued for this write, if any; counts the other queued writes down.
@@ -85,10 +238,10 @@ fn take_write_fault(queue: &mut Vec<(usize, Fault)>) -> Option<Fault> {
     hit
 }
 
-/// Counts the request against its account and mode's budget for the current second.
+/// Counts the request against its account's budget in its mode for the current second.
 fn over_rate_limit(state: &Shared, caller: &Caller) -> bool {
     let mut guard = state.lock().unwrap();
-    let Some(limit) = guard.rate_limit else { return false };
+    let Some(limit) = guard.rate_limits.for_mode(caller.livemode) else { return false };
     let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let window = guard.rate_window.entry((caller.account_id.clone(), caller.livemode)).or_insert((second, 0));
     if window.0 != second {
@@ -111,50 +264,98 @@ fn authenticate(state: &Shared, request: &Request) -> Result<Caller, ApiError> {
     Ok(Caller { key, account_id: record.account_id.clone(), livemode: record.livemode, access: record.access.clone() })
 }
 
-/// Runs a POST at most once per (account, mode, key): a retry with the same body gets the
-/// first answer again (`Idempotent-Replayed: true`); a different body or path is refused.
-async fn idempotent(state: &Shared, caller: Caller, key: String, request: Request, next: Next) -> Response {
+/// Runs a POST at most once per (account, mode, key) while the key lives (see the module doc).
+#[allow(clippy::too_many_arguments)]
+async fn idempotent(
+    state: &Shared,
+    caller: Caller,
+    key: String,
+    request: Request,
+    next: Next,
+    request_id: &str,
+    fail: Option<u16>,
+    outcome: &mut Outcome,
+) -> Response {
+    let livemode = caller.livemode;
+    if key.chars().count() > MAX_KEY_LENGTH {
+        let err = ApiError::invalid_request(format!(
+            "Idempotency-Key is {} characters long; idempotency keys can be up to {MAX_KEY_LENGTH} characters.",
+            key.chars().count()
+        ));
+        return render(err.into_response(), Some(livemode), request_id).await;
+    }
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return ApiError::invalid_request("The request body could not be read.").into_response();
+        let err = ApiError::invalid_request("The request body could not be read.");
+        return render(err.into_response(), Some(livemode), request_id).await;
     };
-    let slot = (caller.account_id.clone(), caller.livemode, key.clone());
+    let slot = (caller.account_id.clone(), livemode, key.clone());
     let path = parts.uri.path().to_string();
-    {
+    enum Seen {
+        Replay(Response),
+        Mismatch,
+        InFlight,
+        New,
+    }
+    let seen = {
         let mut guard = state.lock().unwrap();
-        match guard.idempotency.get(&slot) {
-            Some(Some(stored)) => return replay(stored, &path, &body, &key),
-            Some(None) => {
-                return ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_error",
-                    "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): "
-                        .to_string()
-                        + &key
-                        + ". Please try again later.",
-                )
-                .into_response()
-            }
-            None => {
-                guard.idempotency.insert(slot.clone(), None);
+        let now = guard.now();
+        if let Some(Some(stored)) = guard.idempotency.get(&slot) {
+            if now - stored.saved_at >= KEY_LIFETIME_SECONDS {
+                guard.idempotency.remove(&slot);
             }
         }
+        let seen = match guard.idempotency.get(&slot) {
+            Some(Some(stored)) if stored.path == path && stored.body == body.as_ref() => Seen::Replay(replay(stored)),
+            Some(Some(_)) => Seen::Mismatch,
+            Some(None) => Seen::InFlight,
+            None => Seen::New,
+        };
+        if matches!(seen, Seen::New) {
+            guard.idempotency.insert(slot.clone(), None);
+        }
+        seen
+    };
+    match seen {
+        Seen::Replay(response) => {
+            outcome.replayed = true;
+            return response;
+        }
+        Seen::Mismatch => {
+            return render(ApiError::idempotency_mismatch(&key).into_response(), Some(livemode), request_id).await
+        }
+        Seen::InFlight => {
+            return render(ApiError::idempotency_in_use(&key).into_response(), Some(livemode), request_id).await
+        }
+        Seen::New => {}
     }
-    let mut request = Request::from_parts(parts, Body::from(body.clone()));
-    request.extensions_mut().insert(caller);
-    let response = next.run(request).await;
-    let (parts, response_body) = response.into_parts();
-    let response_bytes = to_bytes(response_body, MAX_BODY).await.unwrap_or_default();
-    let status = parts.status.as_u16();
+    let request = Request::from_parts(parts, Body::from(body.clone()));
+    let response = execute(state, caller, request, next, request_id, fail).await;
+    let executed = response.extensions().get::<NotExecuted>().is_none();
+    let (mut parts, response_body) = response.into_parts();
+    let response_bytes = to_bytes(response_body, usize::MAX).await.unwrap_or_default();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        parts.headers.insert("original-request", value);
+    }
     {
         let mut guard = state.lock().unwrap();
-        // Stripe keeps the result once the endpoint has started executing; a request refused
-        // by validation or rate limiting keeps no result, so the key can be used again.
-        if !(400..500).contains(&status) {
-            guard.idempotency.insert(
-                slot,
-                Some(StoredResponse { path, body: body.to_vec(), status, response: response_bytes.to_vec() }),
-            );
+        if executed {
+            let headers = REPLAYED_HEADERS
+                .iter()
+                .filter_map(|name| {
+                    parts.headers.get(*name).and_then(|v| v.to_str().ok()).map(|v| (name.to_string(), v.to_string()))
+                })
+                .collect();
+            let stored = StoredResponse {
+                path,
+                body: body.to_vec(),
+                status: parts.status.as_u16(),
+                response: response_bytes.to_vec(),
+                headers,
+                request_id: request_id.to_string(),
+                saved_at: guard.now(),
+            };
+            guard.idempotency.insert(slot, Some(stored));
         } else {
             guard.idempotency.remove(&slot);
         }
@@ -162,21 +363,21 @@ async fn idempotent(state: &Shared, caller: Caller, key: String, request: Reques
     Response::from_parts(parts, Body::from(response_bytes))
 }
 
-fn replay(stored: &StoredResponse, path: &str, body: &[u8], key: &str) -> Response {
-    if stored.path != path || stored.body != body {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "idempotency_error",
-            format!(
-                "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."
-            ),
-        )
-        .into_response();
-    }
+/// The saved answer again, marked as a replay of the request that produced it.
+fn replay(stored: &StoredResponse) -> Response {
     let mut response = Response::new(Body::from(stored.response.clone()));
     *response.status_mut() = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    for (name, value) in &stored.headers {
+        if let (Ok(name), Ok(value)) =
+            (axum::http::HeaderName::try_from(name.as_str()), HeaderValue::from_str(value.as_str()))
+        {
+            headers.insert(name, value);
+        }
+    }
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    if let Ok(value) = HeaderValue::from_str(&stored.request_id) {
+        headers.insert("original-request", value);
+    }
     response
 }

@@ -1,10 +1,12 @@
-//! The routes the stand-in serves, and Stripe's 404 envelope for any other URL.
+//! The routes the stand-in serves, and Stripe's 404 envelope for any other URL — and for a
+//! method a served URL does not take (`PUT /v1/products`, `DELETE /v1/prices/…`), which
+//! Stripe also answers as an unrecognized request URL.
 
 use crate::error::ApiError;
 use crate::middleware;
-use crate::resources::{account, balance, events, portal, prices, products, webhooks};
+use crate::resources::{account, balance, events, meters, portal, prices, products, webhooks};
 use crate::state::Shared;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{Method, Uri};
 use axum::routing::get;
 use axum::Router;
 
@@ -16,23 +18,22 @@ pub fn build(state: Shared) -> Router {
         .route("/v1/products/{id}", get(products::retrieve).post(products::update))
         .route("/v1/prices", get(prices::list).post(prices::create))
         .route("/v1/prices/{id}", get(prices::retrieve).post(prices::update))
+        .route("/v1/billing/meters", get(meters::list).post(meters::create))
+        .route("/v1/billing/meters/{id}", get(meters::retrieve).post(meters::update))
+        .route("/v1/billing/meters/{id}/deactivate", axum::routing::post(meters::deactivate))
+        .route("/v1/billing/meters/{id}/reactivate", axum::routing::post(meters::reactivate))
         .route("/v1/billing_portal/configurations", get(portal::list).post(portal::create))
         .route("/v1/billing_portal/configurations/{id}", get(portal::retrieve).post(portal::update))
         .route("/v1/events", get(events::list))
+        .route("/v1/events/{id}", get(events::retrieve))
         .route("/v1/webhook_endpoints", get(webhooks::list).post(webhooks::create))
         .route("/v1/webhook_endpoints/{id}", get(webhooks::retrieve).post(webhooks::update).delete(webhooks::delete))
         .fallback(unrecognized)
+        .method_not_allowed_fallback(unrecognized)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::handle))
         .with_state(state)
 }
 
 async fn unrecognized(method: Method, uri: Uri) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "invalid_request_error",
-        format!(
-            "Unrecognized request URL ({method}: {}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
-            uri.path()
-        ),
-    )
+    ApiError::unrecognized(method.as_str(), uri.path())
 }

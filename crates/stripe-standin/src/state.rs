@@ -1,5 +1,6 @@
 //! The stand-in's whole memory: accounts, keys, each account's test and live data kept
-//! apart, stored idempotent results, the request log and queued faults.
+//! apart, stored idempotent results, the request log, queued faults, the per-mode rate
+//! limits and the clock (real time plus the offset tests move it by).
 
 use crate::faults::Fault;
 use crate::keys::KeyRecord;
@@ -20,15 +21,22 @@ pub struct ModeData {
     pub portal_configurations: Vec<PortalConfiguration>,
     pub webhook_endpoints: Vec<WebhookEndpoint>,
     pub events: Vec<Event>,
+    pub meters: Vec<crate::resources::meters::Meter>,
 }
 
-/// The first response to an idempotent request, replayed for every retry.
+/// The first response to an idempotent request, replayed for every retry within 24 hours.
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
     pub path: String,
     pub body: Vec<u8>,
     pub status: u16,
     pub response: Vec<u8>,
+    /// The answer's headers worth replaying (content type, `Stripe-Should-Retry`).
+    pub headers: Vec<(String, String)>,
+    /// The `Request-Id` of the request that ran; replays name it in `Original-Request`.
+    pub request_id: String,
+    /// When it was saved, by the stand-in's clock: keys are forgotten 24 hours later.
+    pub saved_at: i64,
 }
 
 /// One request as the stand-in saw it (no key material), for tests and benchmarks.
@@ -39,6 +47,32 @@ pub struct RequestRecord {
     pub status: u16,
     pub idempotency_key: Option<String>,
     pub livemode: Option<bool>,
+    /// The `Request-Id` the answer carried.
+    pub request_id: String,
+    /// The `Stripe-Version` header the request sent, if any (none: the account default).
+    pub stripe_version: Option<String>,
+    /// Whether the answer was an idempotent replay of an earlier request's.
+    pub replayed: bool,
+}
+
+/// Requests allowed per second per account, in each mode; `None` is unlimited.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub live: Option<u32>,
+    pub test: Option<u32>,
+}
+
+impl RateLimits {
+    /// Stripe's documented limits: 100 requests per second in live mode, 25 in test mode.
+    pub const STRIPE: RateLimits = RateLimits { live: Some(100), test: Some(25) };
+
+    pub fn for_mode(&self, livemode: bool) -> Option<u32> {
+        if livemode {
+            self.live
+        } else {
+            self.test
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -51,19 +85,31 @@ pub struct State {
     pub faults: VecDeque<Fault>,
     /// Faults for coming writes (POSTs), by how many writes from now: 0 is the next one.
     pub write_faults: Vec<(usize, Fault)>,
-    /// Requests allowed per second per (account, mode); `None` is unlimited.
-    pub rate_limit: Option<u32>,
+    /// Requests allowed per second per account, in each mode.
+    pub rate_limits: RateLimits,
     /// Endpoint hosts routed to local addresses for deliveries: (host, base URL).
     pub delivery_routes: Vec<(String, String)>,
     /// Every webhook delivery made, in order.
     pub deliveries: Vec<crate::delivery::Delivery>,
     /// Requests seen in the current second, per (account, mode).
     pub rate_window: HashMap<(String, bool), (u64, u32)>,
+    /// Seconds the stand-in's clock is ahead of real time (tests move it; 0 is real time).
+    pub clock_offset: i64,
+    /// Whether the test-only routes under `/_standin/` answer (otherwise they are unknown URLs).
+    pub test_routes: bool,
+    /// Wakes requests held by `Fault::Hang` when the stand-in stops.
+    pub shutdown: Arc<tokio::sync::Notify>,
+    pub stopped: bool,
 }
 
 impl State {
     pub fn mode(&mut self, account_id: &str, livemode: bool) -> &mut ModeData {
         self.modes.entry((account_id.to_string(), livemode)).or_default()
+    }
+
+    /// The stand-in's time (seconds since the epoch): real time plus the clock offset.
+    pub fn now(&self) -> i64 {
+        crate::ids::real_now() + self.clock_offset
     }
 }
 

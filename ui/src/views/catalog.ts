@@ -15,6 +15,8 @@ export interface CatalogViewDeps {
 const ACTION_TEXT: Record<PlanAction["kind"], string> = {
   create_product: "Create product",
   create_price: "Create price",
+  create_meter: "Create meter",
+  set_default_price: "Set default price",
   live: "Already live",
   conflict: "Conflict — left alone",
   skipped: "Skipped",
@@ -44,7 +46,13 @@ export function planTable(plan: CatalogPlan): HTMLTableElement {
         h("td", {}, row.tier ?? "—"),
         h("td", {}, row.object === "product" ? row.name : `  ${row.terms ?? ""}`),
         h("td", {}, h("span", { class: `badge badge-${row.action.kind}` }, ACTION_TEXT[row.action.kind])),
-        h("td", { class: "muted" }, actionDetail(row.action)),
+        h(
+          "td",
+          { class: "muted" },
+          [actionDetail(row.action), ...(row.not_copied ?? []).map((o) => `Not copied: ${o.field} — ${o.reason}`)]
+            .filter((t) => t !== "")
+            .join(" · "),
+        ),
       ),
     );
   }

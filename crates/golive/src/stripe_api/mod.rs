@@ -82,6 +82,17 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+/// What a list request asks for beyond paging, in Stripe's parameter names.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct ListFilter<'a> {
+    /// `active`: Stripe's price list shows only active prices unless told otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// `product`: only the prices of this product.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<&'a str>,
+}
+
 #[derive(Serialize)]
 struct ListQuery<'a> {
     limit: u32,
@@ -89,6 +100,10 @@ struct ListQuery<'a> {
     starting_after: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     expand: &'a [&'a str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<&'a str>,
 }
 
 /// Every object of a list endpoint, 100 at a time, following `has_more` to the end (with
@@ -99,10 +114,27 @@ pub async fn list_all<T: DeserializeOwned + Send + 'static>(
     expand: &[&str],
     id_of: impl Fn(&T) -> String,
 ) -> Result<Vec<T>, ApiFailure> {
+    list_matching(client, path, expand, ListFilter::default(), id_of).await
+}
+
+/// Every object of a list endpoint that matches `filter`, read to the end like [`list_all`].
+pub async fn list_matching<T: DeserializeOwned + Send + 'static>(
+    client: &Client,
+    path: &str,
+    expand: &[&str],
+    filter: ListFilter<'_>,
+    id_of: impl Fn(&T) -> String,
+) -> Result<Vec<T>, ApiFailure> {
     let mut all: Vec<T> = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let query = ListQuery { limit: 100, starting_after: cursor.as_deref(), expand };
+        let query = ListQuery {
+            limit: 100,
+            starting_after: cursor.as_deref(),
+            expand,
+            active: filter.active,
+            product: filter.product,
+        };
         let page: Page<T> = with_retries(|| client.get_query(path, &query)).await?;
         let more = page.has_more && !page.data.is_empty();
         all.extend(page.data);

@@ -4,10 +4,11 @@
 
 use super::Context;
 use crate::catalog::model::Price;
+use crate::catalog::price_ids::expected_name;
 use crate::catalog::price_ids::PriceIdVar;
+use crate::catalog::read::PRICE_EXPAND;
 use crate::findings::Finding;
-use crate::stripe_api::Client;
-use crate::stripe_api::{self, ApiFailure};
+use crate::stripe_api::{self, list_matching, ApiFailure, Client, ListFilter};
 use crate::webhook::{endpoints, WebhookRecord, PINNED_API_VERSION, REQUIRED_EVENTS};
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +18,11 @@ struct LiveProduct {
     metadata: std::collections::BTreeMap<String, String>,
 }
 
-/// A live price as Stripe answered it, with its product.
+/// A live price as Stripe answered it, with its product and the product's active prices.
 struct Live {
     price: serde_json::Value,
     product: LiveProduct,
+    tier_prices: Vec<Price>,
 }
 
 async fn read_price(cx: &Context<'_>, id: &str) -> Result<Live, ApiFailure> {
@@ -34,7 +36,9 @@ async fn read_price(cx: &Context<'_>, id: &str) -> Result<Live, ApiFailure> {
         other => other["id"].as_str().unwrap_or_default().to_string(),
     };
     let product: LiveProduct = live.get(&format!("/products/{product_id}")).await?;
-    Ok(Live { price, product })
+    let filter = ListFilter { active: Some(true), product: Some(&product_id) };
+    let tier_prices = list_matching::<Price>(live, "/prices", &PRICE_EXPAND, filter, |p| p.id.clone()).await?;
+    Ok(Live { price, product, tier_prices })
 }
 
 /// One finding per pushed `STRIPE_PRICE_ID_*` name: used once, pushed, and the price it
@@ -132,8 +136,21 @@ fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailu
             format!("{} points at another price of the tier. Run the Catalog step again so each variable gets the price it stands for, then push the secrets from the Secrets step.", var.name),
         );
     }
-    // TODO(lead): once the Catalog step exposes the function that recomputes a live price's
-    // expected variable name, fail here when it differs from `var.name` (same fix as above).
+    // The name the Catalog step's rule gives this price among its tier's prices today.
+    let expected = expected_name(&var.tier, &live.tier_prices, &var.price_id);
+    if expected.as_deref() != Some(var.name.as_str()) {
+        return Finding::fail(
+            id,
+            title,
+            format!(
+                "By golive's naming rule {} is {}, not {}: the tier's prices changed since the Catalog step.",
+                var.price_id,
+                expected.as_deref().unwrap_or("no longer one of the tier's active prices"),
+                var.name
+            ),
+            "Run the Catalog step again to collect the names and ids as they are now, then push the secrets from the Secrets step (and update the names your Worker reads if they changed).",
+        );
+    }
     Finding::pass(id, title, format!("{} — active, live, plan “{}”, {terms}", var.price_id, var.tier))
 }
 

@@ -280,6 +280,7 @@ mod tests {
             price_id: id.into(),
             tier: tier.into(),
             terms: terms.into(),
+            product_id: None,
         };
         VerifyReport {
             findings: vec![

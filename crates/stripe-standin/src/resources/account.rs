@@ -17,6 +17,8 @@ pub struct AccountRecord {
     /// Live charges need an activated account; Stripe reports it here.
     pub charges_enabled: bool,
     pub details_submitted: bool,
+    /// The account's default API version (events are rendered at it).
+    pub api_version: String,
 }
 
 pub async fn retrieve(

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod balance;
 pub mod events;
+pub mod meters;
 pub mod portal;
 pub mod prices;
 pub mod products;

@@ -1,9 +1,13 @@
 //! `webhook_endpoints`: create (the only answer that carries the `whsec_` signing secret, as
-//! Stripe documents), retrieve, update (url, events, description, `disabled`), delete and
-//! list. Live mode refuses non-HTTPS URLs; an account holds at most 16 endpoints per mode.
+//! Stripe documents), retrieve, update (url, events, description, metadata, `disabled`),
+//! delete and list, rendering every field of the typings' `WebhookEndpoint`. As Stripe does,
+//! in test and live mode alike, `enabled_events` takes only the event types Stripe sends (the
+//! typings' list in `stripe-spec`) or `*`, stored in the order given, and `api_version` only
+//! a released API version; live mode refuses non-HTTPS URLs; an account holds at most 16
+//! endpoints per mode.
 
 use crate::error::{ApiError, ApiResult};
-use crate::form::{parse, parse_bool};
+use crate::form::{parse, parse_bool, Param};
 use crate::ids::{new_id, now, random_alnum};
 use crate::keys::Caller;
 use crate::list::{envelope, paginate, Page};
@@ -44,20 +48,24 @@ struct Params {
     url: Option<String>,
     enabled_events: Option<Vec<String>>,
     api_version: Option<String>,
-    description: Option<String>,
-    metadata: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    description: Param<String>,
+    /// Keys to set (an empty value removes one), or `metadata=` to remove them all.
+    #[serde(default)]
+    metadata: Param<BTreeMap<String, String>>,
     disabled: Option<String>,
     connect: Option<String>,
     expand: Option<Vec<String>>,
 }
 
 fn check_url(url: &str, livemode: bool) -> ApiResult<()> {
-    let parsed = url::Url::parse(url).map_err(|_| ApiError::invalid_value("url", format!("Invalid URL: {url}")))?;
+    let invalid = |message: String| ApiError::invalid_request(message).param("url");
+    let parsed = url::Url::parse(url).map_err(|_| invalid(format!("Invalid URL: {url}")))?;
     if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
-        return Err(ApiError::invalid_value("url", format!("Invalid URL: {url}")));
+        return Err(invalid(format!("Invalid URL: {url}")));
     }
     if livemode && parsed.scheme() != "https" {
-        return Err(ApiError::invalid_value("url", "Invalid URL: live mode webhook endpoints must use HTTPS."));
+        return Err(invalid("Invalid URL: live mode webhook endpoints must use HTTPS.".into()));
     }
     Ok(())
 }
@@ -67,27 +75,20 @@ fn check_events(events: &[String]) -> ApiResult<()> {
         return Err(ApiError::missing_param("enabled_events"));
     }
     for (i, event) in events.iter().enumerate() {
-        let shaped = event == "*"
-            || (event.contains('.')
-                && event.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_' || c == '*'));
-        if !shaped {
-            return Err(ApiError::invalid_value(
-                &format!("enabled_events[{i}]"),
-                format!("Invalid enabled_events[{i}]: must be one of the event types Stripe sends, or *"),
-            ));
+        if !stripe_spec::events::is_enabled_event(event) {
+            let allowed: Vec<&str> =
+                std::iter::once("*").chain(stripe_spec::events::EVENT_TYPES.iter().copied()).collect();
+            return Err(ApiError::not_one_of(&format!("enabled_events[{i}]"), &allowed));
         }
     }
     Ok(())
 }
 
 fn check_api_version(version: &str) -> ApiResult<()> {
-    let date = version.split('.').next().unwrap_or_default();
-    let shaped = date.len() == 10
-        && date.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
-    if shaped {
+    if stripe_spec::versions::is_released(version) {
         Ok(())
     } else {
-        Err(ApiError::invalid_value("api_version", format!("Invalid Stripe API version: {version}")))
+        Err(ApiError::not_one_of("api_version", stripe_spec::versions::RELEASED_API_VERSIONS))
     }
 }
 
@@ -105,7 +106,11 @@ pub async fn create(
     if let Some(version) = &params.api_version {
         check_api_version(version)?;
     }
-    let metadata = params.metadata.unwrap_or_default();
+    parse_bool("connect", &params.connect)?;
+    let mut metadata = BTreeMap::new();
+    if let Param::Given(given) = params.metadata {
+        merge_metadata(&mut metadata, given);
+    }
     check_metadata(&metadata)?;
     let mut state = state.lock().unwrap();
     let data = state.mode(&caller.account_id, caller.livemode);
@@ -121,13 +126,13 @@ pub async fn create(
         api_version: params.api_version,
         application: None,
         created: now(),
-        description: params.description,
+        description: params.description.update().flatten(),
         enabled_events: events,
         livemode: caller.livemode,
         metadata,
         status: "enabled".into(),
         url,
-        secret: format!("whsec_{}", random_alnum(32)),
+        secret: format!("{}_{}", "whsec", random_alnum(32)),
     };
     data.webhook_endpoints.push(endpoint.clone());
     let mut answer = serde_json::to_value(&endpoint).expect("endpoint serialises");
@@ -159,8 +164,12 @@ pub async fn update(
 ) -> ApiResult<Json<WebhookEndpoint>> {
     caller.require("webhook_endpoints", true)?;
     let params: Params = parse(&body)?;
+    // Create-only parameters: an endpoint's API version cannot change after it is created.
     if params.api_version.is_some() {
         return Err(ApiError::unknown_param("api_version"));
+    }
+    if params.connect.is_some() {
+        return Err(ApiError::unknown_param("connect"));
     }
     let disabled = parse_bool("disabled", &params.disabled)?;
     if let Some(url) = &params.url {
@@ -176,17 +185,22 @@ pub async fn update(
         .iter_mut()
         .find(|e| e.id == id)
         .ok_or_else(|| ApiError::no_such("webhook_endpoint", &id))?;
+    let mut metadata = endpoint.metadata.clone();
+    match params.metadata {
+        Param::Empty => metadata.clear(),
+        Param::Given(update) => merge_metadata(&mut metadata, update),
+        Param::Absent => {}
+    }
+    check_metadata(&metadata)?;
+    endpoint.metadata = metadata;
     if let Some(url) = params.url {
         endpoint.url = url;
     }
     if let Some(events) = params.enabled_events {
         endpoint.enabled_events = events;
     }
-    if let Some(description) = params.description {
-        endpoint.description = Some(description).filter(|d| !d.is_empty());
-    }
-    if let Some(metadata) = params.metadata {
-        merge_metadata(&mut endpoint.metadata, metadata);
+    if let Some(description) = params.description.update() {
+        endpoint.description = description;
     }
     if let Some(disabled) = disabled {
         endpoint.status = if disabled { "disabled" } else { "enabled" }.into();
