@@ -99,6 +99,11 @@ async fn a_parameter_naming_a_missing_object_is_400_resource_missing() {
     assert_eq!(error["code"], "resource_missing");
     assert_eq!(error["param"], "features[subscription_update][products][0][product]");
     assert_eq!(error["message"], "No such product: 'prod_gone'");
+    // The same rule holds for every resource: a price for a product that does not exist.
+    let price = post(&base, "v1/prices", &keys.live_secret, "currency=usd&unit_amount=900&product=prod_gone").await;
+    assert_eq!(price.status, 400, "{}", price.body);
+    assert_eq!(price.json()["error"]["code"], "resource_missing");
+    assert_eq!(price.json()["error"]["param"], "product");
     // A cursor is a parameter too.
     let page = get(&base, "v1/webhook_endpoints?starting_after=we_gone", &keys.live_secret).await;
     assert_eq!(page.status, 400);
