@@ -26,7 +26,8 @@ pub enum Fault {
     /// Answer with this HTTP status and Stripe's envelope (429 → rate limit, 5xx →
     /// api_error) before the request runs: nothing happens, no idempotent result is saved.
     Status(u16),
-    /// Wait this long, then handle the request normally.
+    /// Serve the request this much later (after it has taken its idempotency key, so a
+    /// concurrent retry with the same key meets a key in flight), then normally.
     Delay(Duration),
     /// Handle the request (its effects land) but close the connection without an answer.
     DropAfterHandling,

@@ -61,15 +61,43 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Param<T> {
 /// Parses a form body or query string into `T`, as Stripe would judge it.
 pub fn parse<T: DeserializeOwned>(input: &[u8]) -> Result<T, ApiError> {
     let config = serde_qs::Config::new(5, false);
-    config.deserialize_bytes(input).map_err(|e| to_api_error(&e.to_string()))
+    let deserializer =
+        serde_qs::Deserializer::with_config(&config, input).map_err(|e| to_api_error("", &e.to_string()))?;
+    serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| to_api_error(&bracketed(e.path()), &e.inner().to_string()))
 }
 
-fn to_api_error(message: &str) -> ApiError {
+/// A serde path (`features.products[0].product`) in Stripe's bracket notation
+/// (`features[products][0][product]`).
+fn bracketed(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        let name = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => continue,
+        };
+        if out.is_empty() {
+            out = name;
+        } else {
+            out.push_str(&format!("[{name}]"));
+        }
+    }
+    out
+}
+
+/// Stripe's error for serde's complaint `message` about the value at `container` (the path
+/// of the struct holding the field serde names).
+fn to_api_error(container: &str, message: &str) -> ApiError {
     let quoted = message.split('`').nth(1).unwrap_or("").to_string();
+    let full = |field: &str| if container.is_empty() { field.to_string() } else { format!("{container}[{field}]") };
     if message.contains("unknown field") {
-        ApiError::unknown_param(&quoted)
+        // serde_path_to_error's path already ends at the unknown field.
+        ApiError::unknown_param(if container.is_empty() { &quoted } else { container })
     } else if message.contains("missing field") {
-        ApiError::missing_param(&quoted)
+        ApiError::missing_param(&full(&quoted))
     } else {
         ApiError::invalid_request(format!("Invalid request: {message}"))
     }
@@ -141,6 +169,32 @@ mod tests {
         assert_eq!(e.created.unwrap()["gte"], "5");
         let e: Emptyables = parse(b"options[]=a&options[]=b").unwrap();
         assert_eq!(e.options, Param::Given(vec!["a".into(), "b".into()]));
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Nested {
+        features: Option<Inner>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        enabled: Option<String>,
+        products: Option<Vec<Sample>>,
+    }
+
+    #[test]
+    fn names_nested_params_by_their_whole_bracket_path() {
+        let err = parse::<Nested>(b"features[enabled]=true&features[colour]=red").unwrap_err();
+        assert_eq!(err.message, "Received unknown parameter: features[colour]");
+        assert_eq!(err.param.as_deref(), Some("features[colour]"));
+        let err = parse::<Nested>(b"features[products][0][name]=a&features[products][1][size]=b").unwrap_err();
+        assert_eq!(err.param.as_deref(), Some("features[products][1][size]"));
+        let err = parse::<Nested>(b"features[products][0][metadata][plan]=pro").unwrap_err();
+        assert_eq!(err.message, "Missing required param: features[products][0][name].");
     }
 
     #[test]

@@ -160,6 +160,12 @@ impl StandIn {
         self.state.lock().unwrap().faults.push_back(fault);
     }
 
+    /// How many queued faults (for any request or for coming writes) no request has taken yet.
+    pub fn queued_faults(&self) -> usize {
+        let state = self.state.lock().unwrap();
+        state.faults.len() + state.write_faults.len()
+    }
+
     /// Queues a fault for the write (POST) `n` writes from now (0: the next one).
     pub fn inject_on_write(&self, n: usize, fault: Fault) {
         self.state.lock().unwrap().write_faults.push((n, fault));

@@ -41,6 +41,15 @@ const MAX_KEY_LENGTH: usize = 255;
 /// Answer headers a replay repeats.
 const REPLAYED_HEADERS: [&str; 2] = ["content-type", "stripe-should-retry"];
 
+/// What a queued fault does to the request while it runs.
+#[derive(Default, Clone, Copy)]
+struct Plan {
+    /// Serve it this much later (it holds its idempotency key meanwhile).
+    delay: Option<std::time::Duration>,
+    /// Answer this failure after it ran.
+    fail: Option<u16>,
+}
+
 /// What the log and the connection need to know about how a request went.
 #[derive(Default)]
 struct Outcome {
@@ -89,19 +98,14 @@ pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -
             Response::default()
         }
         other => {
-            let fail = match other {
-                Some(Fault::Delay(d)) => {
-                    tokio::time::sleep(d).await;
-                    None
-                }
-                Some(Fault::DropAfterHandling) => {
-                    outcome.drop_connection = true;
-                    None
-                }
-                Some(Fault::FailWhileProcessing(code)) => Some(code),
-                _ => None,
-            };
-            serve(&state, request, next, &request_id, stripe_version.as_deref(), fail, &mut outcome).await
+            let mut plan = Plan::default();
+            match other {
+                Some(Fault::Delay(d)) => plan.delay = Some(d),
+                Some(Fault::DropAfterHandling) => outcome.drop_connection = true,
+                Some(Fault::FailWhileProcessing(code)) => plan.fail = Some(code),
+                _ => {}
+            }
+            serve(&state, request, next, &request_id, stripe_version.as_deref(), plan, &mut outcome).await
         }
     };
     let response = with_request_id(response, &request_id);
@@ -131,7 +135,7 @@ async fn serve(
     next: Next,
     request_id: &str,
     stripe_version: Option<&str>,
-    fail: Option<u16>,
+    plan: Plan,
     outcome: &mut Outcome,
 ) -> Response {
     let caller = match authenticate(state, &request) {
@@ -149,9 +153,9 @@ async fn serve(
     let key = header(&request, "idempotency-key");
     match key {
         Some(key) if request.method() == Method::POST => {
-            idempotent(state, caller, key, request, next, request_id, fail, outcome).await
+            idempotent(state, caller, key, request, next, request_id, plan, outcome).await
         }
-        _ => execute(state, caller, request, next, request_id, fail).await,
+        _ => execute(state, caller, request, next, request_id, plan).await,
     }
 }
 
@@ -163,13 +167,16 @@ async fn execute(
     mut request: Request,
     next: Next,
     request_id: &str,
-    fail: Option<u16>,
+    plan: Plan,
 ) -> Response {
     let livemode = caller.livemode;
+    if let Some(delay) = plan.delay {
+        tokio::time::sleep(delay).await;
+    }
     let offset = state.lock().unwrap().clock_offset;
     request.extensions_mut().insert(caller);
     let response = with_clock(offset, next.run(request)).await;
-    let response = match fail {
+    let response = match plan.fail {
         Some(code) => {
             // The endpoint ran (its effects landed) and then failed: a result, saved.
             let mut failed = ApiError::processing_failure(code).into_response();
@@ -273,7 +280,7 @@ async fn idempotent(
     request: Request,
     next: Next,
     request_id: &str,
-    fail: Option<u16>,
+    plan: Plan,
     outcome: &mut Outcome,
 ) -> Response {
     let livemode = caller.livemode;
@@ -330,7 +337,7 @@ async fn idempotent(
         Seen::New => {}
     }
     let request = Request::from_parts(parts, Body::from(body.clone()));
-    let response = execute(state, caller, request, next, request_id, fail).await;
+    let response = execute(state, caller, request, next, request_id, plan).await;
     let executed = response.extensions().get::<NotExecuted>().is_none();
     let (mut parts, response_body) = response.into_parts();
     let response_bytes = to_bytes(response_body, usize::MAX).await.unwrap_or_default();
