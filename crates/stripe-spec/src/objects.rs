@@ -209,7 +209,6 @@ fn rank(key: &str) -> u8 {
 /// months and years are calendar ones (Jan 31 + 1 month = Feb 28/29), as Stripe bills.
 pub fn period_end(start: i64, interval: &str, count: u64) -> i64 {
     let count = count as i64;
-    let (days, secs) = (start.div_euclid(86_400), start.rem_euclid(86_400));
     let months = match interval {
         "day" => return start + count * 86_400,
         "week" => return start + count * 7 * 86_400,
@@ -217,43 +216,15 @@ pub fn period_end(start: i64, interval: &str, count: u64) -> i64 {
         "year" => 12 * count,
         _ => return start,
     };
-    let (y, m, d) = civil_from_days(days);
-    let total = y * 12 + (m - 1) + months;
-    let (y, m) = (total.div_euclid(12), total.rem_euclid(12) + 1);
-    let d = d.min(days_in_month(y, m));
-    days_from_civil(y, m, d) * 86_400 + secs
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(start) else { return start };
+    let total = i64::from(at.year()) * 12 + i64::from(u8::from(at.month())) - 1 + months;
+    let Ok(year) = i32::try_from(total.div_euclid(12)) else { return start };
+    let month = time::Month::try_from(total.rem_euclid(12) as u8 + 1).expect("1 to 12 is a month");
+    let day = at.day().min(time::util::days_in_month(month, year));
+    match time::Date::from_calendar_date(year, month, day) {
+        Ok(date) => at.replace_date(date).unix_timestamp(),
+        Err(_) => start,
     }
-}
-
-// Howard Hinnant's civil-date algorithms (days since 1970-01-01, proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -430,14 +401,14 @@ mod tests {
 
     #[test]
     fn periods_are_calendar_months_and_years() {
-        let jan31 = days_from_civil(2026, 1, 31) * 86_400 + 3_600;
-        assert_eq!(civil_from_days(period_end(jan31, "month", 1).div_euclid(86_400)), (2026, 2, 28));
-        assert_eq!(period_end(jan31, "month", 1).rem_euclid(86_400), 3_600);
-        let feb29 = days_from_civil(2028, 2, 29) * 86_400;
-        assert_eq!(civil_from_days(period_end(feb29, "year", 1) / 86_400), (2029, 2, 28));
-        assert_eq!(civil_from_days(period_end(jan31, "month", 13) / 86_400), (2027, 2, 28));
+        use time::macros::datetime;
+        let at = |t: time::OffsetDateTime| t.unix_timestamp();
+        let jan31 = at(datetime!(2026-01-31 01:00 UTC));
+        assert_eq!(period_end(jan31, "month", 1), at(datetime!(2026-02-28 01:00 UTC)));
+        assert_eq!(period_end(at(datetime!(2028-02-29 00:00 UTC)), "year", 1), at(datetime!(2029-02-28 00:00 UTC)));
+        assert_eq!(period_end(jan31, "month", 13), at(datetime!(2027-02-28 01:00 UTC)));
+        assert_eq!(period_end(at(datetime!(2026-03-31 00:00 UTC)), "month", 1), at(datetime!(2026-04-30 00:00 UTC)));
         assert_eq!(period_end(jan31, "week", 2), jan31 + 14 * 86_400);
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
     }
 
     #[test]

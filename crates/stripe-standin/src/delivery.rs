@@ -8,7 +8,6 @@
 //! event's `delivery_success` is whether all of them did. Endpoint hosts can be routed to a
 //! local address (tests run the Worker on 127.0.0.1), like a hosts file.
 
-use crate::json::to_stripe_json;
 use crate::resources::events::Event;
 use crate::state::Shared;
 use hmac::{Hmac, Mac};
@@ -17,6 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use sha2::Sha256;
 use std::time::Duration;
+use stripe_spec::objects::to_stripe_json;
 
 /// One delivery attempt and how it ended.
 #[derive(Debug, Clone)]

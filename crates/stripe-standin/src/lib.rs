@@ -14,7 +14,6 @@ pub mod error;
 pub mod faults;
 mod form;
 mod ids;
-mod json;
 pub mod keys;
 mod list;
 mod middleware;
@@ -22,7 +21,6 @@ pub mod resources;
 mod router;
 pub mod scenario;
 pub mod state;
-pub mod subscription;
 
 pub use faults::Fault;
 pub use keys::Access;
@@ -225,7 +223,7 @@ impl StandIn {
     }
 
     /// As a customer subscribing at checkout: a new customer and an active subscription to
-    /// `price_id` — a whole Subscription object ([`subscription::subscription`]), its
+    /// `price_id` — a whole Subscription object (`stripe_spec::objects::subscription`, the shape Verify's probes use too), its
     /// product's `metadata.plan` copied to the subscription's metadata, as an app sets it —
     /// then the `customer.subscription.created` event, delivered to the account's endpoints.
     /// Returns (customer id, subscription id, deliveries).
@@ -245,13 +243,16 @@ impl StandIn {
             let plan =
                 data.products.iter().find(|p| p.id == price.product).and_then(|p| p.metadata.get("plan").cloned());
             let price = serde_json::to_value(&price).expect("a price serialises");
-            subscription::subscription(&subscription::NewSubscription {
+            stripe_spec::objects::subscription(&stripe_spec::objects::SubscriptionSeed {
                 id: &subscription,
+                item_id: &ids::new_id("si"),
                 customer: &customer,
-                price: &price,
-                metadata: plan.map(|p| serde_json::json!({ "plan": p })).unwrap_or_else(|| serde_json::json!({})),
+                created: now,
                 livemode,
-                now,
+                status: "active",
+                metadata: plan.map(|p| serde_json::json!({ "plan": p })).unwrap_or_else(|| serde_json::json!({})),
+                price,
+                quantity: 1,
             })
         };
         // Checkout's confirmation request, made by Stripe.js with its own idempotency key.

@@ -24,7 +24,6 @@
 use crate::error::{ApiError, NotExecuted};
 use crate::faults::{self, Fault};
 use crate::ids::{new_request_id, with_clock};
-use crate::json::to_stripe_json;
 use crate::keys::{presented_key, redact_key, Caller};
 use crate::state::{RequestRecord, Shared, StoredResponse};
 use axum::body::{to_bytes, Body};
@@ -32,6 +31,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use stripe_spec::objects::to_stripe_json;
 
 const MAX_BODY: usize = 1 << 20;
 /// Stripe prunes idempotency keys once they are at least 24 hours old.
