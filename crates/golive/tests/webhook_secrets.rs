@@ -405,3 +405,57 @@ async fn two_values_under_one_name_are_refused_before_anything_is_written() {
     assert!(!golive_testkit::argv_log(recorder_dir.path()).exists(), "wrangler never ran");
     assert!(w.fx.cloudflare.secrets(CF_ACCOUNT, &w.script()).unwrap_or_default().is_empty());
 }
+
+#[tokio::test]
+async fn a_create_lost_more_than_a_day_ago_is_found_and_replaced_not_duplicated() {
+    // The create landed, its answer (and secret) was lost, and golive runs again 25 hours
+    // later: Stripe has forgotten the Idempotency-Key, so resending it would make a second
+    // endpoint. golive finds its own lost endpoint by metadata and URL instead.
+    let mut w = World::new().await;
+    let key = "golive-webhook-lost-yesterday".to_string();
+    let live_client = stripe_api::client(&w.fx.env(), &w.fx.live_key());
+    let events: Vec<String> = webhook::REQUIRED_EVENTS.map(String::from).to_vec();
+    let (script, url) = (w.script(), w.url());
+    let lost = webhook::endpoints::NewEndpoint {
+        url: &url,
+        events: &events,
+        api_version: PINNED_API_VERSION,
+        description: "lost",
+        project: &script,
+    };
+    let (orphan, _) = webhook::endpoints::create(&live_client, &lost, &key).await.unwrap();
+    let day_and_more = std::time::Duration::from_secs(25 * 60 * 60);
+    w.fx.stripe.advance_clock(day_and_more);
+    let sent_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+        - day_and_more.as_secs() as i64;
+    w.session.webhook = Some(WebhookRecord {
+        url: url.clone(),
+        pending_create: Some(key.clone()),
+        pending_since: Some(sent_at),
+        ..Default::default()
+    });
+
+    let outcome = w.ensure().await.unwrap();
+    let live = w.live_endpoints();
+    assert_eq!(live.len(), 1, "exactly one endpoint for the URL: {live:#?}");
+    assert_ne!(live[0].id, orphan.id, "the endpoint whose secret was lost is gone");
+    assert_eq!(outcome.endpoint.id, live[0].id);
+    assert_eq!(w.keyring(webhook::SECRET_VAR).as_deref(), Some(live[0].secret.as_str()));
+    let record = w.session.webhook.clone().unwrap();
+    assert_eq!((record.pending_create, record.pending_since), (None, None));
+    let resent = w.fx.stripe.requests().into_iter().filter(|r| r.idempotency_key.as_deref() == Some(key.as_str()));
+    assert_eq!(resent.count(), 1, "the forgotten key was never sent again");
+}
+
+#[tokio::test]
+async fn every_request_golive_makes_is_at_the_pinned_api_version() {
+    let mut w = World::new().await;
+    w.ensure().await.unwrap();
+    w.push_with(&w.fx.env()).await.unwrap();
+    let requests = w.fx.stripe.requests();
+    assert!(requests.len() > 5, "{requests:#?}");
+    for r in &requests {
+        assert_eq!(r.stripe_version.as_deref(), Some(PINNED_API_VERSION), "{} {}", r.method, r.path);
+        assert!(r.request_id.starts_with("req_"), "{r:?}");
+    }
+}
