@@ -220,7 +220,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     wait_for_text(&client, "#verify-status", "Rehearsal passed", Duration::from_secs(120)).await;
     let checks = client.find(Locator::Id("verify-findings")).await.unwrap().text().await.unwrap();
     for title in [
-        "A correctly signed event is accepted",
+        "A correctly signed event, as Stripe sends it, is accepted",
         "An event with a wrong signature is refused",
         "The Worker has every secret",
     ] {
