@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogPlan } from "../types";
-import { actionDetail, dotenv, planTable } from "./catalog";
+import { actionDetail, dotenv, planTable, rowLabel, writeCount } from "./catalog";
 
 const plan: CatalogPlan = {
   blocked: false,
@@ -20,6 +20,17 @@ describe("catalog view helpers", () => {
     expect(rows[0].classList.contains("action-create_product")).toBe(true);
     expect(rows[1].textContent).toContain("Conflict");
     expect(rows[1].textContent).toContain("live has 15.00 USD / month");
+  });
+
+  it("counts every write and says what a meter or default-price row is about", () => {
+    const row = (object: CatalogPlan["rows"][number]["object"], kind: "create_meter" | "set_default_price" | "live") => ({
+      object, test_id: "x", test_product: "prod_1", tier: "pro", name: "Pro Plan", terms: "29.00 USD / month",
+      action: kind === "live" ? { kind, live_id: "price_L" } as const : { kind } as const,
+    });
+    const more: CatalogPlan = { ...plan, rows: [...plan.rows, row("meter", "create_meter"), row("default_price", "set_default_price"), row("default_price", "live")] };
+    expect(writeCount(more)).toBe(3);
+    expect(rowLabel(row("default_price", "live"))).toBe("Default price of Pro Plan: 29.00 USD / month");
+    expect(rowLabel(row("meter", "create_meter"))).toBe("Meter: Pro Plan");
   });
 
   it("explains live, conflict and skipped actions", () => {

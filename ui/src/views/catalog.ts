@@ -22,6 +22,27 @@ const ACTION_TEXT: Record<PlanAction["kind"], string> = {
   skipped: "Skipped",
 };
 
+/** The plan actions that write to live mode (what Apply does). */
+const WRITES: ReadonlySet<PlanAction["kind"]> = new Set(["create_product", "create_price", "create_meter", "set_default_price"]);
+
+export function writeCount(plan: CatalogPlan): number {
+  return plan.rows.filter((r) => WRITES.has(r.action.kind)).length;
+}
+
+/** What a row is about: the product, one of its prices, a meter, or a product's default price. */
+export function rowLabel(row: CatalogPlan["rows"][number]): string {
+  switch (row.object) {
+    case "product":
+      return row.name;
+    case "meter":
+      return `Meter: ${row.name}`;
+    case "default_price":
+      return `Default price of ${row.name}: ${row.terms ?? ""}`;
+    default:
+      return `  ${row.terms ?? ""}`;
+  }
+}
+
 export function actionDetail(action: PlanAction): string {
   switch (action.kind) {
     case "live":
@@ -44,7 +65,7 @@ export function planTable(plan: CatalogPlan): HTMLTableElement {
         "tr",
         { class: `plan-row action-${row.action.kind}`, "data-test-id": row.test_id },
         h("td", {}, row.tier ?? "—"),
-        h("td", {}, row.object === "product" ? row.name : `  ${row.terms ?? ""}`),
+        h("td", {}, rowLabel(row)),
         h("td", {}, h("span", { class: `badge badge-${row.action.kind}` }, ACTION_TEXT[row.action.kind])),
         h(
           "td",
@@ -104,7 +125,7 @@ export function priceIdTable(vars: PriceIdVar[], portal: PortalOutcome | null): 
     "div",
     { id: "price-ids" },
     h("h2", {}, "Live price IDs"),
-    h("p", { class: "muted" }, "These become your Worker's secrets in the Secrets step. A tier's monthly price gets the plain name; others add their period (_YEARLY, _ONE_TIME…)."),
+    h("p", { class: "muted" }, "These become your Worker's secrets in the Secrets step. A tier's monthly price gets the plain name; others add their period (_YEARLY, _ONE_TIME…) or _METERED, and no two ever share a name."),
     h("table", { class: "plan" }, h("tbody", {}, ...rows)),
     h("div", { class: "actions" }, copyButton(env, "Copy all as .env")),
   );
@@ -176,13 +197,13 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
     }
     clear(table);
     table.append(planTable(plan));
-    const writes = plan.rows.filter((r) => r.action.kind === "create_product" || r.action.kind === "create_price").length;
+    const writes = writeCount(plan);
     applyButton.disabled = plan.blocked;
-    applyButton.textContent = writes ? `Create ${writes} in live mode` : "Collect price IDs";
+    applyButton.textContent = writes ? `Write ${writes} change(s) in live mode` : "Collect price IDs";
     status.textContent = plan.blocked
       ? "Fix the problems marked ✗ (or use the suggested values), then plan again."
       : writes
-        ? `${writes} object(s) to create in live mode.`
+        ? `${writes} change(s) to create in live mode.`
         : "Live mode already has every tier.";
   };
 
