@@ -358,9 +358,13 @@ pub async fn ensure(
             let now = unix_now();
             let key = match (&kept.pending_create, kept.pending_since) {
                 (Some(key), Some(since)) if now - since < KEY_REPLAY_SECONDS => key.clone(),
-                (Some(_), _) => {
+                (Some(_), since) => {
                     // A create whose answer was lost, too long ago for Stripe to replay it.
-                    remove_lost_creates(&client, &plan, &request.project).await.map_err(WebhookError::Stripe)?;
+                    if let Some(since) = since {
+                        remove_lost_creates(&client, &plan, &request.project, since)
+                            .await
+                            .map_err(WebhookError::Stripe)?;
+                    }
                     kept.pending_since = Some(now);
                     new_create_key()
                 }
@@ -408,17 +412,35 @@ fn new_create_key() -> String {
 }
 
 /// Deletes the endpoints golive created for this project and URL whose answer it never got:
-/// their signing secret exists only in that lost answer, so no Worker can verify them.
-async fn remove_lost_creates(client: &stripe_api::Client, plan: &WebhookPlan, project: &str) -> Result<(), ApiFailure> {
-    let lost = plan.endpoints.iter().filter(|e| {
-        e.same_url
-            && e.role != Role::Use
-            && e.endpoint.metadata.get("golive_project").map(String::as_str) == Some(project)
-    });
-    for found in lost {
+/// made since the lost create was first sent (`since`, less five minutes for clock skew), by
+/// golive (`metadata.golive_project`), and not the one whose secret golive holds. Their
+/// signing secret exists only in that lost answer, so no Worker can verify them. Older
+/// endpoints are left alone (offered for disabling as duplicates): one of them may be what
+/// the Worker verifies with today. Without `since` (a session from an older golive) nothing
+/// is deleted.
+async fn remove_lost_creates(
+    client: &stripe_api::Client,
+    plan: &WebhookPlan,
+    project: &str,
+    since: i64,
+) -> Result<(), ApiFailure> {
+    for found in lost_creates(&plan.endpoints, project, since) {
         endpoints::delete(client, &found.endpoint.id).await?;
     }
     Ok(())
+}
+
+fn lost_creates<'a>(
+    found: &'a [FoundEndpoint],
+    project: &'a str,
+    since: i64,
+) -> impl Iterator<Item = &'a FoundEndpoint> {
+    found.iter().filter(move |e| {
+        e.same_url
+            && e.role != Role::Use
+            && e.endpoint.created >= since - 300
+            && e.endpoint.metadata.get("golive_project").map(String::as_str) == Some(project)
+    })
 }
 
 async fn store_secret(entry: &EntryName, secret: SecretString) -> Result<(), KeystoreError> {
@@ -446,4 +468,43 @@ pub async fn disable_duplicates(
         done.push(endpoints::disable(&client, id).await.map_err(WebhookError::Stripe)?);
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(id: &str, created: i64, project: Option<&str>, same_url: bool, role: Role) -> FoundEndpoint {
+        FoundEndpoint {
+            endpoint: Endpoint {
+                id: id.into(),
+                url: "https://api.example.com/webhook/stripe".into(),
+                status: "enabled".into(),
+                enabled_events: REQUIRED_EVENTS.map(String::from).to_vec(),
+                api_version: Some(PINNED_API_VERSION.into()),
+                description: None,
+                metadata: project.map(|p| [("golive_project".to_string(), p.to_string())].into()).unwrap_or_default(),
+                created,
+            },
+            same_url,
+            role,
+        }
+    }
+
+    #[test]
+    fn only_endpoints_golive_made_for_the_lost_create_are_removed() {
+        let since = 1_000_000;
+        let duplicate = || Role::Duplicate { reason: String::new() };
+        let all = [
+            found("we_lost", since + 5, Some("api"), true, duplicate()),
+            found("we_lost_skewed", since - 60, Some("api"), true, duplicate()),
+            found("we_older", since - 86_400, Some("api"), true, duplicate()),
+            found("we_in_use", since + 10, Some("api"), true, Role::Use),
+            found("we_by_hand", since + 20, None, true, duplicate()),
+            found("we_other_worker", since + 30, Some("billing"), true, duplicate()),
+            found("we_other_url", since + 40, Some("api"), false, Role::Other),
+        ];
+        let removed: Vec<&str> = lost_creates(&all, "api", since).map(|e| e.endpoint.id.as_str()).collect();
+        assert_eq!(removed, ["we_lost", "we_lost_skewed"]);
+    }
 }
