@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod objects;
+pub mod signature;
 pub mod versions;
 
 /// The API version golive sends with every request and pins webhook endpoints to.

@@ -10,11 +10,9 @@
 
 use crate::resources::events::Event;
 use crate::state::Shared;
-use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use sha2::Sha256;
 use std::time::Duration;
 use stripe_spec::objects::to_stripe_json;
 
@@ -34,12 +32,8 @@ pub struct Delivery {
     pub signature: String,
 }
 
-pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
-}
+/// Stripe's signature over a delivery's exact bytes (stripe-spec's, shared with Verify).
+pub use stripe_spec::signature::header as signature;
 
 /// The URL a delivery really goes to, after the routes tests set.
 fn routed(url: &str, routes: &[(String, String)]) -> String {
