@@ -18,16 +18,34 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-fn client() -> &'static reqwest::Client {
+/// How long golive waits for a connection to anything.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The process's one HTTP client (one connection pool, TLS set up once). Each request sets
+/// its own time limit.
+pub fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT.get_or_init(|| {
         install_crypto();
         reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("the HTTP client builds with its defaults")
     })
+}
+
+/// Why a request got no answer, in words: reqwest's own message ("error sending request
+/// for url …") says nothing, its innermost cause does ("Connection refused", "dns error").
+pub fn cause(error: &reqwest::Error) -> String {
+    let mut cause = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        cause = inner.to_string();
+        source = inner.source();
+    }
+    cause
 }
 
 /// A request to send with [`send`]: method, URL, headers and body.
@@ -68,13 +86,7 @@ pub async fn send(request: Request, limit: Duration) -> Result<Answer, String> {
         if e.is_timeout() {
             return format!("{host} did not answer within {} s", limit.as_secs().max(1));
         }
-        let mut cause = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(inner) = source {
-            cause = inner.to_string();
-            source = inner.source();
-        }
-        format!("could not reach {host}: {cause}")
+        format!("could not reach {host}: {}", cause(&e))
     };
     let answer = builder.send().await.map_err(describe)?;
     let status = answer.status().as_u16();

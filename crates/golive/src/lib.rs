@@ -3,6 +3,7 @@
 //! thin faces over it.
 
 pub mod catalog;
+pub mod clock;
 pub mod cloudflare_api;
 pub mod connect;
 pub mod environment;

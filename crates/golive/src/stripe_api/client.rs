@@ -13,28 +13,15 @@ use super::failure::{ApiFailure, Detail};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, OnceLock};
+use crate::http::client as http;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The API version of every request golive makes.
 pub const STRIPE_VERSION: &str = stripe_spec::PINNED_API_VERSION;
 
-/// How long golive waits for a connection, and for a whole answer.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long golive waits for a whole answer from Stripe (connecting: [`crate::http::CONNECT_TIMEOUT`]).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// One connection pool for the whole process (TLS set up once).
-fn http() -> &'static reqwest::Client {
-    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
-    HTTP.get_or_init(|| {
-        crate::http::install_crypto();
-        reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client builds with its defaults")
-    })
-}
 
 /// A Stripe API client for one key. Cheap to clone.
 #[derive(Clone)]
@@ -178,15 +165,8 @@ impl Client {
         if error.is_timeout() {
             return ApiFailure::TimedOut { seconds: self.timeout.as_secs().max(1) };
         }
-        // reqwest's Display is "error sending request for url (…)": the cause says why.
-        let mut cause = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(inner) = source {
-            cause = inner.to_string();
-            source = inner.source();
-        }
         let host = error.url().and_then(|u| u.host_str()).unwrap_or("Stripe");
-        ApiFailure::Unreachable(format!("{host}: {cause}"))
+        ApiFailure::Unreachable(format!("{host}: {}", crate::http::cause(error)))
     }
 }
 

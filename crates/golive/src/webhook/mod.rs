@@ -355,7 +355,7 @@ pub async fn ensure(
             (endpoint, false)
         }
         Action::Create => {
-            let now = unix_now();
+            let now = crate::clock::unix_now();
             let key = match (&kept.pending_create, kept.pending_since) {
                 (Some(key), Some(since)) if now - since < KEY_REPLAY_SECONDS => key.clone(),
                 (Some(_), since) => {
@@ -402,10 +402,6 @@ pub async fn ensure(
 /// Stripe keeps an idempotent result for 24 hours; golive replays a key only within 23, so a
 /// slow clock or a long retry never sends one Stripe has already forgotten.
 const KEY_REPLAY_SECONDS: i64 = 23 * 60 * 60;
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
 
 fn new_create_key() -> String {
     format!("golive-webhook-{}", crate::nonce::token(24))
