@@ -104,6 +104,14 @@ impl CloudflareStandIn {
         }
     }
 
+    /// Sets one secret of a Worker (as a `wrangler secret put` by hand would).
+    pub fn put_secret(&self, account: &str, script: &str, name: &str, value: &str) {
+        if let Some(s) = self.inner.lock().unwrap().account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
+            s.secrets.insert(name.to_string(), value.to_string());
+            s.versions += 1;
+        }
+    }
+
     /// The secrets of a Worker as uploaded (name → value); `None` when there is no such Worker.
     pub fn secrets(&self, account: &str, script: &str) -> Option<BTreeMap<String, String>> {
         let mut inner = self.inner.lock().unwrap();

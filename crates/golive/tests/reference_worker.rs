@@ -10,9 +10,7 @@ fn fake_secret(label: &str) -> String {
     format!("{}_{label}{}", "whsec", "FAKE".repeat(6))
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
+use golive::clock::unix_now as now;
 
 /// A subscription event byte for byte as Stripe delivers it (pretty-printed, every field).
 fn event(id: &str, kind: &str, created: i64, plan: &str, status: &str) -> String {

@@ -25,14 +25,20 @@ struct Live {
 impl Live {
     /// Everything up to and including the Secrets step, for a fresh Worker name.
     async fn go_live() -> Self {
+        Self::go_live_with(&[("Starter", "starter", 900), ("Pro", "pro", 2900)]).await
+    }
+
+    /// The same with these test-mode tiers (name, plan, monthly cents).
+    async fn go_live_with(tiers: &[(&str, &str, i64)]) -> Self {
         let fx = Fixture::new().await;
         let script = unique_worker("verify");
         let toml = format!("name = \"{script}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n");
         let mut session = fx.connected_session(&toml, &script).await;
         // Catalog: the test-mode tiers are planned and created in live mode.
         let account = fx.keys.account_id.clone();
-        fx.stripe.insert_tier_with_prices(&account, false, "Starter", "starter", &[(900, "month", 1)]);
-        fx.stripe.insert_tier_with_prices(&account, false, "Pro", "pro", &[(2900, "month", 1)]);
+        for (name, plan, cents) in tiers {
+            fx.stripe.insert_tier_with_prices(&account, false, name, plan, &[(*cents, "month", 1)]);
+        }
         let options = golive::catalog::ValidateOptions::default();
         let (test, plan) =
             golive::catalog::plan_catalog(&fx.env(), &fx.test_key(), &fx.live_key(), &options).await.unwrap();
@@ -40,7 +46,7 @@ impl Live {
         let live = golive::stripe_api::client(&fx.env(), &fx.live_key());
         let options = golive::catalog::ApplyOptions::default();
         let applied = golive::catalog::apply(&live, &test, &plan, options, &Silent, &|_| {}).await;
-        assert!(applied.failed.is_empty() && applied.created.len() == 4, "{applied:?}");
+        assert!(applied.failed.is_empty() && applied.created.len() == 2 * tiers.len(), "{applied:?}");
         session.catalog.price_ids = Some(price_ids::price_id_vars(&read::read_catalog(&live).await.unwrap()));
         session.catalog.portal = Some(portal::ensure_portal(&live).await.unwrap());
         let request = WebhookRequest {
@@ -178,7 +184,8 @@ async fn verify_names_what_is_wrong_with_the_worker() {
     drop(worker);
 
     // (b) A handler that reads the secret under another name: golive pushed the right value
-    // as STRIPE_WEBHOOK_SECRET, so pushing again cannot help.
+    // as STRIPE_WEBHOOK_SECRET and it is still what golive holds, so the first thing to look
+    // at is the name the code reads — not "the secret is wrong".
     let other_name = altered(
         "const secrets = [env.STRIPE_WEBHOOK_SECRET, env.STRIPE_WEBHOOK_SECRET_PREVIOUS]",
         "const secrets = [env.WEBHOOK_SECRET, env.STRIPE_WEBHOOK_SECRET_PREVIOUS]",
@@ -187,8 +194,24 @@ async fn verify_names_what_is_wrong_with_the_worker() {
     let report = live.verify(&worker).await;
     let signed = finding(&report, "verify.probe.signed");
     assert_eq!(signed.status, Status::Fail, "{signed:?}");
-    assert!(signed.fix.as_deref().unwrap().contains("STRIPE_WEBHOOK_SECRET"), "{signed:?}");
-    assert!(!fix_of(signed).contains("push again") && !fix_of(signed).contains("push the secrets"), "{signed:?}");
+    assert!(signed.title.contains("does not verify events with STRIPE_WEBHOOK_SECRET"), "{signed:?}");
+    let fix = fix_of(signed);
+    let (name, push) = (fix.find("another name").unwrap(), fix.find("push the secrets again").unwrap());
+    assert!(name < push, "the likeliest cause first: {fix}");
+    assert!(fix.contains("env.stripe_webhook_secret"), "{fix}");
+    drop(worker);
+
+    // (b') The Worker's STRIPE_WEBHOOK_SECRET was replaced after golive pushed it (a hand
+    // `wrangler secret put`, a CI deploy with its own value): pushing again is a fix.
+    let mut held = live.fx.cloudflare.secrets(CF_ACCOUNT, &live.script).unwrap();
+    held.insert(webhook::SECRET_VAR.into(), format!("{}_{}", "whsec", "R3pl".repeat(8)));
+    let pairs: Vec<(&str, &str)> = held.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let worker = ReferenceWorker::start_from(&reference_worker(), &pairs).await;
+    let report = live.verify(&worker).await;
+    let signed = finding(&report, "verify.probe.signed");
+    assert_eq!(signed.status, Status::Fail, "{signed:?}");
+    let fix = fix_of(signed);
+    assert!(fix.contains("replaced") && fix.contains("push the secrets again"), "{fix}");
     drop(worker);
 
     // (c) A handler that skips signature checks: unsigned and replayed events get in.
@@ -267,29 +290,48 @@ async fn verify_names_each_broken_live_part() {
     // Now a healthy Worker, and the live side broken one piece at a time.
     let worker = live.worker_from(&reference_worker()).await;
 
-    // a test-mode price id was pushed
-    let (_, test_prices) = live.fx.stripe.insert_tier_with_prices(&account, false, "Pro", "pro", &[(2900, "month", 1)]);
+    // the Catalog step ran again after the push and now names another id: the Worker still
+    // holds the one pushed
     let good = live.session.catalog.price_ids.clone();
+    let good_secrets = live.session.secrets.clone();
+    let other = good.as_ref().unwrap().iter().find(|p| p.tier == "starter").unwrap().price_id.clone();
     live.session.catalog.price_ids.as_mut().unwrap().iter_mut().find(|p| p.tier == "pro").unwrap().price_id =
-        test_prices[0].clone();
+        other.clone();
+    let report = live.verify(&worker).await;
+    let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
+    assert_eq!(price.status, Status::Fail, "{price:?}");
+    assert!(price.detail.contains("changed after the push") && price.detail.contains(&other), "{price:?}");
+    assert!(fix_of(price).contains("push the secrets again"), "{price:?}");
+    live.session.catalog.price_ids = good.clone();
+
+    // a test-mode price id was pushed (as what the session recorded)
+    let (_, test_prices) = live.fx.stripe.insert_tier_with_prices(&account, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let pushed_as = |live: &mut Live, name: &str, id: &str| {
+        live.session.catalog.price_ids.as_mut().unwrap().iter_mut().find(|p| p.name == name).unwrap().price_id =
+            id.to_string();
+        live.session.secrets.as_mut().unwrap().pushed_ids.insert(name.to_string(), id.to_string());
+    };
+    pushed_as(&mut live, "STRIPE_PRICE_ID_PRO", &test_prices[0]);
     let report = live.verify(&worker).await;
     let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
     assert_eq!(price.status, Status::Fail);
     assert!(price.detail.contains("test-mode price"), "{price:?}");
     live.session.catalog.price_ids = good.clone();
+    live.session.secrets = good_secrets.clone();
 
     // STRIPE_PRICE_ID_PRO holds another live price of the tier (yearly, not the monthly one
     // it was recorded for)
     let (_, yearly) = live.fx.stripe.insert_tier_with_prices(&account, true, "Pro", "pro", &[(29000, "year", 1)]);
-    let pro = live.session.catalog.price_ids.as_mut().unwrap().iter_mut().find(|p| p.tier == "pro").unwrap();
-    let recorded = pro.terms.clone();
-    pro.price_id = yearly[0].clone();
+    let recorded =
+        live.session.catalog.price_ids.as_ref().unwrap().iter().find(|p| p.tier == "pro").unwrap().terms.clone();
+    pushed_as(&mut live, "STRIPE_PRICE_ID_PRO", &yearly[0]);
     let report = live.verify(&worker).await;
     let price = finding(&report, "verify.price.STRIPE_PRICE_ID_PRO");
     assert_eq!(price.status, Status::Fail, "{price:?}");
     assert!(price.detail.contains("290.00 USD / year") && price.detail.contains(&recorded), "{price:?}");
     assert!(price.fix.as_deref().unwrap().contains("another price of the tier"), "{price:?}");
     live.session.catalog.price_ids = good.clone();
+    live.session.secrets = good_secrets.clone();
 
     // two prices under one name: the Worker can hold only one of them
     let mut twice = good.clone().unwrap();
@@ -360,4 +402,28 @@ async fn verify_names_each_broken_live_part() {
     assert_eq!(secrets.status, Status::Fail);
     assert!(secrets.detail.contains("STRIPE_PORTAL_CONFIG_ID"), "{secrets:?}");
     assert!(!report.passed());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_numbered_across_the_catalog_pass_and_old_names_on_the_worker_are_flagged() {
+    // `team-plus` and `team_plus` both make STRIPE_PRICE_ID_TEAM_PLUS: the Catalog step numbers
+    // them across the whole catalog, and Verify checks each name by that same rule.
+    let live = Live::go_live_with(&[("Team Plus", "team-plus", 4900), ("Team Plus EU", "team_plus", 4500)]).await;
+    let names: Vec<String> = live.session.catalog.price_ids.iter().flatten().map(|v| v.name.clone()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_ne!(names[0], names[1]);
+    let worker = live.worker_from(&reference_worker()).await;
+    let report = live.verify(&worker).await;
+    assert!(report.passed(), "{:#?}", report.findings);
+    assert!(report.findings.iter().all(|f| f.check != "verify.price.stale"));
+    drop(worker);
+
+    // A price variable an earlier go-live pushed, which the catalog no longer names.
+    live.fx.cloudflare.put_secret(CF_ACCOUNT, &live.script, "STRIPE_PRICE_ID_LEGACY", "price_old");
+    let worker = live.worker_from(&reference_worker()).await;
+    let report = live.verify(&worker).await;
+    let stale = finding(&report, "verify.price.stale");
+    assert_eq!(stale.status, Status::Warn, "{stale:?}");
+    assert!(stale.detail.contains("STRIPE_PRICE_ID_LEGACY"), "{stale:?}");
+    assert!(fix_of(stale).contains("wrangler secret delete stripe_price_id_legacy"), "{stale:?}");
 }

@@ -13,17 +13,19 @@ export interface VerifyViewDeps {
   onView: (view: AppView) => void;
 }
 
+/** The verdict, as the engine's report words it (golive::verify::report::model). */
 export function summary(report: VerifyReport): string {
   const failed = report.findings.filter((f) => f.status === "fail").length;
   const warned = report.findings.filter((f) => f.status === "warn").length;
   const total = report.findings.length;
+  const look = warned ? `, with ${warned} warning(s) worth a look` : "";
+  const counted = warned ? `${total - warned} of ${total} checks passed, none failed` : `all ${total} checks passed`;
   if (report.mode === "rehearsal") {
     if (failed) return `Rehearsal not passed: ${failed} of ${total} checks failed. Fix them (each says how) and run again. Nothing is live.`;
-    return `Rehearsal passed: all ${total} checks passed against the local stand-ins${warned ? `, ${warned} warning(s) worth a look` : ""}. Nothing is live.`;
+    return `Rehearsal passed${look}: ${counted} against the local stand-ins. Nothing is live.`;
   }
   if (failed) return `Not ready: ${failed} of ${total} checks failed. Fix them (each says how) and run again.`;
-  if (warned) return `Live, with ${warned} warning(s) worth a look. ${total} checks.`;
-  return `Live and verified: all ${total} checks passed.`;
+  return `Live and verified${look}: ${counted}.`;
 }
 
 export function renderVerify(root: HTMLElement, deps: VerifyViewDeps): () => void {

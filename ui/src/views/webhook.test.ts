@@ -61,7 +61,7 @@ describe("verify summary", () => {
     const finding = (status: "pass" | "warn" | "fail") => ({ check: "c", status, title: "t", detail: "d", fix: null, link: null });
     const report = { findings: [finding("pass"), finding("pass")], checked_at: 0, account_id: "acct", account_name: "A", script: "w", worker_env: null, endpoint_url: "u", endpoint_id: "we", price_ids: [], portal_id: null, secret_tails: [], mode: "real" as const };
     expect(summary(report)).toContain("Live and verified");
-    expect(summary({ ...report, findings: [finding("pass"), finding("warn")] })).toContain("1 warning");
+    expect(summary({ ...report, findings: [finding("pass"), finding("warn")] })).toBe("Live and verified, with 1 warning(s) worth a look: 1 of 2 checks passed, none failed.");
     expect(summary({ ...report, findings: [finding("fail"), finding("warn")] })).toContain("Not ready: 1 of 2");
   });
 

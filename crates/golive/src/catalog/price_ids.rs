@@ -36,9 +36,12 @@ pub struct DuplicateName {
     pub price_ids: Vec<String>,
 }
 
+/// What every price-ID variable's name starts with.
+pub const PRICE_ID_PREFIX: &str = "STRIPE_PRICE_ID_";
+
 /// `STRIPE_PRICE_ID_` and the tier in capitals, anything but letters and digits as `_`.
 pub fn base_name(tier: &str) -> String {
-    format!("STRIPE_PRICE_ID_{}", upper_snake(tier, usize::MAX, false))
+    format!("{PRICE_ID_PREFIX}{}", upper_snake(tier, usize::MAX, false))
 }
 
 /// Capitals, digits and `_`; with `tidy`, runs of `_` collapsed and trimmed.

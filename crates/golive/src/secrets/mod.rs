@@ -34,6 +34,10 @@ pub struct SecretsRecord {
     /// whether the keyring still holds what the Worker was given.
     #[serde(default)]
     pub pushed_hints: std::collections::BTreeMap<String, String>,
+    /// The ids pushed (price ids and the portal's, which are not secret), by name, so Verify
+    /// can tell whether the Worker holds what the session says now.
+    #[serde(default)]
+    pub pushed_ids: std::collections::BTreeMap<String, String>,
 }
 
 impl SecretsRecord {

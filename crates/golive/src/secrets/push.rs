@@ -108,5 +108,11 @@ pub async fn push(
             .filter(|v| v.secret)
             .map(|v| (v.name.clone(), crate::stripe_key::hint_of(secrecy::ExposeSecret::expose_secret(&v.value))))
             .collect(),
+        pushed_ids: bundle
+            .values
+            .iter()
+            .filter(|v| !v.secret)
+            .map(|v| (v.name.clone(), secrecy::ExposeSecret::expose_secret(&v.value).to_string()))
+            .collect(),
     })
 }

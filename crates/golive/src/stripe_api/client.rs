@@ -10,10 +10,10 @@
 //! (rustls): the requests themselves stay Stripe's documented form encoding and JSON.
 
 use super::failure::{ApiFailure, Detail};
+use crate::http::client as http;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use crate::http::client as http;
 use std::sync::Arc;
 use std::time::Duration;
 

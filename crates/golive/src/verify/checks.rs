@@ -63,7 +63,7 @@ async fn probe_event(cx: &Context<'_>, created: i64) -> probe::ProbeEvent {
 fn signed_probe<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'c, ()> {
     Box::pin(async move {
         let Some(whsec) = &cx.whsec else { return };
-        let event = probe_event(cx, probe::now()).await;
+        let event = probe_event(cx, crate::clock::unix_now()).await;
         let facts = async {
             let on_worker =
                 cx.worker_secret_names().await.as_ref().ok().map(|n| n.iter().any(|n| n == crate::webhook::SECRET_VAR));
@@ -83,7 +83,7 @@ fn bad_signature_probe<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFut
         if cx.whsec.is_none() {
             return;
         }
-        let event = probe_event(cx, probe::now()).await;
+        let event = probe_event(cx, crate::clock::unix_now()).await;
         out.emit(probe::forged(cx.env, &cx.webhook.url, &event).await);
     })
 }
@@ -92,7 +92,7 @@ fn bad_signature_probe<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFut
 fn stale_probe<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'c, ()> {
     Box::pin(async move {
         let Some(whsec) = &cx.whsec else { return };
-        let event = probe_event(cx, probe::now() - 600).await;
+        let event = probe_event(cx, crate::clock::unix_now() - 600).await;
         // When forged events get in too, the Worker checks no signature at all: that is the fix.
         let verifies = out.status_of("verify.probe.bad_signature") != Some(Status::Fail);
         out.emit(probe::stale(cx.env, &cx.webhook.url, whsec, &event, verifies).await);

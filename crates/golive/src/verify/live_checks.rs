@@ -4,41 +4,31 @@
 
 use super::Context;
 use crate::catalog::model::Price;
-use crate::catalog::price_ids::expected_name;
-use crate::catalog::price_ids::PriceIdVar;
-use crate::catalog::read::PRICE_EXPAND;
+use crate::catalog::price_ids::{name_for, PriceIdVar, PRICE_ID_PREFIX};
 use crate::findings::Finding;
-use crate::stripe_api::{self, list_matching, ApiFailure, Client, ListFilter};
+use crate::stripe_api::{self, ApiFailure, Client};
 use crate::webhook::{endpoints, WebhookRecord, PINNED_API_VERSION, REQUIRED_EVENTS};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
-struct LiveProduct {
-    #[serde(default)]
-    metadata: std::collections::BTreeMap<String, String>,
-}
-
-/// A live price as Stripe answered it, with its product and the product's active prices.
+/// A live price as Stripe answered it, its product's metadata, and the name golive's rule
+/// gives it in the live catalog as it is now (`None`: not an active price of a live tier).
 struct Live {
     price: serde_json::Value,
-    product: LiveProduct,
-    tier_prices: Vec<Price>,
+    product_metadata: BTreeMap<String, String>,
+    expected_name: Option<String>,
 }
 
 async fn read_price(cx: &Context<'_>, id: &str) -> Result<Live, ApiFailure> {
-    let live = cx
-        .live
-        .as_ref()
-        .ok_or_else(|| ApiFailure::Unauthorized(crate::stripe_api::Detail::message("no usable live key")))?;
     let price = cx.live_price(id).await?;
+    let catalog = cx.live_catalog().await.as_ref().map_err(Clone::clone)?;
     let product_id = match &price["product"] {
         serde_json::Value::String(id) => id.clone(),
         other => other["id"].as_str().unwrap_or_default().to_string(),
     };
-    let product: LiveProduct = live.get(&format!("/products/{product_id}")).await?;
-    let filter = ListFilter { active: Some(true), product: Some(&product_id) };
-    let tier_prices = list_matching::<Price>(live, "/prices", &PRICE_EXPAND, filter, |p| p.id.clone()).await?;
-    Ok(Live { price, product, tier_prices })
+    let product_metadata =
+        catalog.products.iter().find(|p| p.id == product_id).map(|p| p.metadata.clone()).unwrap_or_default();
+    Ok(Live { price, product_metadata, expected_name: name_for(catalog, id) })
 }
 
 /// One finding per pushed `STRIPE_PRICE_ID_*` name: used once, pushed, and the price it
@@ -72,9 +62,50 @@ pub async fn price_ids(cx: &Context<'_>) -> Vec<Finding> {
             ));
             continue;
         }
+        // Sessions of older versions did not record the pushed values (then this is skipped).
+        match cx.pushed.pushed_ids.get(&var.name) {
+            Some(pushed) if pushed != &var.price_id => {
+                found.push(Finding::fail(
+                    &id,
+                    &title,
+                    format!(
+                        "The Worker was given {pushed} as {}, but the Catalog step now has {} for it: the catalog changed after the push.",
+                        var.name, var.price_id
+                    ),
+                    "Push the secrets again from the Secrets step, so the Worker holds the price ids the catalog has now.",
+                ));
+                continue;
+            }
+            _ => {}
+        }
         found.push(one_price(var, &id, &title, read_price(cx, &var.price_id).await));
     }
+    found.extend(stale_names(cx, vars).await);
     found
+}
+
+/// `STRIPE_PRICE_ID_*` names the Worker still has but the catalog no longer gives: the
+/// Worker may still read them and sell a price golive no longer vouches for.
+async fn stale_names(cx: &Context<'_>, vars: &[PriceIdVar]) -> Option<Finding> {
+    let Ok(on_worker) = cx.worker_secret_names().await else { return None };
+    let stale: Vec<&str> = on_worker
+        .iter()
+        .filter(|n| n.starts_with(PRICE_ID_PREFIX) && !vars.iter().any(|v| &v.name == *n))
+        .map(String::as_str)
+        .collect();
+    if stale.is_empty() {
+        return None;
+    }
+    let env = cx.session.worker_env.as_deref().map(|e| format!(" --env {e}")).unwrap_or_default();
+    Some(Finding::warn(
+        "verify.price.stale",
+        "The Worker holds price-ID variables the catalog no longer has",
+        format!("`wrangler secret list` shows {}, which the Catalog step no longer names.", stale.join(", ")),
+        format!(
+            "If your Worker still reads them, it may sell a price golive does not vouch for: change it to the current names, then remove the old ones with `npx wrangler secret delete {}{env}`.",
+            stale[0]
+        ),
+    ))
 }
 
 fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailure>) -> Finding {
@@ -107,7 +138,7 @@ fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailu
             "Run the Catalog step again to collect the active price, then push the secrets.",
         );
     }
-    let plan = live.product.metadata.get(crate::catalog::model::PLAN_KEY);
+    let plan = live.product_metadata.get(crate::catalog::model::PLAN_KEY);
     if plan != Some(&var.tier) {
         return Finding::fail(
             id,
@@ -136,8 +167,8 @@ fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailu
             format!("{} points at another price of the tier. Run the Catalog step again so each variable gets the price it stands for, then push the secrets from the Secrets step.", var.name),
         );
     }
-    // The name the Catalog step's rule gives this price among its tier's prices today.
-    let expected = expected_name(&var.tier, &live.tier_prices, &var.price_id);
+    // The name the Catalog step's rule gives this price in the live catalog today.
+    let expected = live.expected_name;
     if expected.as_deref() != Some(var.name.as_str()) {
         return Finding::fail(
             id,

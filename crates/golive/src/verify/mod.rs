@@ -91,6 +91,7 @@ pub struct Context<'a> {
     pub live: Option<crate::stripe_api::Client>,
     worker_secrets: tokio::sync::OnceCell<Result<Vec<String>, SecretsError>>,
     live_prices: tokio::sync::Mutex<BTreeMap<String, Result<serde_json::Value, ApiFailure>>>,
+    live_catalog: tokio::sync::OnceCell<Result<crate::catalog::Catalog, ApiFailure>>,
 }
 
 impl Context<'_> {
@@ -108,6 +109,20 @@ impl Context<'_> {
     /// The names `wrangler secret list` shows on the Worker (asked once per run).
     pub async fn worker_secret_names(&self) -> &Result<Vec<String>, SecretsError> {
         self.worker_secrets.get_or_init(|| async { list_names(&self.target(), self.env).await }).await
+    }
+
+    /// The whole live catalog (read once per run): what the price-ID names are computed from.
+    pub async fn live_catalog(&self) -> &Result<crate::catalog::Catalog, ApiFailure> {
+        self.live_catalog
+            .get_or_init(|| async {
+                match &self.live {
+                    Some(live) => crate::catalog::read::read_catalog(live).await,
+                    None => Err(ApiFailure::Unauthorized(crate::stripe_api::Detail::message(
+                        "the keyring has no usable live key",
+                    ))),
+                }
+            })
+            .await
     }
 
     /// `GET /v1/prices/{id}` with the live key, as Stripe answered it (asked once per run).
@@ -200,6 +215,7 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
         live,
         worker_secrets: tokio::sync::OnceCell::new(),
         live_prices: tokio::sync::Mutex::new(BTreeMap::new()),
+        live_catalog: tokio::sync::OnceCell::new(),
     };
     let out = Findings { sink, all: std::sync::Mutex::new(Vec::new()) };
     for check in checks::CHECKS {
@@ -221,10 +237,7 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
     });
     Ok(VerifyReport {
         findings,
-        checked_at: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
+        checked_at: crate::clock::unix_now(),
         mode: env.mode,
         account_id: connect.account.id.clone(),
         account_name: connect.account.name.clone(),

@@ -120,10 +120,6 @@ fn wrong_secret() -> String {
     format!("{}_{}", "whsec", crate::nonce::token(32))
 }
 
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
-
 const SLOW: Duration = Duration::from_secs(1);
 
 fn refused(status: u16) -> bool {
@@ -225,7 +221,7 @@ pub async fn signed(
             format!(
                 "{evidence}. golive pushed this endpoint's secret ({pushed}) as {SECRET_VAR}, `wrangler secret list` shows it, and the keyring still holds that value — yet events signed with it are refused."
             ),
-            format!("Sending the secret again will not help: the Worker already has it. Open the webhook handler and make it verify with `env.{SECRET_VAR}` (it reads another name, such as env.WEBHOOK_SECRET, or a value written in the code); deploy, then verify again. If the code already reads {SECRET_VAR}, another Worker or wrangler environment answers this URL: check in the Cloudflare dashboard which Worker the route or workers.dev address belongs to, and that it is the one (and --env) golive set the secrets on."),
+            format!("One of three things, most likely first. (1) The handler reads another name (such as env.WEBHOOK_SECRET) or a value written in the code: make it verify with `env.{SECRET_VAR}`, deploy, then verify again. (2) {SECRET_VAR} was replaced on the Worker after golive pushed it (`wrangler secret put` by hand, or a CI deploy that sets its own): push the secrets again from the Secrets step, and keep your deploys from overwriting it. (3) Another Worker or wrangler environment answers this URL: check in the Cloudflare dashboard which Worker the route or workers.dev address belongs to, and that it is the one (and --env) golive set the secrets on."),
         ),
         _ => Finding::fail(
             SIGNED,

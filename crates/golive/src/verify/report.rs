@@ -49,11 +49,17 @@ const REHEARSAL_MARK: &str = "REHEARSAL — a practice run on local stand-ins of
 pub fn model(r: &VerifyReport) -> ReportModel {
     let rehearsal = r.mode == Mode::Rehearsal;
     let passed = r.passed();
+    let warnings = r.findings.iter().filter(|f| f.status == crate::findings::Status::Warn).count();
+    let worth_a_look = if warnings > 0 { format!(", with {warnings} warning(s) worth a look") } else { String::new() };
     let verdict = match (rehearsal, passed) {
-        (false, true) => "Live and verified.",
-        (false, false) => "Not ready: fix the failed checks below and verify again.",
-        (true, true) => "Rehearsal passed: every check passed against the local stand-ins. Nothing is live.",
-        (true, false) => "Rehearsal not passed: fix the failed checks below and verify again. Nothing is live.",
+        (false, true) => format!("Live and verified{worth_a_look}."),
+        (false, false) => "Not ready: fix the failed checks below and verify again.".to_string(),
+        (true, true) => {
+            format!("Rehearsal passed{worth_a_look}: checked against the local stand-ins. Nothing is live.")
+        }
+        (true, false) => {
+            "Rehearsal not passed: fix the failed checks below and verify again. Nothing is live.".to_string()
+        }
     };
     let title = if rehearsal {
         format!("REHEARSAL (not live) — Go-live report — {}", r.script)
@@ -345,6 +351,26 @@ mod tests {
             assert!(!text.to_lowercase().contains("rehearsal") && !text.contains("position:fixed"), "{text}");
         }
         assert!(markdown(&passing).contains("**Live and verified.**"));
+    }
+
+    #[test]
+    fn the_verdict_never_calls_a_rehearsal_live_and_names_warnings() {
+        let only = |mode, keep: &[Status]| {
+            let mut r = report(mode);
+            r.findings.retain(|f| keep.contains(&f.status));
+            model(&r).verdict
+        };
+        assert_eq!(only(Mode::Real, &[Status::Pass]), "Live and verified.");
+        assert_eq!(
+            only(Mode::Real, &[Status::Pass, Status::Warn]),
+            "Live and verified, with 1 warning(s) worth a look."
+        );
+        for keep in [&[Status::Pass][..], &[Status::Pass, Status::Warn]] {
+            let verdict = only(Mode::Rehearsal, keep);
+            assert!(verdict.starts_with("Rehearsal passed") && verdict.ends_with("Nothing is live."), "{verdict}");
+            assert!(!verdict.contains("Live and verified"), "{verdict}");
+        }
+        assert!(only(Mode::Rehearsal, &[Status::Pass, Status::Warn]).contains("1 warning(s)"));
     }
 
     #[test]
