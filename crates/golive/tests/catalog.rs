@@ -279,6 +279,35 @@ async fn a_live_tier_with_other_terms_is_a_conflict_left_untouched() {
 }
 
 #[tokio::test]
+async fn a_live_price_that_taxes_differently_is_not_taken_for_the_copy() {
+    // Enterprise is 99.00 USD a month, tax exclusive, in test mode; live mode already has
+    // 99.00 USD a month for the tier, but tax inclusive: the customer would pay another total.
+    let fx = Fixture::new().await;
+    let test = stripe_api::client(&fx.env(), &fx.test_key());
+    let live = stripe_api::client(&fx.env(), &fx.live_key());
+    let terms = |product: &str, tax: &'static str| {
+        [("product", product.to_string()), ("currency", "usd".into()), ("unit_amount", "9900".into())]
+            .into_iter()
+            .chain([("recurring[interval]", "month".into()), ("tax_behavior", tax.into())])
+            .collect::<Vec<(&str, String)>>()
+    };
+    let test_product = product(&test, "Enterprise", &[("plan", "enterprise")]).await;
+    let form = terms(&test_product, "exclusive");
+    post(&test, "/prices", &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    let live_product = product(&live, "Enterprise", &[("plan", "enterprise")]).await;
+    let form = terms(&live_product, "inclusive");
+    let inclusive = post(&live, "/prices", &form.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+
+    let (_, plan) = plan(&fx, &accept()).await;
+    let row = plan.rows.iter().find(|r| r.object == Object::Price && r.tier.as_deref() == Some("enterprise")).unwrap();
+    assert!(
+        matches!(&row.action, Action::Conflict { live_id, reason } if live_id == &inclusive && reason.contains("tax inclusive") && reason.contains("tax exclusive")),
+        "{row:?}"
+    );
+    assert_eq!(row.terms.as_deref(), Some("99.00 USD / month, tax exclusive"));
+}
+
+#[tokio::test]
 async fn two_products_claiming_one_tier_block_every_write() {
     let fx = Fixture::new().await;
     seed(&fx).await;

@@ -177,6 +177,11 @@ pub fn normalise_decimal(text: &str) -> String {
     }
 }
 
+/// A price's (or currency option's) tax behaviour, `unspecified` when Stripe sent none.
+fn tax_behavior(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("unspecified")
+}
+
 /// A tier as compared: bound, unit and flat amount (normalised).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TierTerms {
@@ -193,6 +198,7 @@ fn tier_terms(tiers: &Option<Vec<Tier>>) -> Vec<TierTerms> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionTerms {
     pub amount: Option<String>,
+    pub tax_behavior: String,
     pub custom_unit_amount: Option<CustomUnitAmount>,
     pub tiers: Vec<TierTerms>,
 }
@@ -203,6 +209,8 @@ pub struct Terms {
     pub currency: String,
     pub billing_scheme: String,
     pub amount: Option<String>,
+    /// `inclusive`, `exclusive` or `unspecified`: what the customer pays once tax applies.
+    pub tax_behavior: String,
     pub custom_unit_amount: Option<CustomUnitAmount>,
     pub recurring: Option<(String, i64, String)>,
     pub trial_period_days: Option<i64>,
@@ -224,6 +232,7 @@ impl Price {
             currency: self.currency.clone(),
             billing_scheme: self.billing_scheme.clone(),
             amount: self.amount_decimal(),
+            tax_behavior: tax_behavior(&self.tax_behavior).to_string(),
             custom_unit_amount: self.custom_unit_amount.clone(),
             recurring: self.recurring.as_ref().map(|r| (r.interval.clone(), r.interval_count, r.usage_type.clone())),
             trial_period_days: self.recurring.as_ref().and_then(|r| r.trial_period_days),
@@ -238,6 +247,7 @@ impl Price {
                 .map(|(code, o)| {
                     let terms = OptionTerms {
                         amount: amount(o.unit_amount, &o.unit_amount_decimal),
+                        tax_behavior: tax_behavior(&o.tax_behavior).to_string(),
                         custom_unit_amount: o.custom_unit_amount.clone(),
                         tiers: tier_terms(&o.tiers),
                     };
@@ -263,8 +273,16 @@ impl Price {
     }
 
     /// "29.00 USD / month", "9.00 USD once", "tiered (graduated) USD / month",
-    /// "0.5 USD (minor units) / month, metered", "customer chooses USD once".
+    /// "0.5 USD (minor units) / month, metered", "customer chooses USD once",
+    /// "29.00 USD / month, tax exclusive".
     pub fn describe(&self) -> String {
+        match tax_behavior(&self.tax_behavior) {
+            "unspecified" => self.describe_amount(),
+            tax => format!("{}, tax {tax}", self.describe_amount()),
+        }
+    }
+
+    fn describe_amount(&self) -> String {
         let currency = self.currency.to_uppercase();
         let amount = match (self.billing_scheme.as_str(), self.unit_amount, &self.custom_unit_amount) {
             ("tiered", _, _) => format!("tiered ({}) {currency}", self.tiers_mode.as_deref().unwrap_or("?")),
