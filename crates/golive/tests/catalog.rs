@@ -346,3 +346,35 @@ async fn the_customer_portal_is_created_once_then_reused() {
     assert_eq!(fx.stripe.portal_configurations(&fx.keys.account_id, true).len(), 1);
     assert!(fx.stripe.portal_configurations(&fx.keys.account_id, false).is_empty(), "live only");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_whose_answer_never_came_is_not_sent_again_with_another_key() {
+    // Stripe takes the price create and is slow to finish it; golive's client stops waiting,
+    // its retries meet the key still in use (409). Sending the create again under a fresh key
+    // would make a second price once the first lands, so golive leaves it to the next run.
+    let fx = Fixture::new().await;
+    let test = stripe_api::client(&fx.env(), &fx.test_key());
+    let pro = product(&test, "Pro Plan", &[("plan", "pro")]).await;
+    let test_price = monthly(&test, &pro, "2900", "month").await;
+    let slow = std::time::Duration::from_secs(30);
+    fx.stripe.inject_on_write(1, Fault::Delay(slow)); // write 0 is the product, 1 its price
+    let started = std::time::Instant::now();
+    let (test_catalog, planned) = plan(&fx, &accept()).await;
+    let impatient = stripe_api::client(&fx.env(), &fx.live_key()).with_timeout(std::time::Duration::from_millis(300));
+    let outcome = apply(&impatient, &test_catalog, &planned, ApplyOptions::default(), &Silent, &|_: &Created| {}).await;
+    let failed = outcome.failed.iter().find(|f| f.test_id == test_price).expect("the price is reported, not resent");
+    assert!(failed.reason.contains("cannot tell whether it landed"), "{failed:?}");
+
+    // The first create lands after all; the next run finds it and makes nothing twice.
+    tokio::time::sleep(slow.saturating_sub(started.elapsed()) + std::time::Duration::from_secs(1)).await;
+    run_apply(&fx, ApplyOptions::default()).await;
+    let copies: Vec<_> = fx
+        .stripe
+        .prices(&fx.keys.account_id, true)
+        .into_iter()
+        .filter(|p| p.metadata.get("golive_source") == Some(&test_price))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:#?}");
+    let (_, replanned) = plan(&fx, &accept()).await;
+    assert!(replanned.is_complete(), "{:#?}", replanned.rows);
+}

@@ -62,7 +62,19 @@ fn header(request: &Request, name: &str) -> Option<String> {
     request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
+/// Runs each request apart from its connection: Stripe finishes a request it has received
+/// even when the client stops waiting for the answer (a timeout, a dropped connection), so
+/// a client that gives up must never stop what it asked for from landing.
 pub async fn handle(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    match tokio::spawn(handle_detached(state, request, next)).await {
+        Ok(response) => response,
+        // A deliberate "connection dropped" (see below) or a bug: close the connection.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Response::default(),
+    }
+}
+
+async fn handle_detached(state: Shared, request: Request, next: Next) -> Response {
     let request_id = new_request_id();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();

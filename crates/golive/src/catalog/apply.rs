@@ -153,8 +153,8 @@ impl Writer<'_> {
         })
     }
 
-    /// Writes `form` to `path` for `row` until its result is known: a fresh key whenever the
-    /// outcome was unknown and live mode does not have the object.
+    /// Writes `form` to `path` for `row` until its result is known: a fresh key only after
+    /// Stripe answered that the request ran and failed and live mode does not have the object.
     async fn write(
         &self,
         path: String,
@@ -175,34 +175,50 @@ impl Writer<'_> {
         let mut outcome: Result<String, String> = Err(String::new());
         for attempt in 0..ATTEMPTS {
             let key = if attempt == 0 { base_key.clone() } else { format!("{base_key}-{:08x}", rand::random::<u32>()) };
-            let unknown = match self.post(&path, key, &form).await {
+            // A 5xx means the request ran and failed, and Stripe keeps that answer under the
+            // key: only then may a fresh key be used. After no answer at all (a timeout, a lost
+            // connection) or a key still in use (409), the first request may yet land, so a
+            // second one could make a duplicate: golive looks, and otherwise leaves it to the
+            // next run, whose plan finds whatever landed by `metadata.golive_source`.
+            let (failure, ran_and_failed) = match self.post(&path, key, &form).await {
                 Ok(Ok(id)) => {
                     outcome = Ok(id);
                     break;
                 }
-                Ok(Err(failure)) => failure,
+                Ok(Err(failure)) => (failure, true),
                 Err(
                     failure @ (ApiFailure::Refused { status: 409, .. }
                     | ApiFailure::Unreachable(_)
                     | ApiFailure::TimedOut { .. }),
-                ) => failure,
+                ) => (failure, false),
                 Err(failure) => {
                     outcome = Err(failure.describe());
                     break;
                 }
             };
-            outcome = Err(format!("{} (tried {} time(s), each with a new key)", unknown.describe(), attempt + 1));
             match self.find(&lookup).await {
                 Ok(Some(id)) => {
                     outcome = Ok(id);
                     break;
                 }
+                Ok(None) if !ran_and_failed => {
+                    outcome = Err(format!(
+                        "{} — golive cannot tell whether it landed, so it sends nothing more this time. Run the step again: it finds what landed and creates only what is missing.",
+                        failure.describe()
+                    ));
+                    break;
+                }
                 Ok(None) if attempt + 1 < ATTEMPTS => {
+                    outcome =
+                        Err(format!("{} (tried {} time(s), each with a new key)", failure.describe(), attempt + 1));
                     tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    outcome =
+                        Err(format!("{} (tried {} time(s), each with a new key)", failure.describe(), attempt + 1))
+                }
                 Err(f) => {
-                    outcome = Err(format!("{}; then could not check live mode: {}", unknown.describe(), f.describe()));
+                    outcome = Err(format!("{}; then could not check live mode: {}", failure.describe(), f.describe()));
                     break;
                 }
             }
