@@ -6,6 +6,7 @@
 //! repository's node_modules; the lists are generated from its typings, and a test checks
 //! that they still match.
 
+pub mod decimal;
 pub mod events;
 pub mod objects;
 pub mod signature;

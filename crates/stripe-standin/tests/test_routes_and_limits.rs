@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{call, get, post};
+use common::{call, get, post, Answer};
 use std::time::Duration;
 use stripe_standin::{AccountSpec, RateLimits, StandIn};
 
@@ -81,26 +81,43 @@ async fn a_hang_never_answers() {
     assert_eq!(get(&base, "v1/balance", &keys.live_secret).await.status, 200, "only that request hangs");
 }
 
-#[tokio::test]
+/// `n` requests for the balance sent at once: however slow the machine, they land within a
+/// few seconds, far fewer windows than `n` / the limit.
+async fn burst(base: &str, key: &str, n: usize) -> Vec<Answer> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (base, key) = (base.to_string(), key.to_string());
+            tokio::spawn(async move { get(&base, "v1/balance", &key).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn rate_limits_are_per_mode() {
     let standin = StandIn::start().await.unwrap();
     let keys = standin.add_account(AccountSpec::default());
     let base = standin.base_url();
     standin.set_rate_limits(RateLimits { live: None, test: Some(2) });
-    // However the requests fall across second boundaries, 5 quick ones span at most two
-    // one-second windows of 2: at least one is refused.
-    let mut test_statuses = Vec::new();
-    for _ in 0..5 {
-        let answer = get(&base, "v1/balance", &keys.test_secret).await;
-        if answer.status == 429 {
-            assert_eq!(answer.json()["error"]["code"], "rate_limit");
-            assert_eq!(answer.json()["error"]["type"], "invalid_request_error");
-        }
-        test_statuses.push(answer.status);
-    }
+    // 20 at once would have to spread over 10 one-second windows of 2 to all get through.
+    let test_statuses: Vec<u16> = burst(&base, &keys.test_secret, 20)
+        .await
+        .into_iter()
+        .map(|answer| {
+            if answer.status == 429 {
+                assert_eq!(answer.json()["error"]["code"], "rate_limit");
+                assert_eq!(answer.json()["error"]["type"], "invalid_request_error");
+            }
+            answer.status
+        })
+        .collect();
     assert!(test_statuses.contains(&429), "{test_statuses:?}");
-    for _ in 0..10 {
-        assert_eq!(get(&base, "v1/balance", &keys.live_secret).await.status, 200, "live mode has no limit here");
+    for answer in burst(&base, &keys.live_secret, 20).await {
+        assert_eq!(answer.status, 200, "live mode has no limit here");
     }
     standin.set_rate_limit(None);
     assert_eq!(get(&base, "v1/balance", &keys.test_secret).await.status, 200);
@@ -143,22 +160,21 @@ fn start_binary(args: &[&str]) -> Binary {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_binary_limits_each_mode_at_stripes_rates_by_default() {
     let binary = start_binary(&[]);
-    // 51 quick requests span at most two one-second windows: test mode (25 a second) must
-    // refuse some; live mode (100 a second) none.
+    // 150 at once would have to spread over 6 one-second windows for test mode (25 a second)
+    // to let them all through; 60 at once are well under live mode's 100 a second.
     let mut test_refused = 0;
-    for _ in 0..51 {
-        let answer = get(&binary.base, "v1/balance", &binary.test_key).await;
+    for answer in burst(&binary.base, &binary.test_key, 150).await {
         if answer.status == 429 {
             test_refused += 1;
             assert_eq!(answer.header("stripe-should-retry"), Some("true"));
         }
     }
     assert!(test_refused > 0, "test mode allows 25 requests a second");
-    for _ in 0..51 {
-        assert_eq!(get(&binary.base, "v1/balance", &binary.live_key).await.status, 200);
+    for answer in burst(&binary.base, &binary.live_key, 60).await {
+        assert_eq!(answer.status, 200);
     }
     let routes = control(&binary.base, "_standin/clock", r#"{"seconds":1}"#).await;
     assert_eq!(routes.status, 404, "test routes are off by default");

@@ -159,22 +159,11 @@ pub fn amount(integer: Option<i64>, decimal: &Option<String>) -> Option<String> 
     }
 }
 
-/// `"0012.500"` → `"12.5"`, `"1000.0"` → `"1000"`; anything that is not a plain decimal is
-/// returned as it is (so two different oddities never compare equal by accident).
+/// `"0012.500"` → `"12.5"`, `"1000.0"` → `"1000"` (Stripe's one text per value); anything
+/// that is not one of Stripe's decimals is returned as it is, so two different oddities
+/// never compare equal by accident.
 pub fn normalise_decimal(text: &str) -> String {
-    let text = text.trim();
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    if !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return text.to_string();
-    }
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        int.to_string()
-    } else {
-        format!("{int}.{frac}")
-    }
+    stripe_spec::decimal::canonical(text.trim()).unwrap_or_else(|_| text.trim().to_string())
 }
 
 /// A price's (or currency option's) tax behaviour, `unspecified` when Stripe sent none.

@@ -288,25 +288,17 @@ fn only_one(first: &str, second: &str, param: String) -> ApiError {
 /// Checks a decimal amount as Stripe reads one (at most 12 decimal places, not negative) and
 /// returns it in Stripe's canonical form: no leading or trailing zeros ("1000.50" → "1000.5").
 pub fn canonical_decimal(param: &str, text: &str) -> ApiResult<String> {
-    let invalid = || ApiError::invalid_request(format!("Invalid decimal: {text}")).param(param.to_string());
-    if text.starts_with('-') {
-        return Err(ApiError::invalid_request("This value must be greater than or equal to 0.").param(param));
-    }
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) || (text.contains('.') && frac.is_empty()) {
-        return Err(invalid());
-    }
-    if frac.len() > 12 {
-        return Err(ApiError::invalid_request(format!(
-            "Invalid {param}: {text} has more than 12 decimal places; at most 12 are allowed."
+    use stripe_spec::decimal::{canonical, DecimalProblem, MAX_DECIMAL_PLACES};
+    canonical(text).map_err(|problem| match problem {
+        DecimalProblem::Negative => {
+            ApiError::invalid_request("This value must be greater than or equal to 0.").param(param)
+        }
+        DecimalProblem::NotANumber => ApiError::invalid_request(format!("Invalid decimal: {text}")).param(param),
+        DecimalProblem::TooPrecise => ApiError::invalid_request(format!(
+            "Invalid {param}: {text} has more than {MAX_DECIMAL_PLACES} decimal places; at most {MAX_DECIMAL_PLACES} are allowed."
         ))
-        .param(param));
-    }
-    let int = int.trim_start_matches('0');
-    let frac = frac.trim_end_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    Ok(if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") })
+        .param(param),
+    })
 }
 
 /// An integer amount and its decimal twin, from whichever of the two the caller sent (Stripe
