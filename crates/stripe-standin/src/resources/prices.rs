@@ -77,7 +77,7 @@ pub struct CustomUnitAmount {
 pub struct CurrencyOption {
     pub custom_unit_amount: Option<CustomUnitAmount>,
     pub tax_behavior: Option<String>,
-    /// Only for a tiered price (Stripe includes them only on request, with the option).
+    /// Only for a tiered price, and only when `currency_options.<code>.tiers` is expanded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<Tier>>,
     pub unit_amount: Option<i64>,
@@ -134,7 +134,16 @@ impl Price {
                     unit_amount_decimal: self.unit_amount_decimal.clone(),
                 },
             );
-            value["currency_options"] = json!(options);
+            let mut options = json!(options);
+            // Each option's tiers only on request, one currency at a time, as Stripe documents:
+            // `expand[]=currency_options.eur.tiers` (`data.currency_options.eur.tiers` in a list).
+            for (code, option) in options.as_object_mut().expect("a map").iter_mut() {
+                let asked = [format!("currency_options.{code}.tiers"), format!("data.currency_options.{code}.tiers")];
+                if !expand.iter().any(|e| asked.contains(e)) {
+                    option.as_object_mut().expect("an option").remove("tiers");
+                }
+            }
+            value["currency_options"] = options;
         }
         value
     }
