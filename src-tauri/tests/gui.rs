@@ -96,6 +96,20 @@ async fn value_of(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
 }
 
+/// Takes a screenshot once the window has painted what the DOM holds (two animation frames
+/// after the call: a screenshot taken at once can catch WebKit mid-repaint, a blank card), and
+/// keeps it as `name`.
+async fn screenshot(client: &Client, name: &str) {
+    client
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .expect("the window paints");
+    save_screenshot(&client.screenshot().await.unwrap(), name);
+}
+
 fn save_screenshot(png: &[u8], name: &str) {
     let dir = std::env::var_os("GOLIVE_SCREENSHOT_DIR")
         .map(PathBuf::from)
@@ -132,7 +146,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     client.find(Locator::Id("check")).await.unwrap().click().await.unwrap();
     let problem = wait_for_text(&client, "#live-key-problem", "publishable", Duration::from_secs(20)).await;
     assert!(problem.contains("Secret key"), "{problem}");
-    save_screenshot(&client.screenshot().await.unwrap(), "connect-refused.png");
+    screenshot(&client, "connect-refused.png").await;
 
     // The rehearsal keys and its sample project: all checks pass and Continue unlocks.
     client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
@@ -144,7 +158,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert!(findings.contains("wrangler is logged in"), "{findings}");
     let cont = client.find(Locator::Id("continue")).await.unwrap();
     assert!(cont.is_enabled().await.unwrap());
-    save_screenshot(&client.screenshot().await.unwrap(), "connect-passed.png");
+    screenshot(&client, "connect-passed.png").await;
 
     // The keys are gone from the page once Connect passed.
     let html = client.source().await.unwrap();
@@ -163,7 +177,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let blocking = wait_for_text(&client, "#catalog-problems", "Pro", Duration::from_secs(30)).await;
     assert!(blocking.contains("“pro”"), "{blocking}");
     assert!(!client.find(Locator::Id("apply")).await.unwrap().is_enabled().await.unwrap());
-    save_screenshot(&client.screenshot().await.unwrap(), "catalog-trap.png");
+    screenshot(&client, "catalog-trap.png").await;
     client.find(Locator::Id("accept-suggestions")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#catalog-status", "to create in live mode", Duration::from_secs(30)).await;
     let table = client.find(Locator::Id("plan-table")).await.unwrap().text().await.unwrap();
@@ -176,7 +190,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let ids = client.find(Locator::Id("price-ids")).await.unwrap().text().await.unwrap();
     assert!(ids.contains("STRIPE_PORTAL_CONFIG_ID") && ids.contains("bpc_"), "{ids}");
     client.execute("document.getElementById('price-ids').scrollIntoView()", vec![]).await.unwrap();
-    save_screenshot(&client.screenshot().await.unwrap(), "catalog-applied.png");
+    screenshot(&client, "catalog-applied.png").await;
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
     assert!(session.contains("STRIPE_PRICE_ID_ENTERPRISE"), "{session}");
 
@@ -194,7 +208,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let endpoints = wait_for_text(&client, "#endpoint-table", "golive uses this one", Duration::from_secs(30)).await;
     assert!(endpoints.contains("we_"), "{endpoints}");
     client.execute("document.getElementById('api-version').scrollIntoView()", vec![]).await.unwrap();
-    save_screenshot(&client.screenshot().await.unwrap(), "webhook-created.png");
+    screenshot(&client, "webhook-created.png").await;
     let whsec = keyring_value("rehearsal-api/live/STRIPE_WEBHOOK_SECRET");
     assert!(whsec.starts_with("whsec_"), "the webhook secret is in the keyring");
 
@@ -208,7 +222,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert!(table.contains("STRIPE_PRICE_ID_PRO") && table.contains("STRIPE_PORTAL_CONFIG_ID"), "{table}");
     let unconfirmed = client.find_all(Locator::Css("#secrets-table [aria-label='confirmed: no']")).await.unwrap();
     assert!(unconfirmed.is_empty(), "every secret is confirmed");
-    save_screenshot(&client.screenshot().await.unwrap(), "secrets-pushed.png");
+    screenshot(&client, "secrets-pushed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
 
@@ -235,7 +249,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
         .unwrap();
     let labels: Vec<String> = serde_json::from_value(labels).unwrap();
     assert!(labels.iter().all(|l| l.ends_with(", done")), "every step is done: {labels:?}");
-    save_screenshot(&client.screenshot().await.unwrap(), "verify-passed.png");
+    screenshot(&client, "verify-passed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
     let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
