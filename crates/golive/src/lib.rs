@@ -21,6 +21,7 @@ pub mod stripe_api;
 pub mod stripe_key;
 pub mod verify;
 pub mod webhook;
+pub mod wizard;
 pub mod wrangler;
 
 pub use environment::Environment;
@@ -28,3 +29,4 @@ pub use findings::{Finding, Status};
 pub use progress::{Progress, ProgressSink, StepEvent};
 pub use session::Session;
 pub use steps::StepId;
+pub use wizard::{Problem, ProblemKind};
