@@ -3,18 +3,19 @@
 
 use crate::error::ApiError;
 use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// What a key is allowed to do. Secret keys may do everything; restricted keys only
 /// what their permissions list (`"products:read"`, `"products:write"`, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Access {
     Full,
     Restricted(BTreeSet<String>),
 }
 
 /// A key the stand-in knows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyRecord {
     pub account_id: String,
     pub livemode: bool,

@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 /// An account as the stand-in keeps it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AccountRecord {
     pub id: String,
     pub display_name: String,

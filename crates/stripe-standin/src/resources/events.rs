@@ -18,12 +18,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The `object` field of this resource's answers (a restored object takes it from here).
+fn object_name() -> &'static str {
+    "event"
+}
+
 /// The API version the stand-in's accounts render events with unless their spec says
 /// otherwise: an account default older than the version golive pins, as most accounts have.
 pub const ACCOUNT_API_VERSION: &str = "2025-06-30.basil";
 
 /// `data`: the object the event is about, and for `*.updated` events what changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventData {
     pub object: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,15 +36,16 @@ pub struct EventData {
 }
 
 /// `request`: the API request that caused the event (both null for automatic events).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EventRequest {
     pub id: Option<String>,
     pub idempotency_key: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub id: String,
+    #[serde(skip_deserializing, default = "object_name")]
     pub object: &'static str,
     pub api_version: String,
     pub created: i64,

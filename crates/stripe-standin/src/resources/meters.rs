@@ -17,32 +17,38 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The `object` field of this resource's answers (a restored object takes it from here).
+fn object_name() -> &'static str {
+    "billing.meter"
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerMapping {
     pub event_payload_key: String,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultAggregation {
     pub formula: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusTransitions {
     pub deactivated_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValueSettings {
     pub event_payload_key: String,
 }
 
 /// A meter, serialised with every field of the typings' `Billing.Meter`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meter {
     pub id: String,
+    #[serde(skip_deserializing, default = "object_name")]
     pub object: &'static str,
     pub created: i64,
     pub customer_mapping: CustomerMapping,

@@ -19,40 +19,45 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// The `object` field of this resource's answers (a restored object takes it from here).
+fn object_name() -> &'static str {
+    "billing_portal.configuration"
+}
+
 // ---- the object, as the typings' `BillingPortal.Configuration` ----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BusinessProfile {
     pub headline: Option<String>,
     pub privacy_policy_url: Option<String>,
     pub terms_of_service_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CustomerUpdate {
     pub allowed_updates: Vec<String>,
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvoiceHistory {
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PaymentMethodUpdate {
     pub enabled: bool,
     pub payment_method_configuration: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CancellationReason {
     pub enabled: bool,
     pub feedback_options: Option<Vec<String>>,
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubscriptionCancel {
     pub cancellation_reason: CancellationReason,
     pub enabled: bool,
@@ -60,51 +65,51 @@ pub struct SubscriptionCancel {
     pub proration_behavior: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntervalOption {
     pub interval: String,
     pub interval_count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PauseDuration {
     pub interval_options: Vec<IntervalOption>,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubscriptionPause {
     pub duration: PauseDuration,
     pub enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AdjustableQuantity {
     pub enabled: bool,
     pub maximum: Option<i64>,
     pub minimum: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UpdateProduct {
     pub adjustable_quantity: AdjustableQuantity,
     pub prices: Vec<String>,
     pub product: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Condition {
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScheduleAtPeriodEnd {
     pub conditions: Vec<Condition>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubscriptionUpdate {
     pub billing_cycle_anchor: Option<String>,
     pub default_allowed_updates: Vec<String>,
@@ -115,7 +120,7 @@ pub struct SubscriptionUpdate {
     pub trial_update_behavior: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Features {
     pub customer_update: CustomerUpdate,
     pub invoice_history: InvoiceHistory,
@@ -155,15 +160,16 @@ impl Default for Features {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginPage {
     pub enabled: bool,
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PortalConfiguration {
     pub id: String,
+    #[serde(skip_deserializing, default = "object_name")]
     pub object: &'static str,
     pub active: bool,
     pub application: Option<String>,

@@ -27,6 +27,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// The `object` field of this resource's answers (a restored object takes it from here).
+fn object_name() -> &'static str {
+    "price"
+}
+
 /// Stripe's supported presentment currencies (docs.stripe.com/currencies, "Supported
 /// presentment currencies", as listed for a US account in 2026).
 pub const SUPPORTED_CURRENCIES: &[&str] = &[
@@ -41,7 +46,7 @@ pub const SUPPORTED_CURRENCIES: &[&str] = &[
     "uzs", "vnd", "vuv", "wst", "xaf", "xcd", "xof", "xpf", "yer", "zar", "zmw",
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recurring {
     pub interval: String,
     pub interval_count: i64,
@@ -50,7 +55,7 @@ pub struct Recurring {
     pub usage_type: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tier {
     pub flat_amount: Option<i64>,
     pub flat_amount_decimal: Option<String>,
@@ -59,13 +64,13 @@ pub struct Tier {
     pub up_to: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TransformQuantity {
     pub divide_by: i64,
     pub round: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomUnitAmount {
     pub maximum: Option<i64>,
     pub minimum: Option<i64>,
@@ -73,7 +78,7 @@ pub struct CustomUnitAmount {
 }
 
 /// A price in another currency, rendered under `currency_options` when expanded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CurrencyOption {
     pub custom_unit_amount: Option<CustomUnitAmount>,
     pub tax_behavior: Option<String>,
@@ -86,9 +91,10 @@ pub struct CurrencyOption {
 
 /// A price, serialised with every field of the typings' `Price` (`tiers` and
 /// `currency_options` only when expanded).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Price {
     pub id: String,
+    #[serde(skip_deserializing, default = "object_name")]
     pub object: &'static str,
     pub active: bool,
     pub billing_scheme: String,

@@ -19,13 +19,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The `object` field of this resource's answers (a restored object takes it from here).
+fn object_name() -> &'static str {
+    "product"
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarketingFeature {
     pub name: Option<String>,
 }
 
 /// Inches and ounces, at most two decimal places each.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageDimensions {
     pub height: f64,
     pub length: f64,
@@ -33,16 +38,17 @@ pub struct PackageDimensions {
     pub width: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaxDetails {
     pub performance_location: Option<String>,
     pub tax_code: Option<String>,
 }
 
 /// A product, serialised with every field of the typings' `Product`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
+    #[serde(skip_deserializing, default = "object_name")]
     pub object: &'static str,
     pub active: bool,
     pub created: i64,
