@@ -131,5 +131,6 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
             deliveries.iter().filter(|d| !d.status.is_some_and(|s| (200..300).contains(&s))).count() as u32;
     }
     guard.deliveries.extend(deliveries.iter().cloned());
+    guard.persist();
     deliveries
 }

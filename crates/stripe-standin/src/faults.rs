@@ -112,6 +112,7 @@ pub(crate) fn control(state: &Shared, method: &str, path: &str, body: &[u8]) -> 
             }
             let mut guard = state.lock().unwrap();
             guard.clock_offset += request.seconds;
+            guard.persist();
             Json(serde_json::json!({ "offset_seconds": guard.clock_offset, "now": guard.now() })).into_response()
         }
         _ => ApiError::unrecognized(method, path).into_response(),

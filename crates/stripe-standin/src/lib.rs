@@ -8,6 +8,8 @@
 //! Stripe's envelope, events are delivered signed at each endpoint's API version, and rate
 //! limits can be set per mode. Tests can queue faults (429, 5xx, delays, hangs, failures
 //! after the effect, dropped connections) and move the clock, in process or over HTTP.
+//! Started with [`StandIn::start_persisted`], it keeps its data in a file between processes
+//! ([`persist`]).
 
 pub mod delivery;
 pub mod error;
@@ -17,6 +19,7 @@ mod ids;
 pub mod keys;
 mod list;
 mod middleware;
+mod persist;
 pub mod resources;
 mod router;
 pub mod scenario;
@@ -30,6 +33,7 @@ use keys::KeyRecord;
 use resources::account::AccountRecord;
 use state::{Shared, State};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -84,7 +88,28 @@ impl StandIn {
 
     /// Starts on the given address (the binary uses a fixed port).
     pub async fn start_on(addr: SocketAddr) -> std::io::Result<Self> {
-        let state: Shared = Arc::new(Mutex::new(State::default()));
+        Self::serve(addr, State::default()).await
+    }
+
+    /// Starts on a free loopback port with the data saved in `path` (none when there is no
+    /// such file), and saves every change there from now on, atomically and readable by the
+    /// owner only. A file that is not a saved state is an `InvalidData` error that says what
+    /// to do, and is left as it is; a file that cannot be written is an error at once.
+    pub async fn start_persisted(path: &Path) -> std::io::Result<Self> {
+        Self::start_persisted_on(SocketAddr::from(([127, 0, 0, 1], 0)), path).await
+    }
+
+    /// [`Self::start_persisted`] on the given address.
+    pub async fn start_persisted_on(addr: SocketAddr, path: &Path) -> std::io::Result<Self> {
+        let mut state = State::default();
+        persist::load(path, &mut state)?;
+        persist::write_atomically(path, &persist::to_bytes(&state))?;
+        state.store = Some(path.to_path_buf());
+        Self::serve(addr, state).await
+    }
+
+    async fn serve(addr: SocketAddr, state: State) -> std::io::Result<Self> {
+        let state: Shared = Arc::new(Mutex::new(state));
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
@@ -132,6 +157,7 @@ impl StandIn {
                 .keys
                 .insert(key.clone(), KeyRecord { account_id: account_id.clone(), livemode, access: Access::Full });
         }
+        state.persist();
         AccountKeys { account_id, test_secret, live_secret }
     }
 
@@ -140,17 +166,47 @@ impl StandIn {
     pub fn add_restricted_key(&self, account_id: &str, livemode: bool, permissions: &[&str]) -> String {
         let key = fresh_key(if livemode { "rk_live_" } else { "rk_test_" });
         let access = Access::Restricted(permissions.iter().map(|p| p.to_string()).collect());
-        self.state
-            .lock()
-            .unwrap()
-            .keys
-            .insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access });
+        let mut state = self.state.lock().unwrap();
+        state.keys.insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access });
+        state.persist();
         key
     }
 
     /// Revokes a key: it answers 401 from now on, as a rolled Stripe key does.
     pub fn revoke_key(&self, key: &str) {
-        self.state.lock().unwrap().keys.remove(key);
+        let mut state = self.state.lock().unwrap();
+        state.keys.remove(key);
+        state.persist();
+    }
+
+    /// The accounts, by id.
+    pub fn account_ids(&self) -> Vec<String> {
+        self.state.lock().unwrap().accounts.keys().cloned().collect()
+    }
+
+    /// An account's secret keys (`sk_test_…`, `sk_live_…`, as [`Self::add_account`] made
+    /// them), e.g. to find them again in a restored stand-in; `None` for an unknown account
+    /// or one whose secret keys were revoked.
+    pub fn account_keys(&self, account_id: &str) -> Option<AccountKeys> {
+        let state = self.state.lock().unwrap();
+        let secret = |livemode: bool| {
+            state
+                .keys
+                .iter()
+                .filter(|(_, r)| r.account_id == account_id && r.livemode == livemode && r.access == Access::Full)
+                .map(|(key, _)| key.clone())
+                .min()
+        };
+        Some(AccountKeys {
+            account_id: account_id.to_string(),
+            test_secret: secret(false)?,
+            live_secret: secret(true)?,
+        })
+    }
+
+    /// Why the last save to the state file failed, if it did (see [`Self::start_persisted`]).
+    pub fn save_error(&self) -> Option<String> {
+        self.state.lock().unwrap().save_error.clone()
     }
 
     /// Queues a fault for the next request that arrives.
@@ -190,7 +246,9 @@ impl StandIn {
     /// Moves the stand-in's clock forward: `created` timestamps and idempotency key expiry
     /// (24 hours) follow it. Webhook signatures keep the wall clock, which receivers check.
     pub fn advance_clock(&self, by: Duration) {
-        self.state.lock().unwrap().clock_offset += by.as_secs() as i64;
+        let mut state = self.state.lock().unwrap();
+        state.clock_offset += by.as_secs() as i64;
+        state.persist();
     }
 
     /// The stand-in's time, in seconds since the Unix epoch.
@@ -345,6 +403,7 @@ impl StandIn {
         };
         let id = event.id.clone();
         state.mode(account_id, livemode).events.push(event);
+        state.persist();
         id
     }
 

@@ -2,7 +2,8 @@
 //! for tests outside Rust. Prints the base URL and a rehearsal account's made-up keys as one
 //! JSON line. Rate limits are Stripe's by default (100 requests a second per account in live
 //! mode, 25 in test mode); the test-only routes (faults and clock over HTTP) are off unless
-//! asked for.
+//! asked for. With `--state FILE` its data lives in that file between runs (the rehearsal
+//! account is made once).
 
 use clap::Parser;
 use std::net::SocketAddr;
@@ -26,19 +27,29 @@ struct Args {
     /// Serve the test-only routes: POST /_standin/faults and POST /_standin/clock.
     #[arg(long, env = "STRIPE_STANDIN_TEST_ROUTES")]
     test_routes: bool,
+    /// Keep the data in this file between runs (created when missing).
+    #[arg(long, env = "STRIPE_STANDIN_STATE")]
+    state: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let standin = stripe_standin::StandIn::start_on(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let standin = match &args.state {
+        Some(path) => stripe_standin::StandIn::start_persisted_on(addr, path).await?,
+        None => stripe_standin::StandIn::start_on(addr).await?,
+    };
     if !args.no_rate_limit {
         standin.set_rate_limits(RateLimits { live: Some(args.rate_limit_live), test: Some(args.rate_limit_test) });
     }
     if args.test_routes {
         standin.enable_test_routes();
     }
-    let keys = standin.seed_rehearsal();
+    let keys = match standin.account_ids().first().and_then(|id| standin.account_keys(id)) {
+        Some(restored) => restored,
+        None => standin.seed_rehearsal(),
+    };
     println!(
         "{}",
         serde_json::json!({

@@ -20,6 +20,9 @@
 //! URLs and replays (a replay is a request of its own, as in Stripe's logs); an idempotent
 //! answer also carries `Original-Request:` with the id of the request whose result it is
 //! (its own on the first run).
+//!
+//! A stand-in that persists saves its state after every request that is not a GET, before
+//! the answer leaves (see [`crate::persist`]).
 
 use crate::error::{ApiError, NotExecuted};
 use crate::faults::{self, Fault};
@@ -91,6 +94,7 @@ async fn handle_detached(state: Shared, request: Request, next: Next) -> Respons
     let idempotency_key = header(&request, "idempotency-key");
     let stripe_version = header(&request, "stripe-version");
     let is_write = request.method() == Method::POST;
+    let method_changes_state = !matches!(*request.method(), Method::GET | Method::HEAD);
     let fault = {
         let mut guard = state.lock().unwrap();
         match guard.faults.pop_front() {
@@ -121,7 +125,8 @@ async fn handle_detached(state: Shared, request: Request, next: Next) -> Respons
         }
     };
     let response = with_request_id(response, &request_id);
-    state.lock().unwrap().requests.push(RequestRecord {
+    let mut guard = state.lock().unwrap();
+    guard.requests.push(RequestRecord {
         method,
         path,
         status: response.status().as_u16(),
@@ -131,6 +136,11 @@ async fn handle_detached(state: Shared, request: Request, next: Next) -> Respons
         stripe_version,
         replayed: outcome.replayed,
     });
+    if method_changes_state {
+        // Saved before the answer leaves: what a client was told is on disk.
+        guard.persist();
+    }
+    drop(guard);
     if outcome.drop_connection {
         // A panic in the service makes hyper close the connection with no answer: what a
         // client sees when the network drops after Stripe has acted on the request.

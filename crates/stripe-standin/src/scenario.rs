@@ -123,6 +123,7 @@ impl StandIn {
         product.default_price = price_objects.first().map(|p| p.id.clone());
         data.products.push(product);
         data.prices.extend(price_objects);
+        state.persist();
         ids
     }
 }

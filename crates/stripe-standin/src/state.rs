@@ -1,6 +1,7 @@
 //! The stand-in's whole memory: accounts, keys, each account's test and live data kept
 //! apart, stored idempotent results, the request log, queued faults, the per-mode rate
-//! limits and the clock (real time plus the offset tests move it by).
+//! limits, the clock (real time plus the offset tests move it by), and where its data is
+//! saved when it persists ([`State::persist`], after every change).
 
 use crate::faults::Fault;
 use crate::keys::KeyRecord;
@@ -100,11 +101,31 @@ pub struct State {
     /// Wakes requests held by `Fault::Hang` when the stand-in stops.
     pub shutdown: Arc<tokio::sync::Notify>,
     pub stopped: bool,
+    /// The file every change is saved to ([`crate::StandIn::start_persisted`]); `None` keeps
+    /// everything in memory.
+    pub store: Option<std::path::PathBuf>,
+    /// Why the last save failed, if it did (cleared by the next one that works).
+    pub save_error: Option<String>,
 }
 
 impl State {
     pub fn mode(&mut self, account_id: &str, livemode: bool) -> &mut ModeData {
         self.modes.entry((account_id.to_string(), livemode)).or_default()
+    }
+
+    /// Saves the whole state to the store, if there is one. Called, with the lock held, after
+    /// every change, so that saves never overtake each other and what a client was answered
+    /// is on disk. A failed save is logged and kept in `save_error`: the stand-in goes on.
+    pub fn persist(&mut self) {
+        let Some(path) = &self.store else { return };
+        match crate::persist::write_atomically(path, &crate::persist::to_bytes(self)) {
+            Ok(()) => self.save_error = None,
+            Err(e) => {
+                let message = format!("Could not save the stand-in's state to {}: {e}", path.display());
+                tracing::error!("{message}");
+                self.save_error = Some(message);
+            }
+        }
     }
 
     /// The stand-in's time (seconds since the epoch): real time plus the clock offset.
