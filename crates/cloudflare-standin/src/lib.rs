@@ -4,10 +4,12 @@
 //! It serves `wrangler whoami`, the account's workers.dev subdomain and a Worker's secrets
 //! (`secret put`, `list`, `delete`, `bulk`), with Cloudflare's envelope and error codes:
 //! an unknown token gets 10000 "Authentication error" (1000 on verify), an unknown Worker
-//! 10007. Tests inspect what it holds and queue failures for a path.
+//! 10007. Tests inspect what it holds and queue failures for a path. Started with
+//! [`CloudflareStandIn::start_persisted`], it keeps its data in a file between processes.
 
 mod envelope;
 mod gate;
+mod persist;
 mod state;
 mod user;
 mod workers;
@@ -22,6 +24,7 @@ use axum::Router;
 use state::{QueuedFailure, Shared};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
@@ -35,7 +38,24 @@ pub struct CloudflareStandIn {
 impl CloudflareStandIn {
     /// Starts with one user (`email`) on a free loopback port.
     pub async fn start(email: &str) -> std::io::Result<Self> {
-        let inner: Shared = Arc::new(Mutex::new(state::Inner { email: email.into(), ..Default::default() }));
+        Self::serve(state::Inner { email: email.into(), ..Default::default() }).await
+    }
+
+    /// Starts on a free loopback port with the data saved in `path` (its user, tokens,
+    /// accounts, Workers and secrets), or with one user (`email`) and nothing else when there
+    /// is no such file; saves every change there from now on, atomically and readable by the
+    /// owner only. A file that is not a saved state is an `InvalidData` error that says what
+    /// to do, and is left as it is; a file that cannot be written is an error at once.
+    pub async fn start_persisted(email: &str, path: &Path) -> std::io::Result<Self> {
+        let mut inner = state::Inner { email: email.into(), ..Default::default() };
+        persist::load(path, &mut inner)?;
+        persist::write_atomically(path, &persist::to_bytes(&inner))?;
+        inner.store = Some(path.to_path_buf());
+        Self::serve(inner).await
+    }
+
+    async fn serve(inner: state::Inner) -> std::io::Result<Self> {
+        let inner: Shared = Arc::new(Mutex::new(inner));
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
         let scripts = "/client/v4/accounts/{account}/workers/scripts/{script}";
@@ -49,6 +69,7 @@ impl CloudflareStandIn {
             .route(&format!("{scripts}/secrets/{{name}}"), delete(workers::delete_secret))
             .route(&format!("{scripts}/settings"), get(workers::get_settings).patch(workers::patch_settings))
             .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(inner.clone(), persist_after_changes))
             .with_state(inner.clone());
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -68,48 +89,80 @@ impl CloudflareStandIn {
 
     /// Accepts `token` as a valid API token from now on.
     pub fn add_token(&self, token: &str) {
-        self.inner.lock().unwrap().tokens.push(token.to_string());
+        self.change(|inner| inner.tokens.push(token.to_string()));
     }
 
     /// Adds an account the user is a member of.
     pub fn add_account(&self, id: &str, name: &str) {
-        self.inner.lock().unwrap().accounts.push(Account { id: id.into(), name: name.into(), ..Default::default() });
+        self.change(|inner| inner.accounts.push(Account { id: id.into(), name: name.into(), ..Default::default() }));
     }
 
     /// Registers the account's `<subdomain>.workers.dev`.
     pub fn set_subdomain(&self, account: &str, subdomain: &str) {
-        if let Some(a) = self.inner.lock().unwrap().account_mut(account) {
-            a.subdomain = Some(subdomain.into());
-        }
+        self.change(|inner| {
+            if let Some(a) = inner.account_mut(account) {
+                a.subdomain = Some(subdomain.into());
+            }
+        });
     }
 
     /// A deployed Worker (with no secrets) named `script` in the account.
     pub fn add_script(&self, account: &str, script: &str) {
-        if let Some(a) = self.inner.lock().unwrap().account_mut(account) {
-            a.scripts.entry(script.into()).or_default();
-        }
+        self.change(|inner| {
+            if let Some(a) = inner.account_mut(account) {
+                a.scripts.entry(script.into()).or_default();
+            }
+        });
     }
 
     /// Deletes a Worker (as `wrangler delete` would).
     pub fn remove_script(&self, account: &str, script: &str) {
-        if let Some(a) = self.inner.lock().unwrap().account_mut(account) {
-            a.scripts.remove(script);
-        }
+        self.change(|inner| {
+            if let Some(a) = inner.account_mut(account) {
+                a.scripts.remove(script);
+            }
+        });
     }
 
     /// Removes one secret from a Worker (as `wrangler secret delete` would).
     pub fn delete_secret(&self, account: &str, script: &str, name: &str) {
-        if let Some(s) = self.inner.lock().unwrap().account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
-            s.secrets.remove(name);
-        }
+        self.change(|inner| {
+            if let Some(s) = inner.account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
+                s.secrets.remove(name);
+            }
+        });
     }
 
     /// Sets one secret of a Worker (as a `wrangler secret put` by hand would).
     pub fn put_secret(&self, account: &str, script: &str, name: &str, value: &str) {
-        if let Some(s) = self.inner.lock().unwrap().account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
-            s.secrets.insert(name.to_string(), value.to_string());
-            s.versions += 1;
-        }
+        self.change(|inner| {
+            if let Some(s) = inner.account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
+                s.secrets.insert(name.to_string(), value.to_string());
+                s.versions += 1;
+            }
+        });
+    }
+
+    /// Applies a change and saves (when the stand-in persists).
+    fn change(&self, f: impl FnOnce(&mut state::Inner)) {
+        let mut inner = self.inner.lock().unwrap();
+        f(&mut inner);
+        inner.persist();
+    }
+
+    /// The accounts, with their Workers and secrets.
+    pub fn accounts(&self) -> Vec<Account> {
+        self.inner.lock().unwrap().accounts.clone()
+    }
+
+    /// The API tokens it accepts.
+    pub fn tokens(&self) -> Vec<String> {
+        self.inner.lock().unwrap().tokens.clone()
+    }
+
+    /// Why the last save to the state file failed, if it did (see [`Self::start_persisted`]).
+    pub fn save_error(&self) -> Option<String> {
+        self.inner.lock().unwrap().save_error.clone()
     }
 
     /// The secrets of a Worker as uploaded (name → value); `None` when there is no such Worker.
@@ -147,6 +200,20 @@ impl Drop for CloudflareStandIn {
             let _ = tx.send(());
         }
     }
+}
+
+/// Saves after every request that may change something (all but GET), before the answer leaves.
+async fn persist_after_changes(
+    axum::extract::State(inner): axum::extract::State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let changes = request.method() != Method::GET && request.method() != Method::HEAD;
+    let response = next.run(request).await;
+    if changes {
+        inner.lock().unwrap().persist();
+    }
+    response
 }
 
 async fn not_found(axum::extract::State(inner): axum::extract::State<Shared>, method: Method, uri: Uri) -> Response {

@@ -1,11 +1,13 @@
 //! What the stand-in remembers: the user, valid tokens, accounts with their workers.dev
-//! subdomain and Workers (each with its secrets), the request log and queued failures.
+//! subdomain and Workers (each with its secrets), the request log and queued failures, and
+//! where its data is saved when it persists ([`Inner::persist`], after every change).
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// A Cloudflare account the stand-in knows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
     pub name: String,
@@ -17,7 +19,7 @@ pub struct Account {
 
 /// A deployed Worker: its secret bindings by name (values as uploaded) and how many
 /// versions the secret changes made.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Script {
     pub secrets: BTreeMap<String, String>,
     pub versions: u32,
@@ -39,11 +41,25 @@ pub struct Inner {
     pub accounts: Vec<Account>,
     pub requests: Vec<String>,
     pub failures: Vec<QueuedFailure>,
+    /// The file every change is saved to; `None` keeps everything in memory.
+    pub store: Option<std::path::PathBuf>,
+    /// Why the last save failed, if it did (cleared by the next one that works).
+    pub save_error: Option<String>,
 }
 
 impl Inner {
     pub fn account_mut(&mut self, id: &str) -> Option<&mut Account> {
         self.accounts.iter_mut().find(|a| a.id == id)
+    }
+
+    /// Saves the data to the store, if there is one; called with the lock held after every
+    /// change, so saves never overtake each other. A failed save is kept in `save_error`.
+    pub fn persist(&mut self) {
+        let Some(path) = &self.store else { return };
+        match crate::persist::write_atomically(path, &crate::persist::to_bytes(self)) {
+            Ok(()) => self.save_error = None,
+            Err(e) => self.save_error = Some(format!("Could not save the stand-in's state to {}: {e}", path.display())),
+        }
     }
 }
 
