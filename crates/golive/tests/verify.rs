@@ -426,4 +426,14 @@ async fn names_numbered_across_the_catalog_pass_and_old_names_on_the_worker_are_
     assert_eq!(stale.status, Status::Warn, "{stale:?}");
     assert!(stale.detail.contains("STRIPE_PRICE_ID_LEGACY"), "{stale:?}");
     assert!(fix_of(stale).contains("wrangler secret delete stripe_price_id_legacy"), "{stale:?}");
+
+    // The Catalog step ran again after the push and set up another portal configuration.
+    let mut changed = live.session.clone();
+    changed.catalog.portal.as_mut().unwrap().id = "bpc_made_after_the_push".into();
+    let mut env = live.fx.env();
+    env.webhook_probe_base = Some(worker.base_url());
+    let report = verify::run(&changed, &env, &Silent).await.unwrap();
+    let secrets = finding(&report, "verify.secrets");
+    assert_eq!(secrets.status, Status::Fail, "{secrets:?}");
+    assert!(secrets.detail.contains("bpc_made_after_the_push") && fix_of(secrets).contains("push the secrets again"));
 }

@@ -148,7 +148,19 @@ fn worker_secrets<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'
             Ok(names) => {
                 let absent: Vec<&str> =
                     cx.pushed.pushed.iter().filter(|n| !names.contains(n)).map(String::as_str).collect();
-                if absent.is_empty() {
+                // The portal configuration the Worker was given, against the one the catalog has now.
+                let portal_var = crate::catalog::portal::PORTAL_VAR;
+                let portal_now = cx.session.catalog.portal.as_ref().map(|p| p.id.as_str());
+                let portal_pushed = cx.pushed.pushed_ids.get(portal_var).map(String::as_str);
+                let changed = portal_now.zip(portal_pushed).filter(|(now, pushed)| now != pushed);
+                if let Some((now, pushed)) = changed {
+                    Finding::fail(
+                        "verify.secrets",
+                        title,
+                        format!("The Worker was given {pushed} as {portal_var}, but the Catalog step now has {now}: the portal changed after the push."),
+                        "Push the secrets again from the Secrets step.",
+                    )
+                } else if absent.is_empty() {
                     Finding::pass(
                         "verify.secrets",
                         title,
