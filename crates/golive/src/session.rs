@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "session.json";
 
+/// The session file's format: 1 was one file for every project; 2 is one per project and mode.
+pub const VERSION: u32 = 2;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Session {
     pub version: u32,
@@ -52,7 +55,7 @@ pub struct CatalogRecord {
 impl Session {
     pub fn new(mode: Mode) -> Self {
         Self {
-            version: 1,
+            version: VERSION,
             mode,
             current: StepId::Connect,
             project_dir: None,
@@ -63,6 +66,16 @@ impl Session {
             secrets: None,
             verify: None,
         }
+    }
+
+    /// Connect found another Stripe account than the one the later steps worked with: what
+    /// they recorded belongs to that other account, so it is forgotten (the one rule for an
+    /// account switch, whichever face asked).
+    pub fn forget_other_account(&mut self) {
+        self.catalog = CatalogRecord::default();
+        self.webhook = None;
+        self.secrets = None;
+        self.verify = None;
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
