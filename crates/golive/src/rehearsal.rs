@@ -78,7 +78,7 @@ impl Rehearsal {
         let worker =
             self.local_worker(&env).await.map_err(|p| crate::verify::NotReady { message: p.message, fix: p.fix })?;
         env.webhook_probe_base = Some(worker.base_url());
-        crate::verify::run(session, &env, sink).await
+        crate::verify::run(&session.verify_input(), &env, sink).await
     }
 
     /// The sample Worker run locally by `wrangler dev` with the secrets the Cloudflare

@@ -2,9 +2,7 @@
 //! a crash or a closed window resumes where it stopped. It never holds a secret value —
 //! only key hints (`sk_live_…abcd`) and keyring entry names.
 
-use crate::catalog::apply::Created;
-use crate::catalog::portal::PortalOutcome;
-use crate::catalog::price_ids::PriceIdVar;
+pub use crate::catalog::CatalogRecord;
 use crate::connect::ConnectOutcome;
 use crate::environment::Mode;
 use crate::secrets::SecretsRecord;
@@ -42,14 +40,6 @@ pub struct Session {
     /// The last Verify run (no secret: they appear as their last four characters only).
     #[serde(default)]
     pub verify: Option<crate::verify::VerifyReport>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct CatalogRecord {
-    pub created: Vec<Created>,
-    /// Filled once live mode has every tier: the catalog step is done.
-    pub price_ids: Option<Vec<PriceIdVar>>,
-    pub portal: Option<PortalOutcome>,
 }
 
 impl Session {
@@ -119,6 +109,31 @@ impl Session {
             StepId::Webhook => self.webhook_done(),
             StepId::Secrets => self.secrets_done(),
             StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
+        }
+    }
+
+    /// What the Secrets step reads of this session's records.
+    pub fn secrets_input(&self) -> crate::secrets::SecretsInput<'_> {
+        crate::secrets::SecretsInput {
+            connect: self.connect.as_ref(),
+            project_dir: self.project_dir.as_deref(),
+            script: self.script_name(),
+            worker_env: self.worker_env.as_deref(),
+            catalog: &self.catalog,
+            pushed: self.secrets.as_ref(),
+        }
+    }
+
+    /// What Verify reads of this session's records.
+    pub fn verify_input(&self) -> crate::verify::VerifyInput<'_> {
+        crate::verify::VerifyInput {
+            connect: self.connect.as_ref(),
+            project_dir: self.project_dir.as_deref(),
+            script: self.script_name(),
+            worker_env: self.worker_env.as_deref(),
+            catalog: &self.catalog,
+            webhook: self.webhook.as_ref(),
+            pushed: self.secrets.as_ref(),
         }
     }
 

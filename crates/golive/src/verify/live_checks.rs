@@ -34,7 +34,7 @@ async fn read_price(cx: &Context<'_>, id: &str) -> Result<Live, ApiFailure> {
 /// One finding per pushed `STRIPE_PRICE_ID_*` name: used once, pushed, and the price it
 /// holds is live, active, of its tier, and on the terms the variable was recorded for.
 pub async fn price_ids(cx: &Context<'_>) -> Vec<Finding> {
-    let vars: &[PriceIdVar] = cx.session.catalog.price_ids.as_deref().unwrap_or_default();
+    let vars: &[PriceIdVar] = cx.input.catalog.price_ids.as_deref().unwrap_or_default();
     let mut found = Vec::new();
     for (i, var) in vars.iter().enumerate() {
         let same_name: Vec<&PriceIdVar> = vars.iter().filter(|v| v.name == var.name).collect();
@@ -103,7 +103,7 @@ async fn stale_names(cx: &Context<'_>, vars: &[PriceIdVar]) -> Option<Finding> {
     if stale.is_empty() {
         return None;
     }
-    let env = cx.session.worker_env.as_deref().map(|e| format!(" --env {e}")).unwrap_or_default();
+    let env = cx.input.worker_env.map(|e| format!(" --env {e}")).unwrap_or_default();
     Some(Finding::warn(
         "verify.price.stale",
         "The Worker holds price-ID variables the catalog no longer has",

@@ -297,7 +297,7 @@ impl Wizard {
     /// What the Secrets step will push, and where each secret stands.
     pub async fn secrets_preview(&self) -> Vec<SecretStatus> {
         let live_key = self.keys().ok().map(|(_, live)| live);
-        crate::secrets::preview(&self.session(), live_key.as_ref()).await
+        crate::secrets::preview(&self.session().secrets_input(), live_key.as_ref()).await
     }
 
     /// Pushes every secret with one `wrangler secret bulk` and confirms each name.
@@ -312,7 +312,8 @@ impl Wizard {
             self.update(|s| s.worker_env = env)?;
         }
         let live_key = self.keys().ok().map(|(_, live)| live);
-        let (record, statuses) = crate::secrets::push_step(&self.session(), &self.env, live_key.as_ref(), sink).await?;
+        let (record, statuses) =
+            crate::secrets::push_step(&self.session().secrets_input(), &self.env, live_key.as_ref(), sink).await?;
         self.update(|s| s.secrets = Some(record.clone()))?;
         Ok(SecretsPushed { record, statuses })
     }
@@ -322,12 +323,12 @@ impl Wizard {
     pub async fn verify(&self, sink: &dyn ProgressSink) -> Result<VerifyReport, Problem> {
         let session = self.session();
         let report = match &self.world {
-            None => crate::verify::run(&session, &self.env, sink).await?,
+            None => crate::verify::run(&session.verify_input(), &self.env, sink).await?,
             Some(world) => {
                 let worker = world.start_worker(&self.env).await?;
                 let mut env = self.env.clone();
                 env.webhook_probe_base = Some(worker.base_url());
-                let report = crate::verify::run(&session, &env, sink).await;
+                let report = crate::verify::run(&session.verify_input(), &env, sink).await;
                 drop(worker);
                 report?
             }
