@@ -289,9 +289,9 @@ async fn pushes_every_secret_in_one_version_to_the_environment_and_leaks_nothing
     assert_eq!(
         commands,
         [
-            "secret list --format json --env staging",
-            "secret bulk --env staging",
-            "secret list --format json --env staging"
+            "secret list --format json --env=staging",
+            "secret bulk --env=staging",
+            "secret list --format json --env=staging"
         ]
     );
     w.session.secrets = Some(record);

@@ -247,3 +247,40 @@ async fn go_live_stops_at_a_blocked_catalog_with_its_fix_and_writes_nothing() {
     assert!(problem.message.contains("Pro") && problem.fix.contains("pro"), "{problem:?}");
     assert!(fx.stripe.requests().iter().all(|r| r.method == "GET"), "nothing written");
 }
+
+#[tokio::test]
+async fn an_environment_the_configuration_lacks_is_refused_before_anything_is_stored() {
+    let fx = Fixture::new().await;
+    fx.stripe.insert_tier_with_prices(&fx.keys.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let script = unique_worker("envs");
+    let dir = project(&fx, &script);
+    let toml =
+        std::fs::read_to_string(dir.path().join("wrangler.toml")).unwrap() + "\n[env.staging]\nworkers_dev = true\n";
+    std::fs::write(dir.path().join("wrangler.toml"), toml).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let wizard = Wizard::open(SessionStore::new(data.path()), fx.env(), None, dir.path()).unwrap();
+    assert!(wizard.connect(input(&fx, dir.path()), &Silent).await.unwrap().passed());
+    wizard.apply_catalog(&accept(), &Silent).await.unwrap();
+
+    // Secrets before the Webhook step: a secret another run left in the keyring is not pushed.
+    let stray = EntryName::new(&script, true, golive::webhook::SECRET_VAR);
+    keystore::put(&stray, &SecretString::from(format!("{}_{}", "whsec", "L3ftBy4n0therRun".repeat(2)))).unwrap();
+    let early = wizard.push_secrets(None, &Silent).await.unwrap_err();
+    assert_eq!(early.kind, ProblemKind::NotReady, "{early:?}");
+    assert!(fx.cloudflare.secrets(CF_ACCOUNT, &script).unwrap_or_default().is_empty());
+    keystore::delete(&stray).unwrap();
+
+    for bad in ["nosuch", "x; rm -rf ~", "-rf"] {
+        let ask = WebhookAsk { worker_env: Some(bad.into()), ..Default::default() };
+        let problem = wizard.ensure_webhook(&ask).await.unwrap_err();
+        assert_eq!(problem.kind, ProblemKind::InvalidInput, "{bad}: {problem:?}");
+        assert!(problem.message.contains("staging"), "names the environments there are: {problem:?}");
+        assert_eq!(wizard.session().worker_env, None);
+        assert!(fx.stripe.webhook_endpoints(&fx.keys.account_id, true).is_empty(), "nothing created for {bad}");
+        let entry = EntryName::new(&format!("{script}-{bad}"), true, golive::webhook::SECRET_VAR);
+        assert!(keystore::get(&entry).unwrap().is_none(), "nothing filed under {bad}");
+    }
+    let staging = WebhookAsk { worker_env: Some("staging".into()), ..Default::default() };
+    assert!(wizard.plan_webhook(&staging).await.unwrap().url.contains(&format!("{script}-staging")));
+    forget_keyring(&format!("{script}-staging"));
+}

@@ -238,8 +238,7 @@ impl Wizard {
     async fn webhook_request(&self, ask: &WebhookAsk) -> Result<WebhookRequest, Problem> {
         self.connected()?;
         if let Some(env) = &ask.worker_env {
-            let env = Some(env.clone()).filter(|e| !e.is_empty());
-            self.update(|s| s.worker_env = env)?;
+            self.set_worker_env(env)?;
         }
         let session = self.session();
         let url = match &ask.url {
@@ -308,8 +307,14 @@ impl Wizard {
     ) -> Result<SecretsPushed, Problem> {
         self.connected()?;
         if let Some(env) = worker_env {
-            let env = Some(env).filter(|e| !e.is_empty());
-            self.update(|s| s.worker_env = env)?;
+            self.set_worker_env(&env)?;
+        }
+        if !self.session().webhook_done() {
+            // A webhook secret left in the keyring by another run is not this endpoint's.
+            return Err(Problem::not_ready(
+                "This project has no live webhook endpoint of golive's yet, so there is no signing secret to push.",
+                "Run the Webhook step first: it creates (or finds) the endpoint and keeps its secret.",
+            ));
         }
         let live_key = self.keys().ok().map(|(_, live)| live);
         let (record, statuses) =
@@ -359,6 +364,29 @@ impl Wizard {
             ));
         }
         self.update(|s| s.current = step)
+    }
+
+    /// Targets the wrangler environment `env` (`""`: the top level), which must be one the
+    /// Worker's configuration defines — checked before anything is stored or run under it.
+    fn set_worker_env(&self, env: &str) -> Result<(), Problem> {
+        let env = Some(env.trim().to_string()).filter(|e| !e.is_empty());
+        if let Some(name) = &env {
+            let session = self.connected()?;
+            let config = &session.connect.as_ref().expect("connected").worker.config;
+            if !config.environments.contains_key(name) {
+                let known: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+                let shown: String = name.chars().take(60).collect();
+                return Err(Problem::invalid(
+                    format!(
+                        "“{shown}” is not an environment of {} ({}).",
+                        config.file.display(),
+                        if known.is_empty() { "it defines none".to_string() } else { format!("it defines {}", known.join(", ")) }
+                    ),
+                    "Use one of the environments the file defines under [env.NAME] (the --env you deploy with), or none for the top-level Worker.",
+                ));
+            }
+        }
+        self.update(|s| s.worker_env = env)
     }
 
     /// The session, once Connect has passed for it.
