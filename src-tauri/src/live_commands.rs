@@ -91,7 +91,7 @@ pub async fn disable_endpoints(ids: Vec<String>, state: State<'_, AppState>) -> 
 pub async fn secrets_preview(state: State<'_, AppState>) -> Result<Vec<SecretStatus>, String> {
     let session = state.session.lock().unwrap().clone();
     let live_key = state.keys().ok().map(|(_, live)| live);
-    Ok(secrets::preview(&session, live_key.as_ref()).await)
+    Ok(secrets::preview(&session.secrets_input(), live_key.as_ref()).await)
 }
 
 #[derive(Serialize)]
@@ -111,7 +111,7 @@ pub async fn push_secrets(app: AppHandle, state: State<'_, AppState>) -> Result<
     let sink = move |event: StepEvent| {
         let _ = app.emit("step-event", event);
     };
-    let (record, statuses) = secrets::push_step(&session, &env, live_key.as_ref(), &sink)
+    let (record, statuses) = secrets::push_step(&session.secrets_input(), &env, live_key.as_ref(), &sink)
         .await
         .map_err(|e| format!("{} {}", e.message(), e.fix()))?;
     state.session.lock().unwrap().secrets = Some(record.clone());
@@ -135,7 +135,9 @@ pub async fn run_verify(app: AppHandle, state: State<'_, AppState>) -> Result<Ve
     };
     let result = match session.mode {
         golive::environment::Mode::Rehearsal => state.rehearsal().await?.verify(&session, &sink).await,
-        golive::environment::Mode::Real => golive::verify::run(&session, &golive::Environment::real(), &sink).await,
+        golive::environment::Mode::Real => {
+            golive::verify::run(&session.verify_input(), &golive::Environment::real(), &sink).await
+        }
     };
     let report = result.map_err(|e| format!("{} {}", e.message, e.fix))?;
     state.session.lock().unwrap().verify = Some(report.clone());

@@ -15,7 +15,7 @@ pub async fn push(out: &Printer, rehearsal: bool, keys: KeyArgs, env: Option<Str
         session.worker_env = env.filter(|e| !e.is_empty());
     }
     let sink = out.live_findings();
-    match secrets::push_step(&session, &stage.env, Some(&stage.live_key), &sink).await {
+    match secrets::push_step(&session.secrets_input(), &stage.env, Some(&stage.live_key), &sink).await {
         Ok((record, statuses)) => {
             session.secrets = Some(record.clone());
             if let Err(code) = stage.save(out, &session) {

@@ -15,7 +15,7 @@ pub async fn run(out: &Printer, rehearsal: bool, keys: KeyArgs, report_dir: Opti
     let sink = out.live_findings();
     let result = match &stage.rehearsal {
         Some(r) => r.verify(&session, &sink).await,
-        None => verify::run(&session, &stage.env, &sink).await,
+        None => verify::run(&session.verify_input(), &stage.env, &sink).await,
     };
     let found = match result {
         Ok(found) => found,

@@ -239,8 +239,10 @@ impl Printer {
         let verdict = golive::verify::report::model(report).verdict;
         let failed = report.findings.iter().filter(|f| f.status == Status::Fail).count();
         if failed == 0 {
+            let warned = report.findings.iter().filter(|f| f.status == Status::Warn).count();
             println!(
-                "{verdict} {} checks passed for {} → {}.",
+                "{verdict} {} of {} checks passed, none failed, for {} → {}.",
+                report.findings.len() - warned,
                 report.findings.len(),
                 report.script,
                 report.endpoint_url

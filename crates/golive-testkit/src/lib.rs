@@ -4,7 +4,7 @@
 
 mod worker;
 
-pub use worker::ReferenceWorker;
+pub use worker::{worker_project, ReferenceWorker};
 
 use std::path::{Path, PathBuf};
 

@@ -43,6 +43,15 @@ fn wrangler_env(dir: &Path) -> Vec<(String, String)> {
     .collect()
 }
 
+/// A copy of the reference Worker's folder (or another `source`) in a temp dir, with the
+/// repository's node_modules linked in: a project `wrangler dev` can run.
+pub fn worker_project(source: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(source, dir.path());
+    std::os::unix::fs::symlink(crate::repo_root().join("node_modules"), dir.path().join("node_modules")).unwrap();
+    dir
+}
+
 impl ReferenceWorker {
     /// Starts the Worker with these secrets, waiting until it serves.
     pub async fn start(secrets: &[(&str, &str)]) -> Self {
@@ -51,9 +60,7 @@ impl ReferenceWorker {
 
     /// Starts a copy of the Worker folder `source` (tests use altered copies).
     pub async fn start_from(source: &Path, secrets: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(source, dir.path());
-        std::os::unix::fs::symlink(crate::repo_root().join("node_modules"), dir.path().join("node_modules")).unwrap();
+        let dir = worker_project(source);
         let env = Environment {
             mode: Mode::Rehearsal,
             stripe_base_url: None,

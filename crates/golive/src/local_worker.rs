@@ -46,6 +46,8 @@ impl LocalWorker {
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", &inspector.to_string()])
             .arg("--show-interactive-dev-session=false")
             .current_dir(dir)
+            .env_clear()
+            .envs(crate::wrangler::inherited_env(std::env::vars_os()))
             .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("WRANGLER_SEND_METRICS", "false")
             .env("NO_COLOR", "1")

@@ -74,6 +74,19 @@ impl Rehearsal {
         session: &crate::session::Session,
         sink: &dyn crate::progress::ProgressSink,
     ) -> Result<crate::verify::VerifyReport, crate::verify::NotReady> {
+        let mut env = self.environment();
+        let worker =
+            self.local_worker(&env).await.map_err(|p| crate::verify::NotReady { message: p.message, fix: p.fix })?;
+        env.webhook_probe_base = Some(worker.base_url());
+        crate::verify::run(&session.verify_input(), &env, sink).await
+    }
+
+    /// The sample Worker run locally by `wrangler dev` with the secrets the Cloudflare
+    /// stand-in received, in place of the deployed Worker.
+    async fn local_worker(
+        &self,
+        env: &Environment,
+    ) -> Result<crate::local_worker::LocalWorker, crate::wizard::Problem> {
         let secrets: Vec<(String, SecretString)> = self
             .cloudflare
             .secrets(CF_ACCOUNT_ID, WORKER_NAME)
@@ -81,17 +94,16 @@ impl Rehearsal {
             .into_iter()
             .map(|(k, v)| (k, SecretString::from(v)))
             .collect();
-        let mut env = self.environment();
         let wrangler =
             env.wrangler_program.clone().unwrap_or_else(|| self.project_dir.join("node_modules/.bin/wrangler"));
-        let worker = crate::local_worker::LocalWorker::start(&wrangler, &self.project_dir, &env, &secrets)
-            .await
-            .map_err(|e| crate::verify::NotReady {
-                message: e,
-                fix: "The rehearsal runs its sample Worker with the wrangler and node packages of golive's source folder: start golive with scripts/run-app.sh from there.".into(),
-            })?;
-        env.webhook_probe_base = Some(worker.base_url());
-        crate::verify::run(session, &env, sink).await
+        crate::local_worker::LocalWorker::start(&wrangler, &self.project_dir, env, &secrets).await.map_err(|e| {
+            crate::wizard::Problem::new(
+                crate::wizard::ProblemKind::Refused,
+                "rehearsal_worker",
+                e,
+                "The rehearsal runs its sample Worker with the wrangler and node packages of golive's source folder: start golive with scripts/run-app.sh from there.",
+            )
+        })
     }
 
     /// The environment every step uses during the rehearsal.
@@ -115,5 +127,14 @@ impl Rehearsal {
             wrangler_program: crate::environment::wrangler_override(),
             webhook_probe_base: None,
         }
+    }
+}
+
+impl crate::wizard::LocalWorld for Rehearsal {
+    fn start_worker<'a>(
+        &'a self,
+        env: &'a Environment,
+    ) -> futures::future::BoxFuture<'a, Result<crate::local_worker::LocalWorker, crate::wizard::Problem>> {
+        Box::pin(self.local_worker(env))
     }
 }

@@ -2,9 +2,7 @@
 //! a crash or a closed window resumes where it stopped. It never holds a secret value —
 //! only key hints (`sk_live_…abcd`) and keyring entry names.
 
-use crate::catalog::apply::Created;
-use crate::catalog::portal::PortalOutcome;
-use crate::catalog::price_ids::PriceIdVar;
+pub use crate::catalog::CatalogRecord;
 use crate::connect::ConnectOutcome;
 use crate::environment::Mode;
 use crate::secrets::SecretsRecord;
@@ -15,6 +13,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "session.json";
+
+/// The session file's format: 1 was one file for every project; 2 is one per project and mode.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Session {
@@ -41,18 +42,10 @@ pub struct Session {
     pub verify: Option<crate::verify::VerifyReport>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct CatalogRecord {
-    pub created: Vec<Created>,
-    /// Filled once live mode has every tier: the catalog step is done.
-    pub price_ids: Option<Vec<PriceIdVar>>,
-    pub portal: Option<PortalOutcome>,
-}
-
 impl Session {
     pub fn new(mode: Mode) -> Self {
         Self {
-            version: 1,
+            version: VERSION,
             mode,
             current: StepId::Connect,
             project_dir: None,
@@ -63,6 +56,16 @@ impl Session {
             secrets: None,
             verify: None,
         }
+    }
+
+    /// Connect found another Stripe account than the one the later steps worked with: what
+    /// they recorded belongs to that other account, so it is forgotten (the one rule for an
+    /// account switch, whichever face asked).
+    pub fn forget_other_account(&mut self) {
+        self.catalog = CatalogRecord::default();
+        self.webhook = None;
+        self.secrets = None;
+        self.verify = None;
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -106,6 +109,31 @@ impl Session {
             StepId::Webhook => self.webhook_done(),
             StepId::Secrets => self.secrets_done(),
             StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
+        }
+    }
+
+    /// What the Secrets step reads of this session's records.
+    pub fn secrets_input(&self) -> crate::secrets::SecretsInput<'_> {
+        crate::secrets::SecretsInput {
+            connect: self.connect.as_ref(),
+            project_dir: self.project_dir.as_deref(),
+            script: self.script_name(),
+            worker_env: self.worker_env.as_deref(),
+            catalog: &self.catalog,
+            pushed: self.secrets.as_ref(),
+        }
+    }
+
+    /// What Verify reads of this session's records.
+    pub fn verify_input(&self) -> crate::verify::VerifyInput<'_> {
+        crate::verify::VerifyInput {
+            connect: self.connect.as_ref(),
+            project_dir: self.project_dir.as_deref(),
+            script: self.script_name(),
+            worker_env: self.worker_env.as_deref(),
+            catalog: &self.catalog,
+            webhook: self.webhook.as_ref(),
+            pushed: self.secrets.as_ref(),
         }
     }
 

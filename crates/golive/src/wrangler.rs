@@ -161,6 +161,44 @@ pub struct Output {
     pub stderr: String,
 }
 
+/// The variables of golive's own environment a wrangler child may see: what node, npm and
+/// wrangler need to run, log in, reach the network (proxies, CA bundles) and open a browser —
+/// and nothing else. golive's own variables (the Stripe keys in `GOLIVE_STRIPE_*_KEY`) and
+/// anything unrelated never reach wrangler, a script from the project's node_modules.
+pub fn inherited_env(
+    vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    const NAMES: [&str; 18] = [
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "TERM",
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "BROWSER",
+        "DBUS_SESSION_BUS_ADDRESS",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "NO_COLOR",
+    ];
+    const PREFIXES: [&str; 7] = ["LC_", "XDG_", "CLOUDFLARE_", "WRANGLER_", "NODE_", "npm_config_", "NPM_CONFIG_"];
+    const PROXIES: [&str; 4] = ["http_proxy", "https_proxy", "no_proxy", "all_proxy"];
+    vars.filter(|(name, _)| {
+        let Some(name) = name.to_str() else { return false };
+        NAMES.contains(&name)
+            || PREFIXES.iter().any(|p| name.starts_with(p))
+            || PROXIES.iter().any(|p| name.eq_ignore_ascii_case(p))
+    })
+    .collect()
+}
+
 /// Runs wrangler with `args` (never a secret) in `dir`, stdin closed, within the time limit.
 pub async fn run(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Result<Output, WranglerError> {
     run_with_input(program, args, dir, env, None).await
@@ -181,6 +219,8 @@ pub async fn run_with_input(
         .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .env_clear()
+        .envs(inherited_env(std::env::vars_os()))
         .env("WRANGLER_SEND_METRICS", "false")
         .env("WRANGLER_SEND_ERROR_REPORTS", "false")
         .env("WRANGLER_HIDE_BANNER", "true")

@@ -345,6 +345,13 @@ async fn the_customer_portal_is_created_once_then_reused() {
     assert_eq!(second, portal::PortalOutcome { id: first.id.clone(), reused: true });
     assert_eq!(fx.stripe.portal_configurations(&fx.keys.account_id, true).len(), 1);
     assert!(fx.stripe.portal_configurations(&fx.keys.account_id, false).is_empty(), "live only");
+
+    // Turned off in the Dashboard: the next run makes a new one, not Stripe's replay of the old.
+    post(&live, &format!("/billing_portal/configurations/{}", first.id), &[("active", "false")]).await;
+    let third = portal::ensure_portal(&live).await.unwrap();
+    assert!(!third.reused);
+    assert_ne!(third.id, first.id, "a fixed Idempotency-Key would hand back the deactivated one");
+    assert_eq!(fx.stripe.portal_configurations(&fx.keys.account_id, true).len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -58,7 +58,10 @@ impl Live {
         let save = |r: &WebhookRecord| *kept.lock().unwrap() = Some(r.clone());
         webhook::ensure(&fx.env(), &fx.live_key(), &request, None, &save).await.unwrap();
         session.webhook = kept.into_inner().unwrap();
-        let (record, _) = golive::secrets::push_step(&session, &fx.env(), Some(&fx.live_key()), &Silent).await.unwrap();
+        let (record, _) =
+            golive::secrets::push_step(&session.secrets_input(), &fx.env(), Some(&fx.live_key()), &Silent)
+                .await
+                .unwrap();
         session.secrets = Some(record);
         Self { fx, session, script }
     }
@@ -73,7 +76,7 @@ impl Live {
     async fn verify(&self, worker: &ReferenceWorker) -> VerifyReport {
         let mut env = self.fx.env();
         env.webhook_probe_base = Some(worker.base_url());
-        verify::run(&self.session, &env, &Silent).await.unwrap()
+        verify::run(&self.session.verify_input(), &env, &Silent).await.unwrap()
     }
 }
 
@@ -426,4 +429,14 @@ async fn names_numbered_across_the_catalog_pass_and_old_names_on_the_worker_are_
     assert_eq!(stale.status, Status::Warn, "{stale:?}");
     assert!(stale.detail.contains("STRIPE_PRICE_ID_LEGACY"), "{stale:?}");
     assert!(fix_of(stale).contains("wrangler secret delete stripe_price_id_legacy"), "{stale:?}");
+
+    // The Catalog step ran again after the push and set up another portal configuration.
+    let mut changed = live.session.clone();
+    changed.catalog.portal.as_mut().unwrap().id = "bpc_made_after_the_push".into();
+    let mut env = live.fx.env();
+    env.webhook_probe_base = Some(worker.base_url());
+    let report = verify::run(&changed.verify_input(), &env, &Silent).await.unwrap();
+    let secrets = finding(&report, "verify.secrets");
+    assert_eq!(secrets.status, Status::Fail, "{secrets:?}");
+    assert!(secrets.detail.contains("bpc_made_after_the_push") && fix_of(secrets).contains("push the secrets again"));
 }

@@ -81,7 +81,8 @@ impl World {
     async fn push_with(&self, env: &Environment) -> Result<golive::secrets::SecretsRecord, SecretsError> {
         let mut session = self.session.clone();
         session.connect.as_mut().unwrap().worker.wrangler.program = env.wrangler_program.clone().unwrap();
-        let (record, statuses) = secrets::push_step(&session, env, Some(&self.fx.live_key()), &Silent).await?;
+        let (record, statuses) =
+            secrets::push_step(&session.secrets_input(), env, Some(&self.fx.live_key()), &Silent).await?;
         assert!(statuses.iter().all(|s| s.pushed && s.confirmed), "{statuses:?}");
         Ok(record)
     }
@@ -288,9 +289,9 @@ async fn pushes_every_secret_in_one_version_to_the_environment_and_leaks_nothing
     assert_eq!(
         commands,
         [
-            "secret list --format json --env staging",
-            "secret bulk --env staging",
-            "secret list --format json --env staging"
+            "secret list --format json --env=staging",
+            "secret bulk --env=staging",
+            "secret list --format json --env=staging"
         ]
     );
     w.session.secrets = Some(record);
@@ -366,7 +367,7 @@ async fn the_preview_shows_the_live_key_that_will_be_pushed() {
     keystore::put(&entry, &secrecy::SecretString::from(older.clone())).unwrap();
     let connect_key = w.fx.live_key();
 
-    let preview = secrets::preview(&w.session, Some(&connect_key)).await;
+    let preview = secrets::preview(&w.session.secrets_input(), Some(&connect_key)).await;
     let shown = preview.iter().find(|s| s.name == keystore::STRIPE_SECRET_KEY).unwrap();
     assert_eq!(shown.hint, connect_key.hint(), "the key Connect accepted, not the keyring's older one");
     assert!(!shown.in_keyring, "the keyring holds another key until the push");
@@ -374,11 +375,11 @@ async fn the_preview_shows_the_live_key_that_will_be_pushed() {
     w.push_with(&w.fx.env()).await.unwrap();
     let pushed = w.fx.cloudflare.secrets(CF_ACCOUNT, &w.script()).unwrap()["STRIPE_SECRET_KEY"].clone();
     assert_eq!(golive::stripe_key::hint_of(&pushed), shown.hint, "what was shown is what was pushed");
-    let after = secrets::preview(&w.session, Some(&connect_key)).await;
+    let after = secrets::preview(&w.session.secrets_input(), Some(&connect_key)).await;
     assert!(after.iter().any(|s| s.name == keystore::STRIPE_SECRET_KEY && s.in_keyring));
 
     // A restarted app no longer holds the key: the preview shows the keyring's, which is what it pushes.
-    let restarted = secrets::preview(&w.session, None).await;
+    let restarted = secrets::preview(&w.session.secrets_input(), None).await;
     assert_eq!(restarted.iter().find(|s| s.name == keystore::STRIPE_SECRET_KEY).unwrap().hint, connect_key.hint());
 }
 
@@ -395,7 +396,7 @@ async fn two_values_under_one_name_are_refused_before_anything_is_written() {
     env.wrangler_program = Some(golive_testkit::recording_wrangler(recorder_dir.path()));
     let mut session = w.session.clone();
     session.connect.as_mut().unwrap().worker.wrangler.program = env.wrangler_program.clone().unwrap();
-    let err = match secrets::push_step(&session, &env, Some(&w.fx.live_key()), &Silent).await {
+    let err = match secrets::push_step(&session.secrets_input(), &env, Some(&w.fx.live_key()), &Silent).await {
         Err(e) => e,
         Ok(_) => panic!("two values under {} were pushed", twin.name),
     };

@@ -20,6 +20,16 @@ pub use validate::{validate, ValidateOptions};
 use crate::environment::Environment;
 use crate::stripe_api::{self, ApiFailure};
 use crate::stripe_key::StripeKey;
+use serde::{Deserialize, Serialize};
+
+/// What the Catalog step created and found; ids only, recorded as each write lands.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CatalogRecord {
+    pub created: Vec<Created>,
+    /// Filled once live mode has every tier: the catalog step is done.
+    pub price_ids: Option<Vec<price_ids::PriceIdVar>>,
+    pub portal: Option<portal::PortalOutcome>,
+}
 
 /// Reads both catalogs (and both modes' Billing Meters when a test price uses one) and plans
 /// (read-only).

@@ -67,7 +67,10 @@ pub async fn ensure_portal(client: &Client) -> Result<PortalOutcome, ApiFailure>
         ("metadata[golive_source]", "portal-defaults"),
     ];
     let form: std::collections::BTreeMap<&str, &str> = form.into_iter().collect();
-    let client = client.clone().with_idempotency_key("golive-portal-defaults-v1");
+    // A key of this run's own: a retry within the run is answered once; a later run finds what
+    // landed by listing first (above), and a fixed key would replay an old, maybe deactivated,
+    // configuration for 24 hours.
+    let client = client.clone().with_idempotency_key(format!("golive-portal-defaults-{}", crate::nonce::token(16)));
     #[derive(Deserialize)]
     struct IdOnly {
         id: String,

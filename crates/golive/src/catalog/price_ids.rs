@@ -8,8 +8,8 @@
 //! (`_EUR`), the price's lookup key or else its nickname (capitals, other characters as `_`),
 //! then its position (`_2`, `_3`, oldest first). A last pass over the whole catalog makes
 //! names that still meet (two tiers written `team-plus` and `team_plus`) unique the same way,
-//! so no two variables can ever share a name. [`check_unique`] refuses a list that does
-//! anyway (a session recorded by an older golive), and [`expected_name`] / [`name_for`] let
+//! so no two variables can ever share a name (the Secrets step still refuses a list that
+//! does, e.g. from a session an older golive recorded). [`expected_name`] / [`name_for`] let
 //! Verify recompute the name a live price should have.
 
 use super::model::{Catalog, Price, PLAN_KEY};
@@ -26,14 +26,6 @@ pub struct PriceIdVar {
     /// The live product the price belongs to (absent in sessions of older versions).
     #[serde(default)]
     pub product_id: Option<String>,
-}
-
-/// Two variables with one name: `wrangler secret bulk` would keep only one of the prices.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name} would be pushed for {} different prices ({}); the Worker would keep only one of them. Run the Catalog step again: it gives every price its own name.", price_ids.len(), price_ids.join(", "))]
-pub struct DuplicateName {
-    pub name: String,
-    pub price_ids: Vec<String>,
 }
 
 /// What every price-ID variable's name starts with.
@@ -190,21 +182,6 @@ pub fn price_id_vars(live: &Catalog) -> Vec<PriceIdVar> {
     vars
 }
 
-/// Refuses a list in which two variables share a name (the Secrets step checks before it
-/// pushes: one name, one price).
-pub fn check_unique(vars: &[PriceIdVar]) -> Result<(), DuplicateName> {
-    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for var in vars {
-        by_name.entry(var.name.as_str()).or_default().push(var.price_id.as_str());
-    }
-    match by_name.into_iter().find(|(_, ids)| ids.len() > 1) {
-        None => Ok(()),
-        Some((name, ids)) => {
-            Err(DuplicateName { name: name.to_string(), price_ids: ids.into_iter().map(String::from).collect() })
-        }
-    }
-}
-
 /// The variables as `.env` lines (price ids are not secret, but they are live-mode only).
 pub fn dotenv(vars: &[PriceIdVar]) -> String {
     vars.iter().map(|v| format!("{}={}\n", v.name, v.price_id)).collect()
@@ -274,6 +251,13 @@ mod tests {
         p
     }
 
+    /// Panics naming any variable name given to more than one price.
+    fn assert_unique(vars: &[PriceIdVar]) {
+        let mut seen = BTreeSet::new();
+        let twice: Vec<&str> = vars.iter().map(|v| v.name.as_str()).filter(|n| !seen.insert(*n)).collect();
+        assert!(twice.is_empty(), "shared names {twice:?} in {vars:#?}");
+    }
+
     fn names(live: &Catalog) -> Vec<(String, String)> {
         price_id_vars(live).into_iter().map(|v| (v.name, v.price_id)).collect()
     }
@@ -328,7 +312,7 @@ mod tests {
             names(&live),
             expect(&[("STRIPE_PRICE_ID_ENTERPRISE", "base"), ("STRIPE_PRICE_ID_ENTERPRISE_METERED", "use")])
         );
-        assert_eq!(check_unique(&price_id_vars(&live)), Ok(()));
+        assert_unique(&price_id_vars(&live));
     }
 
     #[test]
@@ -374,7 +358,7 @@ mod tests {
             meters: vec![],
         };
         let vars = price_id_vars(&live);
-        assert_eq!(check_unique(&vars), Ok(()));
+        assert_unique(&vars);
         assert_eq!(vars.len(), 5);
         assert_eq!(name_for(&live, "c").as_deref(), Some("STRIPE_PRICE_ID_PRO"));
         let team: BTreeSet<String> =
@@ -399,22 +383,6 @@ mod tests {
         for p in &prices {
             assert_eq!(expected_name("enterprise", &prices, &p.id), name_for(&live, &p.id));
         }
-    }
-
-    #[test]
-    fn a_list_with_a_shared_name_is_refused() {
-        let var = |name: &str, id: &str| PriceIdVar {
-            name: name.into(),
-            price_id: id.into(),
-            tier: "enterprise".into(),
-            terms: String::new(),
-            product_id: None,
-        };
-        let vars = [var("STRIPE_PRICE_ID_ENTERPRISE_USD", "p1"), var("STRIPE_PRICE_ID_ENTERPRISE_USD", "p2")];
-        let err = check_unique(&vars).unwrap_err();
-        assert_eq!(err.price_ids, ["p1", "p2"]);
-        assert!(err.to_string().contains("STRIPE_PRICE_ID_ENTERPRISE_USD"));
-        assert!(check_unique(&vars[..1]).is_ok());
     }
 
     #[test]
@@ -459,7 +427,7 @@ mod tests {
                 }
             }
             let vars = price_id_vars(&live);
-            assert_eq!(check_unique(&vars), Ok(()), "round {round}: {vars:#?}");
+            assert_unique(&vars);
             let active: BTreeSet<&str> = live.prices.iter().filter(|p| p.active).map(|p| p.id.as_str()).collect();
             let named: BTreeSet<&str> = vars.iter().map(|v| v.price_id.as_str()).collect();
             assert_eq!(active, named, "round {round}");

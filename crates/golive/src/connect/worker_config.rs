@@ -33,10 +33,39 @@ pub struct EnvironmentConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
-    NotFound { dir: PathBuf },
-    Unreadable { file: PathBuf, message: String },
-    Syntax { file: PathBuf, line: usize, column: usize, message: String },
-    MissingName { file: PathBuf },
+    NotFound {
+        dir: PathBuf,
+    },
+    Unreadable {
+        file: PathBuf,
+        message: String,
+    },
+    Syntax {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    MissingName {
+        file: PathBuf,
+    },
+    /// A Worker name (the top-level one, or what an environment deploys as) Cloudflare refuses.
+    BadName {
+        file: PathBuf,
+        name: String,
+    },
+}
+
+/// Cloudflare's rule for a Worker's name: lowercase letters, digits and dashes, starting and
+/// ending with a letter or digit, at most 63 characters. Names become keyring entries and
+/// wrangler arguments, so nothing else is let through.
+pub fn valid_worker_name(name: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && edge(name.chars().next())
+        && edge(name.chars().last())
 }
 
 impl ConfigError {
@@ -54,6 +83,12 @@ impl ConfigError {
             ConfigError::MissingName { file } => {
                 format!("{} has no `name`: wrangler cannot tell which Worker it is.", file.display())
             }
+            ConfigError::BadName { file, name } => {
+                format!(
+                    "{} names the Worker “{name}”, which Cloudflare does not accept as a Worker name.",
+                    file.display()
+                )
+            }
         }
     }
 
@@ -63,6 +98,7 @@ impl ConfigError {
             ConfigError::Unreadable { .. } => "Check that the file exists and that you may read it.".into(),
             ConfigError::Syntax { .. } => "Fix the file at that line (wrangler itself would refuse it too), save, and check again.".into(),
             ConfigError::MissingName { .. } => "Add `name = \"your-worker\"` at the top of the file: the name your Worker has in the Cloudflare dashboard.".into(),
+            ConfigError::BadName { .. } => "Use lowercase letters, digits and dashes only (at most 63 characters, no dash at either end), as the Worker is named in the Cloudflare dashboard; for an environment, its name and the Worker's together.".into(),
         }
     }
 }
@@ -81,6 +117,11 @@ pub fn load(dir: &Path) -> Result<WorkerConfig, ConfigError> {
         parse_jsonc(&file, &text)?
     };
     let name = raw.name.filter(|n| !n.trim().is_empty()).ok_or(ConfigError::MissingName { file: file.clone() })?;
+    let deployed_names = std::iter::once(name.clone())
+        .chain(raw.env.iter().map(|(env, e)| e.name.clone().unwrap_or_else(|| format!("{name}-{env}"))));
+    if let Some(bad) = deployed_names.into_iter().find(|n| !valid_worker_name(n)) {
+        return Err(ConfigError::BadName { file, name: bad });
+    }
     Ok(WorkerConfig {
         name,
         account_id: raw.account_id,
@@ -238,5 +279,19 @@ mod tests {
         assert!(matches!(load(empty.path()), Err(ConfigError::NotFound { .. })));
         let nameless = dir_with(&[("wrangler.toml", "main = \"src/index.ts\"\n")]);
         assert!(matches!(load(nameless.path()), Err(ConfigError::MissingName { .. })));
+        for (toml, bad) in [
+            ("name = \"Pan API\"\n", "Pan API"),
+            ("name = \"api/../x\"\n", "api/../x"),
+            ("name = \"api\"\n[env.\"x; rm -rf ~\"]\n", "api-x; rm -rf ~"),
+            ("name = \"api\"\n[env.prod]\nname = \"-api\"\n", "-api"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("wrangler.toml"), toml).unwrap();
+            match load(dir.path()) {
+                Err(ConfigError::BadName { name, .. }) => assert_eq!(name, bad),
+                other => panic!("{toml}: {other:?}"),
+            }
+        }
+        assert!(valid_worker_name("pan-api-staging") && !valid_worker_name(&"a".repeat(64)));
     }
 }

@@ -4,8 +4,8 @@
 
 use super::{SecretStatus, SecretsError};
 use crate::catalog::portal::PORTAL_VAR;
+use crate::catalog::CatalogRecord;
 use crate::keystore::{self, EntryName, KeystoreError, STRIPE_SECRET_KEY};
-use crate::session::Session;
 use crate::stripe_key::{hint_of, StripeKey};
 use crate::webhook::SECRET_VAR;
 use secrecy::{ExposeSecret, SecretString};
@@ -70,14 +70,17 @@ async fn keyring_blocking<T: Send + 'static>(
 
 /// Gathers the bundle for `project` (the Worker script). `live_key` is the key Connect
 /// accepted, when the app still holds it; it is (re)stored in the keyring.
-pub async fn gather(session: &Session, project: &str, live_key: Option<&StripeKey>) -> Result<Bundle, SecretsError> {
-    // What the session holds comes first and is checked whole before the keyring is touched.
-    let price_ids =
-        session.catalog.price_ids.clone().filter(|p| !p.is_empty()).ok_or_else(|| SecretsError::Missing {
-            name: "STRIPE_PRICE_ID_*".into(),
-            fix: "Finish the Catalog step first: it collects the live price ids.".into(),
-        })?;
-    let portal = session.catalog.portal.clone().ok_or_else(|| SecretsError::Missing {
+pub async fn gather(
+    catalog: &CatalogRecord,
+    project: &str,
+    live_key: Option<&StripeKey>,
+) -> Result<Bundle, SecretsError> {
+    // What the Catalog step recorded comes first and is checked whole before the keyring is touched.
+    let price_ids = catalog.price_ids.clone().filter(|p| !p.is_empty()).ok_or_else(|| SecretsError::Missing {
+        name: "STRIPE_PRICE_ID_*".into(),
+        fix: "Finish the Catalog step first: it collects the live price ids.".into(),
+    })?;
+    let portal = catalog.portal.clone().ok_or_else(|| SecretsError::Missing {
         name: PORTAL_VAR.into(),
         fix: "Finish the Catalog step first: it sets up the customer portal.".into(),
     })?;

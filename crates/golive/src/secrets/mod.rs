@@ -9,10 +9,11 @@ pub mod push;
 pub use bundle::{gather, Bundle, SecretValue};
 pub use push::{push, PushTarget};
 
+use crate::catalog::CatalogRecord;
+use crate::connect::ConnectOutcome;
 use crate::environment::Environment;
 use crate::keystore::KeystoreError;
 use crate::progress::ProgressSink;
-use crate::session::Session;
 use crate::stripe_key::{hint_of, StripeKey};
 use crate::wrangler::WranglerError;
 use secrecy::ExposeSecret;
@@ -100,28 +101,40 @@ impl SecretsError {
     }
 }
 
-/// The Secrets step for a session that has finished Connect, Catalog and Webhook: gathers
-/// the values, pushes them to the session's Worker and environment, and confirms them.
+/// What the Secrets step reads from the earlier steps' records (borrowed from the session).
+#[derive(Debug, Clone)]
+pub struct SecretsInput<'a> {
+    pub connect: Option<&'a ConnectOutcome>,
+    pub project_dir: Option<&'a std::path::Path>,
+    /// The Worker script the secrets go to (the top-level name, or its environment's).
+    pub script: Option<String>,
+    pub worker_env: Option<&'a str>,
+    pub catalog: &'a CatalogRecord,
+    /// What the last push recorded.
+    pub pushed: Option<&'a SecretsRecord>,
+}
+
+/// The Secrets step once Connect, Catalog and Webhook are done: gathers the values, pushes
+/// them to the Worker and its environment, and confirms them.
 pub async fn push_step(
-    session: &Session,
+    input: &SecretsInput<'_>,
     env: &Environment,
     live_key: Option<&StripeKey>,
     sink: &dyn ProgressSink,
 ) -> Result<(SecretsRecord, Vec<SecretStatus>), SecretsError> {
-    let (Some(connect), Some(project_dir), Some(script)) =
-        (session.connect.as_ref(), session.project_dir.as_deref(), session.script_name())
+    let (Some(connect), Some(project_dir), Some(script)) = (input.connect, input.project_dir, input.script.as_deref())
     else {
         return Err(SecretsError::Missing {
             name: "the Worker".into(),
             fix: "Finish the Connect step first: it finds the Worker and wrangler.".into(),
         });
     };
-    let bundle = gather(session, &script, live_key).await?;
+    let bundle = gather(input.catalog, script, live_key).await?;
     let target = PushTarget {
         wrangler: &connect.worker.wrangler,
         project_dir,
-        env: session.worker_env.as_deref(),
-        script: &script,
+        env: input.worker_env,
+        script,
         account: connect.worker.config.account_id.as_deref(),
     };
     let record = push(&bundle, &target, env, sink).await?;
@@ -142,11 +155,11 @@ pub async fn push_step(
 /// is the key Connect accepted in this run, when the face still holds it: it is the one the
 /// push sends (see [`bundle::gather`]), so it is the one shown, even when the keyring still
 /// holds an older one.
-pub async fn preview(session: &Session, live_key: Option<&StripeKey>) -> Vec<SecretStatus> {
+pub async fn preview(input: &SecretsInput<'_>, live_key: Option<&StripeKey>) -> Vec<SecretStatus> {
     use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
-    let Some(script) = session.script_name() else { return Vec::new() };
+    let Some(script) = input.script.as_deref() else { return Vec::new() };
     let held = |var: &str| {
-        let entry = EntryName::new(&script, true, var);
+        let entry = EntryName::new(script, true, var);
         keystore::blocking(move || keystore::get(&entry))
     };
     let key_held = held(STRIPE_SECRET_KEY).await.ok().flatten();
@@ -154,9 +167,9 @@ pub async fn preview(session: &Session, live_key: Option<&StripeKey>) -> Vec<Sec
     let (key_hint, key_in_keyring) = match (live_key, &key_held) {
         (Some(key), held) => (key.hint(), held.as_ref().is_some_and(|h| h.expose_secret() == key.expose())),
         (None, Some(held)) => (hint_of(held.expose_secret()), true),
-        (None, None) => (session.connect.as_ref().map(|c| c.live_key_hint.clone()).unwrap_or_default(), false),
+        (None, None) => (input.connect.map(|c| c.live_key_hint.clone()).unwrap_or_default(), false),
     };
-    let pushed = session.secrets.as_ref();
+    let pushed = input.pushed;
     let status = |name: &str, hint: String, in_keyring: bool| SecretStatus {
         name: name.into(),
         hint,
@@ -168,10 +181,10 @@ pub async fn preview(session: &Session, live_key: Option<&StripeKey>) -> Vec<Sec
         status(STRIPE_SECRET_KEY, key_hint, key_in_keyring),
         status(crate::webhook::SECRET_VAR, whsec.clone().unwrap_or_else(|| "not created yet".into()), whsec.is_some()),
     ];
-    for p in session.catalog.price_ids.iter().flatten() {
+    for p in input.catalog.price_ids.iter().flatten() {
         all.push(status(&p.name, p.price_id.clone(), false));
     }
-    if let Some(portal) = &session.catalog.portal {
+    if let Some(portal) = &input.catalog.portal {
         all.push(status(crate::catalog::portal::PORTAL_VAR, portal.id.clone(), false));
     }
     all

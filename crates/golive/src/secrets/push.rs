@@ -25,11 +25,12 @@ pub struct PushTarget<'a> {
 }
 
 impl PushTarget<'_> {
-    fn args<'b>(&'b self, command: &[&'b str]) -> Vec<&'b str> {
-        let mut args = vec!["secret"];
-        args.extend_from_slice(command);
+    /// `--env=<name>` in one argument, so no environment name can be read as an option.
+    fn args(&self, command: &[&str]) -> Vec<String> {
+        let mut args = vec!["secret".to_string()];
+        args.extend(command.iter().map(|a| a.to_string()));
         if let Some(env) = self.env {
-            args.extend_from_slice(&["--env", env]);
+            args.push(format!("--env={env}"));
         }
         args
     }
@@ -43,6 +44,7 @@ struct Listed {
 /// `wrangler secret list` (JSON): the names the Worker has.
 pub async fn list_names(target: &PushTarget<'_>, env: &Environment) -> Result<Vec<String>, SecretsError> {
     let args = target.args(&["list", "--format", "json"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
         .await
         .map_err(SecretsError::Wrangler)?;
@@ -81,6 +83,7 @@ pub async fn push(
     progress(sink, 1, &format!("Uploading {} secrets in one new version", bundle.values.len()));
     let payload = bundle.to_bulk_json();
     let args = target.args(&["bulk"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = wrangler::run_with_input(&target.wrangler.program, &args, target.project_dir, env, Some(&payload))
         .await
         .map_err(SecretsError::Wrangler)?;

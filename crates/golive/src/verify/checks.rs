@@ -48,7 +48,7 @@ fn keyring<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'c, ()> 
 /// The probe event every probe of a run sends a copy of: a subscription to the first
 /// tier's live price, at the endpoint's API version.
 async fn probe_event(cx: &Context<'_>, created: i64) -> probe::ProbeEvent {
-    let first = cx.session.catalog.price_ids.iter().flatten().next();
+    let first = cx.input.catalog.price_ids.iter().flatten().next();
     let tier = first.map(|v| v.tier.clone()).unwrap_or_else(|| "pro".into());
     let price_id = first.map(|v| v.price_id.clone()).unwrap_or_default();
     let live_price = match first {
@@ -148,7 +148,19 @@ fn worker_secrets<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'
             Ok(names) => {
                 let absent: Vec<&str> =
                     cx.pushed.pushed.iter().filter(|n| !names.contains(n)).map(String::as_str).collect();
-                if absent.is_empty() {
+                // The portal configuration the Worker was given, against the one the catalog has now.
+                let portal_var = crate::catalog::portal::PORTAL_VAR;
+                let portal_now = cx.input.catalog.portal.as_ref().map(|p| p.id.as_str());
+                let portal_pushed = cx.pushed.pushed_ids.get(portal_var).map(String::as_str);
+                let changed = portal_now.zip(portal_pushed).filter(|(now, pushed)| now != pushed);
+                if let Some((now, pushed)) = changed {
+                    Finding::fail(
+                        "verify.secrets",
+                        title,
+                        format!("The Worker was given {pushed} as {portal_var}, but the Catalog step now has {now}: the portal changed after the push."),
+                        "Push the secrets again from the Secrets step.",
+                    )
+                } else if absent.is_empty() {
                     Finding::pass(
                         "verify.secrets",
                         title,

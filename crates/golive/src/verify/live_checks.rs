@@ -34,7 +34,7 @@ async fn read_price(cx: &Context<'_>, id: &str) -> Result<Live, ApiFailure> {
 /// One finding per pushed `STRIPE_PRICE_ID_*` name: used once, pushed, and the price it
 /// holds is live, active, of its tier, and on the terms the variable was recorded for.
 pub async fn price_ids(cx: &Context<'_>) -> Vec<Finding> {
-    let vars: &[PriceIdVar] = cx.session.catalog.price_ids.as_deref().unwrap_or_default();
+    let vars: &[PriceIdVar] = cx.input.catalog.price_ids.as_deref().unwrap_or_default();
     let mut found = Vec::new();
     for (i, var) in vars.iter().enumerate() {
         let same_name: Vec<&PriceIdVar> = vars.iter().filter(|v| v.name == var.name).collect();
@@ -84,6 +84,13 @@ pub async fn price_ids(cx: &Context<'_>) -> Vec<Finding> {
     found
 }
 
+/// Whether a price described `now` is on the terms `recorded` for its variable. Sessions of
+/// golive 0.1 recorded terms without the tax behaviour (", tax exclusive"): those compare on
+/// the rest, so a go-live recorded then does not fail until its Catalog step runs again.
+fn same_terms(recorded: &str, now: &str) -> bool {
+    recorded == now || (!recorded.contains(", tax ") && now.split(", tax ").next() == Some(recorded))
+}
+
 /// `STRIPE_PRICE_ID_*` names the Worker still has but the catalog no longer gives: the
 /// Worker may still read them and sell a price golive no longer vouches for.
 async fn stale_names(cx: &Context<'_>, vars: &[PriceIdVar]) -> Option<Finding> {
@@ -96,7 +103,7 @@ async fn stale_names(cx: &Context<'_>, vars: &[PriceIdVar]) -> Option<Finding> {
     if stale.is_empty() {
         return None;
     }
-    let env = cx.session.worker_env.as_deref().map(|e| format!(" --env {e}")).unwrap_or_default();
+    let env = cx.input.worker_env.map(|e| format!(" --env {e}")).unwrap_or_default();
     Some(Finding::warn(
         "verify.price.stale",
         "The Worker holds price-ID variables the catalog no longer has",
@@ -159,7 +166,7 @@ fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailu
             )
         }
     };
-    if terms != var.terms {
+    if !same_terms(&var.terms, &terms) {
         return Finding::fail(
             id,
             title,
@@ -316,5 +323,18 @@ pub async fn pushed_key(env: &crate::Environment, key: &crate::stripe_key::Strip
             f.describe(),
             "The key was rolled or revoked: Connect with the current live key and push the secrets again.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_terms;
+
+    #[test]
+    fn terms_recorded_before_tax_was_described_still_match() {
+        assert!(same_terms("29.00 USD / month, tax exclusive", "29.00 USD / month, tax exclusive"));
+        assert!(same_terms("29.00 USD / month", "29.00 USD / month, tax exclusive"), "a 0.1 session");
+        assert!(!same_terms("29.00 USD / month, tax inclusive", "29.00 USD / month, tax exclusive"));
+        assert!(!same_terms("290.00 USD / year", "29.00 USD / month, tax exclusive"));
     }
 }

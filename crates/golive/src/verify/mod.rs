@@ -13,6 +13,7 @@ pub mod probe;
 pub mod report;
 pub mod signature;
 
+use crate::catalog::CatalogRecord;
 use crate::connect::ConnectOutcome;
 use crate::environment::{Environment, Mode};
 use crate::findings::{Finding, Status};
@@ -20,7 +21,6 @@ use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
 use crate::progress::{ProgressSink, StepEvent};
 use crate::secrets::push::{list_names, PushTarget};
 use crate::secrets::{SecretsError, SecretsRecord};
-use crate::session::Session;
 use crate::steps::StepId;
 use crate::stripe_api::ApiFailure;
 use crate::stripe_key::{parse_key, tail_of, KeySlot, StripeKey};
@@ -72,10 +72,23 @@ fn not_ready(message: &str, fix: &str) -> NotReady {
     NotReady { message: message.into(), fix: fix.into() }
 }
 
+/// What Verify reads from the earlier steps' records (borrowed from the session).
+#[derive(Debug, Clone)]
+pub struct VerifyInput<'a> {
+    pub connect: Option<&'a ConnectOutcome>,
+    pub project_dir: Option<&'a std::path::Path>,
+    /// The Worker script (the top-level name, or its environment's).
+    pub script: Option<String>,
+    pub worker_env: Option<&'a str>,
+    pub catalog: &'a CatalogRecord,
+    pub webhook: Option<&'a WebhookRecord>,
+    pub pushed: Option<&'a SecretsRecord>,
+}
+
 /// What the checks read, gathered once before the first one runs; what only some checks
 /// need (the Worker's secret names, live prices) is read on first use and kept.
 pub struct Context<'a> {
-    pub session: &'a Session,
+    pub input: &'a VerifyInput<'a>,
     pub env: &'a Environment,
     pub connect: &'a ConnectOutcome,
     pub script: String,
@@ -99,8 +112,8 @@ impl Context<'_> {
     pub fn target(&self) -> PushTarget<'_> {
         PushTarget {
             wrangler: &self.connect.worker.wrangler,
-            project_dir: self.session.project_dir.as_deref().unwrap_or(std::path::Path::new(".")),
-            env: self.session.worker_env.as_deref(),
+            project_dir: self.input.project_dir.unwrap_or(std::path::Path::new(".")),
+            env: self.input.worker_env,
             script: &self.script,
             account: self.connect.worker.config.account_id.as_deref(),
         }
@@ -167,18 +180,21 @@ impl Findings<'_> {
 
 /// Runs every check of [`checks::CHECKS`] for the session's Worker, in order. Needs Connect,
 /// Catalog, Webhook and Secrets done.
-pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) -> Result<VerifyReport, NotReady> {
-    let connect =
-        session.connect.as_ref().ok_or_else(|| not_ready("Connect is not done.", "Start with the Connect step."))?;
-    let script = session.script_name().expect("connected");
-    let webhook = session
+pub async fn run(
+    input: &VerifyInput<'_>,
+    env: &Environment,
+    sink: &dyn ProgressSink,
+) -> Result<VerifyReport, NotReady> {
+    let connect = input.connect.ok_or_else(|| not_ready("Connect is not done.", "Start with the Connect step."))?;
+    let script = input.script.clone().expect("connected");
+    let webhook = input
         .webhook
-        .clone()
+        .cloned()
         .filter(|w| w.endpoint_id.is_some())
         .ok_or_else(|| not_ready("There is no live endpoint yet.", "Run the Webhook step first."))?;
-    let pushed = session
-        .secrets
-        .clone()
+    let pushed = input
+        .pushed
+        .cloned()
         .ok_or_else(|| not_ready("The secrets were not pushed yet.", "Run the Secrets step first."))?;
     let read = |var: &str| {
         let entry = EntryName::new(&script, true, var);
@@ -202,7 +218,7 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
     let live = live_key.as_ref().map(|key| crate::stripe_api::client(env, key));
 
     let cx = Context {
-        session,
+        input,
         env,
         connect,
         script,
@@ -242,11 +258,11 @@ pub async fn run(session: &Session, env: &Environment, sink: &dyn ProgressSink) 
         account_id: connect.account.id.clone(),
         account_name: connect.account.name.clone(),
         script: cx.script.clone(),
-        worker_env: session.worker_env.clone(),
+        worker_env: input.worker_env.map(str::to_string),
         endpoint_url: cx.webhook.url.clone(),
         endpoint_id: cx.webhook.endpoint_id.clone().unwrap_or_default(),
-        price_ids: session.catalog.price_ids.clone().unwrap_or_default(),
-        portal_id: session.catalog.portal.as_ref().map(|p| p.id.clone()),
+        price_ids: input.catalog.price_ids.clone().unwrap_or_default(),
+        portal_id: input.catalog.portal.as_ref().map(|p| p.id.clone()),
         secret_tails,
     })
 }

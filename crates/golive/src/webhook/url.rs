@@ -98,8 +98,8 @@ pub fn check_live_url(raw: &str) -> Result<String, UrlProblem> {
         return Err(problem("This address is this computer (localhost); Stripe cannot reach it.", PUBLIC_FIX));
     }
     if let Some(ip) = ip {
-        if !is_public(ip) {
-            return Err(problem(format!("{ip} is a private network address; Stripe cannot reach it."), PUBLIC_FIX));
+        if let Some(what) = non_global(ip) {
+            return Err(problem(format!("{ip} is {what}; Stripe cannot deliver to it."), PUBLIC_FIX));
         }
     } else if !host.contains('.') || host.ends_with(".local") || host.ends_with(".internal") || host.ends_with(".lan") {
         return Err(problem(format!("“{host}” is a local network name; Stripe cannot reach it."), PUBLIC_FIX));
@@ -110,18 +110,64 @@ pub fn check_live_url(raw: &str) -> Result<String, UrlProblem> {
     Ok(parsed.to_string())
 }
 
-fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.is_documentation()
-                // 100.64.0.0/10, carrier-grade NAT
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64))
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
+/// Every address block that is not reachable on the public internet (IANA's special-purpose
+/// registries for IPv4 and IPv6), with what it is — one table, a test row per entry.
+const NON_GLOBAL: [(&str, &str); 25] = [
+    ("0.0.0.0/8", "a “this network” address"),
+    ("10.0.0.0/8", "a private network address"),
+    ("100.64.0.0/10", "a carrier-grade NAT address"),
+    ("127.0.0.0/8", "this computer (loopback)"),
+    ("169.254.0.0/16", "a link-local address"),
+    ("172.16.0.0/12", "a private network address"),
+    ("192.0.0.0/24", "an IETF protocol address"),
+    ("192.0.2.0/24", "a documentation address"),
+    ("192.88.99.0/24", "a 6to4 relay address"),
+    ("192.168.0.0/16", "a private network address"),
+    ("198.18.0.0/15", "a benchmarking address"),
+    ("198.51.100.0/24", "a documentation address"),
+    ("203.0.113.0/24", "a documentation address"),
+    ("224.0.0.0/4", "a multicast address"),
+    ("240.0.0.0/4", "a reserved address"),
+    ("::/127", "an unspecified or loopback address"),
+    ("64:ff9b:1::/48", "a local-use NAT64 address"),
+    ("100::/64", "a discard-only address"),
+    ("2001::/23", "an IETF protocol address"),
+    ("2001:db8::/32", "a documentation address"),
+    ("3fff::/20", "a documentation address"),
+    ("5f00::/16", "a segment-routing address"),
+    ("fc00::/7", "a private network address (unique local)"),
+    ("fe80::/10", "a link-local address"),
+    ("ff00::/8", "a multicast address"),
+];
+
+/// What `ip` is when the public internet cannot reach it; `None` for a global address. An
+/// IPv6 address that carries an IPv4 one (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`,
+/// NAT64 `64:ff9b::a.b.c.d`, 6to4 `2002:AABB:CCDD::`) is judged by that IPv4 address.
+fn non_global(ip: IpAddr) -> Option<&'static str> {
+    if let IpAddr::V6(v6) = ip {
+        let s = v6.segments();
+        let embedded = if let Some(v4) = v6.to_ipv4_mapped() {
+            Some(v4)
+        } else if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+            v6.to_ipv4()
+        } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+            Some(std::net::Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
+        } else if s[0] == 0x2002 {
+            Some(std::net::Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
+        } else {
+            None
+        };
+        if let Some(v4) = embedded {
+            return non_global(IpAddr::V4(v4));
         }
     }
+    if ip == IpAddr::V4(std::net::Ipv4Addr::BROADCAST) {
+        return Some("the broadcast address");
+    }
+    NON_GLOBAL
+        .iter()
+        .find(|(net, _)| net.parse::<ipnet::IpNet>().expect("the table holds networks").contains(&ip))
+        .map(|(_, what)| *what)
 }
 
 #[cfg(test)]
@@ -169,12 +215,50 @@ mod tests {
     }
 
     #[test]
+    fn every_non_global_block_is_refused_and_public_addresses_pass() {
+        for (net, what) in NON_GLOBAL {
+            let net: ipnet::IpNet = net.parse().unwrap();
+            for ip in [net.network(), net.broadcast()] {
+                let url = match ip {
+                    IpAddr::V4(v4) => format!("https://{v4}/webhook/stripe"),
+                    IpAddr::V6(v6) => format!("https://[{v6}]/webhook/stripe"),
+                };
+                let err = check_live_url(&url).unwrap_err();
+                let named = [what, "localhost", "the broadcast address"].into_iter().any(|w| err.message.contains(w));
+                assert!(named, "{url}: {}", err.message);
+            }
+        }
+        // IPv4 carried in IPv6, and the cases the first filter let through
+        for url in [
+            "https://[::ffff:127.0.0.1]/webhook/stripe",
+            "https://[::ffff:10.0.0.1]/webhook/stripe",
+            "https://[::10.0.0.1]/webhook/stripe",
+            "https://[64:ff9b::c0a8:1]/webhook/stripe",
+            "https://[2002:c0a8:101::1]/webhook/stripe",
+            "https://0.1.2.3/webhook/stripe",
+            "https://224.0.0.1/webhook/stripe",
+            "https://[ff02::1]/webhook/stripe",
+            "https://255.255.255.255/webhook/stripe",
+        ] {
+            assert!(check_live_url(url).is_err(), "{url} was accepted");
+        }
+        for url in [
+            "https://1.1.1.1/webhook/stripe",
+            "https://[2606:4700::1111]/webhook/stripe",
+            "https://[::ffff:8.8.8.8]/webhook/stripe",
+        ] {
+            assert!(check_live_url(url).is_ok(), "{url} was refused");
+        }
+    }
+
+    #[test]
     fn refuses_what_stripe_cannot_reach_live() {
         for (url, says) in [
             ("http://api.example.com/webhook/stripe", "HTTPS"),
             ("https://localhost:8787/webhook/stripe", "localhost"),
             ("https://127.0.0.1/webhook/stripe", "localhost"),
             ("https://10.1.2.3/webhook/stripe", "private"),
+            ("https://[::1]/webhook/stripe", "localhost"),
             ("https://192.168.0.4/webhook/stripe", "private"),
             ("https://[fd00::1]/webhook/stripe", "private"),
             ("https://myserver/webhook/stripe", "local network"),

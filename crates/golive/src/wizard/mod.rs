@@ -2,9 +2,402 @@
 //! mode, the environment (real services or the rehearsal's stand-ins), the keys Connect
 //! accepted, and the rule "save after every write"; it offers one call per user action.
 //! Both faces (the app and the CLI) are adapters over it: parse input, one call, render.
+//!
+//! Sessions are per project folder and mode ([`store`]): Connect with another folder opens
+//! that folder's session; Connect with another Stripe account forgets what the later steps
+//! recorded for the old one ([`Session::forget_other_account`]). Every failure is a
+//! [`Problem`].
 
+pub mod go_live;
 pub mod problem;
+pub mod store;
 pub mod world;
 
+pub use go_live::{GoLiveAsk, GoLiveOutcome, StepReport, StepStatus};
 pub use problem::{Problem, ProblemKind};
+pub use store::{LoadNote, RecentProject, SessionStore};
 pub use world::LocalWorld;
+
+use crate::catalog::{
+    self, portal::PortalOutcome, price_ids::PriceIdVar, ApplyOptions, ApplyOutcome, CatalogPlan, Created,
+    ValidateOptions,
+};
+use crate::connect::{self, ConnectInput, ConnectReport};
+use crate::environment::{Environment, Mode};
+use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
+use crate::progress::ProgressSink;
+use crate::secrets::{SecretStatus, SecretsRecord};
+use crate::session::Session;
+use crate::steps::StepId;
+use crate::stripe_key::{parse_key, KeySlot, StripeKey};
+use crate::verify::VerifyReport;
+use crate::webhook::{
+    self, endpoints::Endpoint, Candidates, WebhookOutcome, WebhookPlan, WebhookRecord, WebhookRequest,
+};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// What the Catalog step made and collected.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogApplied {
+    pub outcome: ApplyOutcome,
+    pub price_ids: Vec<PriceIdVar>,
+    pub portal: Option<PortalOutcome>,
+}
+
+/// What the user asks of the Webhook step.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookAsk {
+    /// The endpoint URL; `None`: the Worker's first candidate address.
+    pub url: Option<String>,
+    /// Events beyond the four subscription events.
+    pub extra_events: Vec<String>,
+    /// The wrangler environment the Worker is deployed as; `None` keeps the session's.
+    pub worker_env: Option<String>,
+}
+
+/// What the Secrets step pushed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretsPushed {
+    pub record: SecretsRecord,
+    pub statuses: Vec<SecretStatus>,
+}
+
+pub struct Wizard {
+    store: SessionStore,
+    env: Environment,
+    world: Option<Arc<dyn LocalWorld>>,
+    session: Mutex<Session>,
+    keys: Mutex<Option<(StripeKey, StripeKey)>>,
+    note: LoadNote,
+}
+
+impl Wizard {
+    /// The session of `project` in the environment's mode (a new one if there is none).
+    pub fn open(
+        store: SessionStore,
+        env: Environment,
+        world: Option<Arc<dyn LocalWorld>>,
+        project: &Path,
+    ) -> Result<Self, Problem> {
+        store.migrate_v1()?;
+        let (session, note) = store.load(env.mode, project)?;
+        Ok(Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note })
+    }
+
+    /// No project yet (the app before its first Connect): Connect names the folder.
+    pub fn blank(store: SessionStore, env: Environment, world: Option<Arc<dyn LocalWorld>>) -> Result<Self, Problem> {
+        store.migrate_v1()?;
+        let session = Session::new(env.mode);
+        Ok(Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note: LoadNote::default() })
+    }
+
+    /// A copy of the session as it stands.
+    pub fn session(&self) -> Session {
+        self.session.lock().expect("no panic while holding the session").clone()
+    }
+
+    pub fn env(&self) -> &Environment {
+        &self.env
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.env.mode
+    }
+
+    pub fn store(&self) -> &SessionStore {
+        &self.store
+    }
+
+    /// What loading the session found (a damaged file moved aside).
+    pub fn load_note(&self) -> &LoadNote {
+        &self.note
+    }
+
+    /// Changes the session and saves it at once (nothing is saved before a project is known).
+    fn update<T>(&self, change: impl FnOnce(&mut Session) -> T) -> Result<T, Problem> {
+        let mut session = self.session.lock().expect("no panic while holding the session");
+        let out = change(&mut session);
+        if session.project_dir.is_some() {
+            self.store.save(&session)?;
+        }
+        Ok(out)
+    }
+
+    /// The keys Connect accepted in this process.
+    pub fn keys(&self) -> Result<(StripeKey, StripeKey), Problem> {
+        self.keys.lock().expect("no panic while holding the keys").clone().ok_or_else(|| {
+            Problem::not_ready(
+                "golive keeps your Stripe keys in memory only, and this run has none yet.",
+                "Go back to Connect and press Check (the CLI: give the keys as for `golive connect`), then return here.",
+            )
+        })
+    }
+
+    /// The live key: Connect's in this run, else the one the Secrets step kept in the keyring
+    /// for this Worker (so the later steps survive a restart of the app).
+    pub async fn live_key(&self) -> Result<StripeKey, Problem> {
+        if let Ok((_, live)) = self.keys() {
+            return Ok(live);
+        }
+        let missing = self.keys().expect_err("no keys");
+        let Some(script) = self.session().script_name() else { return Err(missing) };
+        let entry = EntryName::new(&script, true, STRIPE_SECRET_KEY);
+        match keystore::blocking(move || keystore::get(&entry)).await? {
+            Some(value) => {
+                parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| Problem::invalid(p.message, p.fix))
+            }
+            None => Err(missing),
+        }
+    }
+
+    /// Connect: checks both keys and the Worker folder (read-only). When it passes, the
+    /// session becomes that folder's (another folder: its own session), an account other
+    /// than the session's makes the later steps start over, and the keys are kept in memory.
+    pub async fn connect(&self, input: ConnectInput, sink: &dyn ProgressSink) -> Result<ConnectReport, Problem> {
+        let report = connect::check(&input, &self.env, sink).await;
+        let Some(outcome) = report.outcome.clone() else {
+            *self.keys.lock().expect("no panic while holding the keys") = None;
+            return Ok(report);
+        };
+        let same_folder = |a: &Path| {
+            let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+            canonical(a) == canonical(&input.project_dir)
+        };
+        let other_project = self.session().project_dir.as_deref().is_none_or(|p| !same_folder(p));
+        if other_project {
+            let (session, _) = self.store.load(self.env.mode, &input.project_dir)?;
+            *self.session.lock().expect("no panic while holding the session") = session;
+        }
+        *self.keys.lock().expect("no panic while holding the keys") =
+            Some((input.test_key.clone(), input.live_key.clone()));
+        self.update(|session| {
+            if session.connect.as_ref().is_some_and(|old| old.account.id != outcome.account.id) {
+                session.forget_other_account();
+            }
+            session.project_dir = Some(input.project_dir.clone());
+            session.connect = Some(outcome);
+        })?;
+        Ok(report)
+    }
+
+    /// The catalog plan: both catalogs read and compared, tiers validated; nothing written.
+    pub async fn plan_catalog(&self, options: &ValidateOptions) -> Result<(catalog::Catalog, CatalogPlan), Problem> {
+        self.connected()?;
+        let (test_key, live_key) = self.keys()?;
+        Ok(catalog::plan_catalog(&self.env, &test_key, &live_key, options).await?)
+    }
+
+    /// Creates what live mode lacks (each id saved the moment it lands), then collects the
+    /// live price IDs and ensures the customer portal.
+    pub async fn apply_catalog(
+        &self,
+        options: &ValidateOptions,
+        sink: &dyn ProgressSink,
+    ) -> Result<CatalogApplied, Problem> {
+        let (test, plan) = self.plan_catalog(options).await?;
+        if plan.blocked {
+            return Err(Problem::invalid(
+                "The catalog plan has problems to fix before anything is written.",
+                "Fix the problems the plan lists (or accept golive's suggested tier values), then plan again.",
+            )
+            .with_code("catalog_blocked"));
+        }
+        let (_, live_key) = self.keys()?;
+        let live = crate::stripe_api::client(&self.env, &live_key);
+        let record = |created: &Created| {
+            // A failed save here is reported by the next one; the write itself has landed.
+            let _ = self.update(|s| s.catalog.created.push(created.clone()));
+        };
+        let outcome = catalog::apply(&live, &test, &plan, ApplyOptions::default(), sink, &record).await;
+        if !outcome.failed.is_empty() {
+            return Ok(CatalogApplied { outcome, price_ids: Vec::new(), portal: None });
+        }
+        let (live_catalog, portal) =
+            tokio::try_join!(catalog::read::read_catalog(&live), catalog::portal::ensure_portal(&live))?;
+        let price_ids = catalog::price_ids::price_id_vars(&live_catalog);
+        self.update(|s| {
+            s.catalog.price_ids = Some(price_ids.clone());
+            s.catalog.portal = Some(portal.clone());
+        })?;
+        Ok(CatalogApplied { outcome, price_ids, portal: Some(portal) })
+    }
+
+    /// The addresses to offer for the Worker (its routes, or workers.dev) in `worker_env`.
+    pub async fn webhook_candidates(&self, worker_env: Option<&str>) -> Result<Candidates, Problem> {
+        let session = self.connected()?;
+        let connect = session.connect.as_ref().expect("connected");
+        let project = session.project_dir.clone().expect("connected");
+        Ok(webhook::candidate_urls(&self.env, &connect.worker, &project, worker_env).await)
+    }
+
+    /// The request the Webhook step carries out, with the URL resolved (and the session's
+    /// wrangler environment set when the ask names one).
+    async fn webhook_request(&self, ask: &WebhookAsk) -> Result<WebhookRequest, Problem> {
+        self.connected()?;
+        if let Some(env) = &ask.worker_env {
+            self.set_worker_env(env)?;
+        }
+        let session = self.session();
+        let url = match &ask.url {
+            Some(url) => url.clone(),
+            None => {
+                let found = self.webhook_candidates(session.worker_env.as_deref()).await?;
+                match found.candidates.first() {
+                    Some(c) => c.url.clone(),
+                    None => {
+                        return Err(Problem::invalid(
+                            found.note.unwrap_or_else(|| {
+                                "The Worker's configuration has no route and workers.dev is off.".into()
+                            }),
+                            "Give the Worker's address (e.g. https://api.example.com/webhook/stripe).",
+                        ))
+                    }
+                }
+            }
+        };
+        Ok(WebhookRequest {
+            url,
+            extra_events: ask.extra_events.clone(),
+            project: session.script_name().expect("connected"),
+        })
+    }
+
+    /// What the Webhook step would do (nothing is written).
+    pub async fn plan_webhook(&self, ask: &WebhookAsk) -> Result<WebhookPlan, Problem> {
+        let request = self.webhook_request(ask).await?;
+        let live_key = self.live_key().await?;
+        Ok(webhook::plan(&self.env, &live_key, &request, self.session().webhook.as_ref()).await?)
+    }
+
+    /// One live endpoint for the Worker, its secret in the keyring (the record is saved
+    /// before the create and again the moment the secret is kept).
+    pub async fn ensure_webhook(&self, ask: &WebhookAsk) -> Result<WebhookOutcome, Problem> {
+        let request = self.webhook_request(ask).await?;
+        let live_key = self.live_key().await?;
+        let save = |record: &WebhookRecord| {
+            let _ = self.update(|s| s.webhook = Some(record.clone()));
+        };
+        let record = self.session().webhook;
+        let outcome = webhook::ensure(&self.env, &live_key, &request, record.as_ref(), &save).await?;
+        // The last save above may have failed silently; this one reports.
+        self.update(|_| ())?;
+        Ok(outcome)
+    }
+
+    /// Turns off the other enabled endpoints the plan offered as duplicates.
+    pub async fn disable_duplicates(&self, ids: &[String]) -> Result<Vec<Endpoint>, Problem> {
+        let live_key = self.live_key().await?;
+        Ok(webhook::disable_duplicates(&self.env, &live_key, ids, self.session().webhook.as_ref()).await?)
+    }
+
+    /// What the Secrets step will push, and where each secret stands.
+    pub async fn secrets_preview(&self) -> Vec<SecretStatus> {
+        let live_key = self.keys().ok().map(|(_, live)| live);
+        crate::secrets::preview(&self.session().secrets_input(), live_key.as_ref()).await
+    }
+
+    /// Pushes every secret with one `wrangler secret bulk` and confirms each name.
+    pub async fn push_secrets(
+        &self,
+        worker_env: Option<String>,
+        sink: &dyn ProgressSink,
+    ) -> Result<SecretsPushed, Problem> {
+        self.connected()?;
+        if let Some(env) = worker_env {
+            self.set_worker_env(&env)?;
+        }
+        if !self.session().webhook_done() {
+            // A webhook secret left in the keyring by another run is not this endpoint's.
+            return Err(Problem::not_ready(
+                "This project has no live webhook endpoint of golive's yet, so there is no signing secret to push.",
+                "Run the Webhook step first: it creates (or finds) the endpoint and keeps its secret.",
+            ));
+        }
+        let live_key = self.keys().ok().map(|(_, live)| live);
+        let (record, statuses) =
+            crate::secrets::push_step(&self.session().secrets_input(), &self.env, live_key.as_ref(), sink).await?;
+        self.update(|s| s.secrets = Some(record.clone()))?;
+        Ok(SecretsPushed { record, statuses })
+    }
+
+    /// Every Verify check, against the deployed Worker — or, in a rehearsal, against its
+    /// Worker run on this machine. The report is kept in the session.
+    pub async fn verify(&self, sink: &dyn ProgressSink) -> Result<VerifyReport, Problem> {
+        let session = self.session();
+        let report = match &self.world {
+            None => crate::verify::run(&session.verify_input(), &self.env, sink).await?,
+            Some(world) => {
+                let worker = world.start_worker(&self.env).await?;
+                let mut env = self.env.clone();
+                env.webhook_probe_base = Some(worker.base_url());
+                let report = crate::verify::run(&session.verify_input(), &env, sink).await;
+                drop(worker);
+                report?
+            }
+        };
+        self.update(|s| s.verify = Some(report.clone()))?;
+        Ok(report)
+    }
+
+    /// Writes the last Verify report as Markdown and HTML into `dir`.
+    pub fn save_report(&self, dir: &Path) -> Result<(PathBuf, PathBuf), Problem> {
+        let report =
+            self.session().verify.ok_or_else(|| Problem::not_ready("Verify has not run yet.", "Run Verify first."))?;
+        crate::verify::report::save(&report, dir).map_err(|e| {
+            Problem::invalid(
+                format!("Could not write the report into {}: {e}", dir.display()),
+                "Choose a folder you may write to (it is created if missing).",
+            )
+            .with_code("report_path")
+        })
+    }
+
+    /// Remembers which step the user is on, so the window reopens there.
+    pub fn go_to(&self, step: StepId) -> Result<(), Problem> {
+        if !self.session().reachable().contains(&step) {
+            return Err(Problem::not_ready(
+                format!("{} is not open yet.", step.title()),
+                "Finish the steps before it first.",
+            ));
+        }
+        self.update(|s| s.current = step)
+    }
+
+    /// Targets the wrangler environment `env` (`""`: the top level), which must be one the
+    /// Worker's configuration defines — checked before anything is stored or run under it.
+    fn set_worker_env(&self, env: &str) -> Result<(), Problem> {
+        let env = Some(env.trim().to_string()).filter(|e| !e.is_empty());
+        if let Some(name) = &env {
+            let session = self.connected()?;
+            let config = &session.connect.as_ref().expect("connected").worker.config;
+            if !config.environments.contains_key(name) {
+                let known: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+                let shown: String = name.chars().take(60).collect();
+                return Err(Problem::invalid(
+                    format!(
+                        "“{shown}” is not an environment of {} ({}).",
+                        config.file.display(),
+                        if known.is_empty() { "it defines none".to_string() } else { format!("it defines {}", known.join(", ")) }
+                    ),
+                    "Use one of the environments the file defines under [env.NAME] (the --env you deploy with), or none for the top-level Worker.",
+                ));
+            }
+        }
+        self.update(|s| s.worker_env = env)
+    }
+
+    /// The session, once Connect has passed for it.
+    fn connected(&self) -> Result<Session, Problem> {
+        let session = self.session();
+        if session.connect.is_none() || session.project_dir.is_none() {
+            return Err(Problem::not_ready(
+                "Connect has not passed for this project yet.",
+                "Start with the Connect step.",
+            ));
+        }
+        Ok(session)
+    }
+}

@@ -41,7 +41,8 @@ pub struct Problem {
     pub message: String,
     /// What to do, in words a non-developer can follow.
     pub fix: String,
-    pub link: Option<Link>,
+    /// Boxed: a `Result<_, Problem>` stays small on the happy path.
+    pub link: Option<Box<Link>>,
 }
 
 impl Problem {
@@ -67,7 +68,7 @@ impl Problem {
     }
 
     pub fn with_link(mut self, label: &str, url: &str) -> Self {
-        self.link = Some(Link { label: label.into(), url: url.into() });
+        self.link = Some(Box::new(Link { label: label.into(), url: url.into() }));
         self
     }
 
