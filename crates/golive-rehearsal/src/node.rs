@@ -108,6 +108,8 @@ pub async fn find_or_install(
     sink: &dyn ProgressSink,
 ) -> Result<NodePackages, Problem> {
     if let Some(given) = &search.node_modules {
+        // Absolute: the sample project links to it from another folder.
+        let given = &std::path::absolute(given).unwrap_or_else(|_| given.clone());
         let lacking = missing(given);
         if !lacking.is_empty() {
             return Err(Problem::invalid(
@@ -169,7 +171,8 @@ fn unreachable_registry(stderr: &[u8]) -> bool {
 }
 
 async fn install(data_dir: &Path, search: &NodeSearch, sink: &dyn ProgressSink) -> Result<(), Problem> {
-    let npm = which::which_in("npm", search.path.clone(), data_dir).map_err(|_| npm_missing())?;
+    let path = search.path.clone().or_else(|| std::env::var_os("PATH"));
+    let npm = which::which_in("npm", path.clone(), data_dir).map_err(|_| npm_missing())?;
     let files = |e: std::io::Error, what: &Path| {
         Problem::new(
             ProblemKind::Refused,
@@ -198,7 +201,7 @@ async fn install(data_dir: &Path, search: &NodeSearch, sink: &dyn ProgressSink) 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    if let Some(path) = &search.path {
+    if let Some(path) = &path {
         command.env("PATH", path);
     }
     let what = format!("npm could not install {} into {}", packages_words(), staging.display());

@@ -149,3 +149,15 @@ async fn an_unreachable_registry_is_a_problem_and_leaves_no_half_install() {
     assert_eq!(npm_runs(tools.path()).len(), 1);
     assert!(!data.path().join("node").exists() && !data.path().join("node.installing").exists());
 }
+
+#[tokio::test]
+async fn a_relative_given_folder_is_linked_by_its_absolute_path() {
+    let data = tempfile::tempdir().unwrap();
+    // Tests run in the crate's folder: the repository's node_modules is two folders up.
+    let search = NodeSearch { node_modules: Some("../../node_modules".into()), path: None };
+    let rehearsal = Rehearsal::open_with(data.path(), &search, &Silent).await.unwrap();
+    let link = std::fs::read_link(rehearsal.project_dir().join("node_modules")).unwrap();
+    assert!(link.is_absolute(), "{}", link.display());
+    assert_eq!(link.canonicalize().unwrap(), repo_node_modules().canonicalize().unwrap());
+    assert!(rehearsal.project_dir().join("node_modules/.bin/wrangler").exists());
+}
