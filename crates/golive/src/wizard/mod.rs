@@ -178,12 +178,27 @@ impl Wizard {
         let missing = self.keys().expect_err("no keys");
         let Some(script) = self.session().script_name() else { return Err(missing) };
         let entry = EntryName::new(&script, true, STRIPE_SECRET_KEY);
-        match keystore::blocking(move || keystore::get(&entry)).await? {
+        let key = match keystore::blocking(move || keystore::get(&entry)).await? {
             Some(value) => {
-                parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| Problem::invalid(p.message, p.fix))
+                parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| Problem::invalid(p.message, p.fix))?
             }
-            None => Err(missing),
+            None => return Err(missing),
+        };
+        // Not Connect's: prove it is this project's account before anything reads or writes.
+        let expected = self.session().connect.map(|c| c.account.id).unwrap_or_default();
+        let account = crate::stripe_api::retrieve_account(&crate::stripe_api::client(&self.env, &key)).await?;
+        if account.id != expected {
+            return Err(Problem::invalid(
+                format!(
+                    "The live key the keyring holds for {script} ({}) is of Stripe account {}, not {expected}, the one this project went live with.",
+                    key.hint(),
+                    account.id
+                ),
+                "Go back to Connect and check both keys of the right account; golive then keeps that live key.",
+            )
+            .with_code("other_account"));
         }
+        Ok(key)
     }
 
     /// Connect: checks both keys and the Worker folder (read-only). When it passes, the
