@@ -190,3 +190,34 @@ async fn a_login_to_another_cloudflare_account_is_refused() {
     assert!(!report.passed());
     assert_eq!(finding(&report.findings, "worker.account").status, Status::Fail);
 }
+
+#[tokio::test]
+async fn a_stripe_that_never_answers_is_reported_within_the_time_limit() {
+    // The host takes the connection and says nothing: Connect and the catalog plan must end,
+    // saying so, instead of spinning for ever.
+    let fx = Fixture::new().await;
+    for _ in 0..8 {
+        fx.stripe.inject(stripe_standin::Fault::Hang);
+    }
+    let mut env = fx.env();
+    env.stripe_timeout = Some(std::time::Duration::from_millis(400));
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
+    let started = std::time::Instant::now();
+    let report = check(&input, &env, &Silent).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(!report.passed());
+    let f = report.findings.iter().find(|f| f.title == "Stripe did not answer").expect("named");
+    assert!(f.detail.contains("0 s") || f.detail.contains("1 s"), "{f:?}");
+    assert!(f.fix.as_deref().unwrap().contains("internet connection"), "{f:?}");
+
+    for _ in 0..40 {
+        fx.stripe.inject(stripe_standin::Fault::Hang);
+    }
+    let started = std::time::Instant::now();
+    let options = golive::catalog::ValidateOptions::default();
+    let failed = golive::catalog::plan_catalog(&env, &fx.test_key(), &fx.live_key(), &options).await.unwrap_err();
+    assert!(matches!(failed, golive::stripe_api::ApiFailure::TimedOut { .. }), "{failed:?}");
+    assert!(failed.describe().contains("did not answer"), "{failed}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+}
