@@ -67,6 +67,7 @@ impl ReferenceWorker {
             wrangler_env: wrangler_env(dir.path()),
             wrangler_program: None,
             webhook_probe_base: None,
+            stripe_timeout: None,
         };
         let secrets: Vec<(String, SecretString)> =
             secrets.iter().map(|(k, v)| (k.to_string(), SecretString::from(v.to_string()))).collect();

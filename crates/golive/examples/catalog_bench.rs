@@ -35,6 +35,7 @@ async fn main() {
         wrangler_env: vec![],
         wrangler_program: None,
         webhook_probe_base: None,
+        stripe_timeout: None,
     };
     let test_key = parse_key(KeySlot::Test, &keys.test_secret).unwrap();
     let live_key = parse_key(KeySlot::Live, &keys.live_secret).unwrap();

@@ -25,6 +25,8 @@ pub struct Environment {
     /// Where Verify sends its probe events instead of the endpoint's host (a Worker run
     /// locally by `wrangler dev`); `None` sends them to the endpoint URL itself.
     pub webhook_probe_base: Option<String>,
+    /// How long to wait for each Stripe answer; `None` is golive's default (30 s).
+    pub stripe_timeout: Option<std::time::Duration>,
 }
 
 /// Points golive at another Stripe API base URL (a stand-in); for tests and support only.
@@ -44,6 +46,7 @@ impl Environment {
             wrangler_env: Vec::new(),
             wrangler_program: wrangler_override(),
             webhook_probe_base: std::env::var(PROBE_BASE_VAR).ok().filter(|v| !v.is_empty()),
+            stripe_timeout: None,
         }
     }
 }

@@ -126,6 +126,7 @@ impl Rehearsal {
             ],
             wrangler_program: crate::environment::wrangler_override(),
             webhook_probe_base: None,
+            stripe_timeout: None,
         }
     }
 }

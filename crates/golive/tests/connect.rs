@@ -104,7 +104,36 @@ async fn restricted_keys_are_judged_by_their_permissions() {
         project_dir: fx.project.path().into(),
     };
     let report = check(&input, &fx.env(), &Silent).await;
+    // It may read the balance, but none of what the later steps read: named now, not at Catalog.
+    assert!(!report.passed());
+    let f = finding(&report.findings, "stripe.live_key.permissions");
+    assert_eq!(f.status, Status::Fail);
+    for name in ["Products", "Prices", "Billing Meters", "Customer portal", "Webhook Endpoints", "Events"] {
+        assert!(f.detail.contains(name), "{name}: {f:?}");
+    }
+    assert!(f.fix.as_deref().unwrap().contains("Write"), "{f:?}");
+
+    let enough = fx.stripe.add_restricted_key(
+        &fx.keys.account_id,
+        true,
+        &[
+            "balance:read",
+            "products:write",
+            "prices:write",
+            "billing_meters:write",
+            "billing_portal:write",
+            "webhook_endpoints:write",
+            "events:read",
+        ],
+    );
+    let input = ConnectInput {
+        test_key: fx.test_key(),
+        live_key: parse_key(KeySlot::Live, &enough).unwrap(),
+        project_dir: fx.project.path().into(),
+    };
+    let report = check(&input, &fx.env(), &Silent).await;
     assert!(report.passed(), "{:#?}", report.findings);
+    assert_eq!(finding(&report.findings, "stripe.live_key.permissions").status, Status::Pass);
     assert_eq!(finding(&report.findings, "stripe.same_account").status, Status::Warn);
     assert!(report.outcome.unwrap().live_key_restricted);
 }
@@ -160,4 +189,35 @@ async fn a_login_to_another_cloudflare_account_is_refused() {
     let report = check(&input, &fx.env(), &Silent).await;
     assert!(!report.passed());
     assert_eq!(finding(&report.findings, "worker.account").status, Status::Fail);
+}
+
+#[tokio::test]
+async fn a_stripe_that_never_answers_is_reported_within_the_time_limit() {
+    // The host takes the connection and says nothing: Connect and the catalog plan must end,
+    // saying so, instead of spinning for ever.
+    let fx = Fixture::new().await;
+    for _ in 0..8 {
+        fx.stripe.inject(stripe_standin::Fault::Hang);
+    }
+    let mut env = fx.env();
+    env.stripe_timeout = Some(std::time::Duration::from_millis(400));
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
+    let started = std::time::Instant::now();
+    let report = check(&input, &env, &Silent).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(!report.passed());
+    let f = report.findings.iter().find(|f| f.title == "Stripe did not answer").expect("named");
+    assert!(f.detail.contains("0 s") || f.detail.contains("1 s"), "{f:?}");
+    assert!(f.fix.as_deref().unwrap().contains("internet connection"), "{f:?}");
+
+    for _ in 0..40 {
+        fx.stripe.inject(stripe_standin::Fault::Hang);
+    }
+    let started = std::time::Instant::now();
+    let options = golive::catalog::ValidateOptions::default();
+    let failed = golive::catalog::plan_catalog(&env, &fx.test_key(), &fx.live_key(), &options).await.unwrap_err();
+    assert!(matches!(failed, golive::stripe_api::ApiFailure::TimedOut { .. }), "{failed:?}");
+    assert!(failed.describe().contains("did not answer"), "{failed}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
 }

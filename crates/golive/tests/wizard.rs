@@ -284,3 +284,51 @@ async fn an_environment_the_configuration_lacks_is_refused_before_anything_is_st
     assert!(wizard.plan_webhook(&staging).await.unwrap().url.contains(&format!("{script}-staging")));
     forget_keyring(&format!("{script}-staging"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_runs_at_once_make_one_endpoint_whose_secret_the_keyring_holds() {
+    let fx = Fixture::new().await;
+    fx.stripe.insert_tier_with_prices(&fx.keys.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let script = unique_worker("twice");
+    let dir = project(&fx, &script);
+    let data = tempfile::tempdir().unwrap();
+    let open = || Wizard::open(SessionStore::new(data.path()), fx.env(), None, dir.path()).unwrap();
+    let (a, b) = (open(), open());
+    for w in [&a, &b] {
+        assert!(w.connect(input(&fx, dir.path()), &Silent).await.unwrap().passed());
+    }
+    a.apply_catalog(&accept(), &Silent).await.unwrap();
+    let ask = WebhookAsk::default();
+    let (first, second) = tokio::join!(a.ensure_webhook(&ask), b.ensure_webhook(&ask));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let live = fx.stripe.webhook_endpoints(&fx.keys.account_id, true);
+    assert_eq!(live.len(), 1, "{live:#?}");
+    assert_eq!(first.endpoint.id, second.endpoint.id, "the second run found what the first made");
+    let held = keystore::get(&EntryName::new(&script, true, golive::webhook::SECRET_VAR)).unwrap().unwrap();
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&held), live[0].secret);
+    forget_keyring(&script);
+}
+
+#[tokio::test]
+async fn a_live_key_of_another_account_in_the_keyring_is_refused_before_any_write() {
+    let fx = Fixture::new().await;
+    fx.stripe.insert_tier_with_prices(&fx.keys.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let script = unique_worker("other");
+    let dir = project(&fx, &script);
+    let data = tempfile::tempdir().unwrap();
+    let wizard = Wizard::open(SessionStore::new(data.path()), fx.env(), None, dir.path()).unwrap();
+    assert!(wizard.connect(input(&fx, dir.path()), &Silent).await.unwrap().passed());
+    wizard.apply_catalog(&accept(), &Silent).await.unwrap();
+    // Later, in a new run that has no keys in memory, the keyring holds account B's live key.
+    let other = fx.stripe.add_account(AccountSpec::default());
+    let entry = EntryName::new(&script, true, keystore::STRIPE_SECRET_KEY);
+    keystore::put(&entry, &SecretString::from(other.live_secret.clone())).unwrap();
+    let later = Wizard::open(SessionStore::new(data.path()), fx.env(), None, dir.path()).unwrap();
+    let problem = later.ensure_webhook(&WebhookAsk::default()).await.unwrap_err();
+    assert_eq!((problem.kind, problem.code.as_str()), (ProblemKind::InvalidInput, "other_account"), "{problem:?}");
+    assert!(problem.message.contains(&other.account_id) && problem.message.contains(&fx.keys.account_id));
+    for account in [&fx.keys.account_id, &other.account_id] {
+        assert!(fx.stripe.webhook_endpoints(account, true).is_empty(), "nothing written in {account}");
+    }
+    forget_keyring(&script);
+}

@@ -21,6 +21,7 @@ async fn a_wrangler_child_sees_what_it_needs_and_never_golives_keys() {
         wrangler_env: vec![("XDG_CONFIG_HOME".into(), dir.path().display().to_string())],
         wrangler_program: None,
         webhook_probe_base: None,
+        stripe_timeout: None,
     };
     let out = golive::wrangler::run(&fake, &["--version"], dir.path(), &env).await.unwrap();
     let seen = out.stdout;

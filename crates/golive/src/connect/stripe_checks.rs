@@ -142,7 +142,61 @@ async fn probe_key(
         )),
         Err(failure) => return Err(vec![key_failure(&check_id, which, slot, key, failure)]),
     }
+    if key.expose().starts_with("rk_") {
+        findings.push(permissions(slot, key, &client, &check_id).await);
+    }
     Ok((KeyReport { account }, findings))
+}
+
+/// What the later steps read with each key, and the Dashboard's name for the permission.
+const READS: [(&str, &str, bool); 6] = [
+    ("/products", "Products", false),
+    ("/prices", "Prices", false),
+    ("/billing/meters", "Billing Meters", false),
+    ("/billing_portal/configurations", "Customer portal", true),
+    ("/webhook_endpoints", "Webhook Endpoints", true),
+    ("/events", "Events", true),
+];
+
+/// A restricted key: each list the later steps read is asked for one item, so a missing
+/// permission is named now rather than at the step that needs it. (Write permissions cannot
+/// be checked without writing; the fix names them.)
+async fn permissions(slot: KeySlot, key: &StripeKey, client: &stripe_api::Client, check_id: &str) -> Finding {
+    #[derive(Serialize)]
+    struct One {
+        limit: u32,
+    }
+    let which = if slot.livemode() { "live" } else { "test" };
+    let mut missing = Vec::new();
+    for (path, name, live_only) in READS {
+        if live_only && !slot.livemode() {
+            continue;
+        }
+        if let Err(ApiFailure::Forbidden(_)) = client.get_query::<serde_json::Value, _>(path, One { limit: 1 }).await {
+            missing.push(name);
+        }
+    }
+    let id = format!("{check_id}.permissions");
+    let writes = if slot.livemode() {
+        "Products, Prices, Billing Meters, Customer portal and Webhook Endpoints: Write; Events and Balance: Read"
+    } else {
+        "Products, Prices and Billing Meters: Read"
+    };
+    if missing.is_empty() {
+        Finding::pass(
+            &id,
+            format!("The {which} restricted key may read what golive reads"),
+            format!("{} may read every list the later steps read. They also need: {writes}.", key.hint()),
+        )
+    } else {
+        Finding::fail(
+            &id,
+            format!("The {which} restricted key lacks permissions the later steps need"),
+            format!("{} may not read: {}.", key.hint(), missing.join(", ")),
+            format!("Edit the key in the Dashboard (Developers → API keys) to allow {writes} — or use the secret key (sk_…)."),
+        )
+        .with_link("Open API keys", dashboard_keys_url(slot))
+    }
 }
 
 /// Stripe's message, with its request id when it gave one.

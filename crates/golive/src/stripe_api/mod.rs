@@ -17,7 +17,11 @@ use serde::{Deserialize, Serialize};
 
 /// A client for `key`, at the environment's Stripe (api.stripe.com, or a stand-in).
 pub fn client(env: &Environment, key: &StripeKey) -> Client {
-    Client::new(env.stripe_base_url.as_deref(), key.secret())
+    let client = Client::new(env.stripe_base_url.as_deref(), key.secret());
+    match env.stripe_timeout {
+        Some(limit) => client.with_timeout(limit),
+        None => client,
+    }
 }
 
 /// The fields of `GET /v1/account` golive reads.

@@ -65,6 +65,9 @@ pub struct SecretsPushed {
     pub statuses: Vec<SecretStatus>,
 }
 
+/// How long a writing action waits for another golive working on the same project.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct Wizard {
     store: SessionStore,
     env: Environment,
@@ -126,6 +129,36 @@ impl Wizard {
         Ok(out)
     }
 
+    /// Waits for this project's lock (another golive may be working on it), then reads the
+    /// session again from disk: what that other run wrote is where this one starts. `None`
+    /// before a project is known.
+    async fn lock(&self, action: &str) -> Result<Option<store::SessionLock>, Problem> {
+        let Some(project) = self.session().project_dir else { return Ok(None) };
+        let started = std::time::Instant::now();
+        let lock = loop {
+            match self.store.try_lock(self.env.mode, &project, action)? {
+                Ok(lock) => break lock,
+                Err(_) if started.elapsed() < LOCK_WAIT => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await
+                }
+                Err(holder) => {
+                    return Err(Problem::new(
+                        ProblemKind::NotReady,
+                        "busy",
+                        format!(
+                            "Another golive is working on this project{}.",
+                            if holder.is_empty() { String::new() } else { format!(" ({holder})") }
+                        ),
+                        "Wait for it to finish (or close the other window), then try again.",
+                    ))
+                }
+            }
+        };
+        let (fresh, _) = self.store.load(self.env.mode, &project)?;
+        *self.session.lock().expect("no panic while holding the session") = fresh;
+        Ok(Some(lock))
+    }
+
     /// The keys Connect accepted in this process.
     pub fn keys(&self) -> Result<(StripeKey, StripeKey), Problem> {
         self.keys.lock().expect("no panic while holding the keys").clone().ok_or_else(|| {
@@ -145,12 +178,27 @@ impl Wizard {
         let missing = self.keys().expect_err("no keys");
         let Some(script) = self.session().script_name() else { return Err(missing) };
         let entry = EntryName::new(&script, true, STRIPE_SECRET_KEY);
-        match keystore::blocking(move || keystore::get(&entry)).await? {
+        let key = match keystore::blocking(move || keystore::get(&entry)).await? {
             Some(value) => {
-                parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| Problem::invalid(p.message, p.fix))
+                parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| Problem::invalid(p.message, p.fix))?
             }
-            None => Err(missing),
+            None => return Err(missing),
+        };
+        // Not Connect's: prove it is this project's account before anything reads or writes.
+        let expected = self.session().connect.map(|c| c.account.id).unwrap_or_default();
+        let account = crate::stripe_api::retrieve_account(&crate::stripe_api::client(&self.env, &key)).await?;
+        if account.id != expected {
+            return Err(Problem::invalid(
+                format!(
+                    "The live key the keyring holds for {script} ({}) is of Stripe account {}, not {expected}, the one this project went live with.",
+                    key.hint(),
+                    account.id
+                ),
+                "Go back to Connect and check both keys of the right account; golive then keeps that live key.",
+            )
+            .with_code("other_account"));
         }
+        Ok(key)
     }
 
     /// Connect: checks both keys and the Worker folder (read-only). When it passes, the
@@ -173,6 +221,7 @@ impl Wizard {
         }
         *self.keys.lock().expect("no panic while holding the keys") =
             Some((input.test_key.clone(), input.live_key.clone()));
+        let _lock = self.lock("connecting").await?;
         self.update(|session| {
             if session.connect.as_ref().is_some_and(|old| old.account.id != outcome.account.id) {
                 session.forget_other_account();
@@ -197,6 +246,7 @@ impl Wizard {
         options: &ValidateOptions,
         sink: &dyn ProgressSink,
     ) -> Result<CatalogApplied, Problem> {
+        let _lock = self.lock("creating the live catalog").await?;
         let (test, plan) = self.plan_catalog(options).await?;
         if plan.blocked {
             return Err(Problem::invalid(
@@ -275,6 +325,7 @@ impl Wizard {
     /// One live endpoint for the Worker, its secret in the keyring (the record is saved
     /// before the create and again the moment the secret is kept).
     pub async fn ensure_webhook(&self, ask: &WebhookAsk) -> Result<WebhookOutcome, Problem> {
+        let _lock = self.lock("setting up the live webhook endpoint").await?;
         let request = self.webhook_request(ask).await?;
         let live_key = self.live_key().await?;
         let save = |record: &WebhookRecord| {
@@ -289,6 +340,7 @@ impl Wizard {
 
     /// Turns off the other enabled endpoints the plan offered as duplicates.
     pub async fn disable_duplicates(&self, ids: &[String]) -> Result<Vec<Endpoint>, Problem> {
+        let _lock = self.lock("turning off duplicate endpoints").await?;
         let live_key = self.live_key().await?;
         Ok(webhook::disable_duplicates(&self.env, &live_key, ids, self.session().webhook.as_ref()).await?)
     }
@@ -305,6 +357,7 @@ impl Wizard {
         worker_env: Option<String>,
         sink: &dyn ProgressSink,
     ) -> Result<SecretsPushed, Problem> {
+        let _lock = self.lock("pushing the Worker's secrets").await?;
         self.connected()?;
         if let Some(env) = worker_env {
             self.set_worker_env(&env)?;
@@ -326,6 +379,7 @@ impl Wizard {
     /// Every Verify check, against the deployed Worker — or, in a rehearsal, against its
     /// Worker run on this machine. The report is kept in the session.
     pub async fn verify(&self, sink: &dyn ProgressSink) -> Result<VerifyReport, Problem> {
+        let _lock = self.lock("verifying").await?;
         let session = self.session();
         let report = match &self.world {
             None => crate::verify::run(&session.verify_input(), &self.env, sink).await?,

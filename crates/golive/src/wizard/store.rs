@@ -4,6 +4,11 @@
 //! whole to a temporary sibling of their own (mode 0600) and renamed into place. The list of
 //! recent projects is read from the files themselves, so it can never disagree with them.
 //!
+//! Writing actions hold the project's lock ([`SessionStore::lock`]): a second golive on the
+//! same project — the app and the CLI, or two terminals — waits a little, then says who is
+//! working on it. The lock is the operating system's (`flock`), so one left by a process that
+//! died is free at once.
+//!
 //! A `session.json` of golive's first version (one file for everything) is moved on first
 //! start to its project's place, with a backup kept beside it. A damaged file is kept as a
 //! backup and reported, never silently replaced.
@@ -38,6 +43,12 @@ pub struct RecentProject {
 pub struct LoadNote {
     /// A damaged file was moved aside to this backup, and a new session started.
     pub damaged_backup: Option<PathBuf>,
+}
+
+/// Held while a writing action runs; the lock goes with it.
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: std::fs::File,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +166,33 @@ impl SessionStore {
         Ok(path)
     }
 
+    /// Takes `project`'s lock in `mode` for `action` (what the holder is doing, shown to a
+    /// second run), or says who holds it: `Err(Some(holder))` when busy, `Err(None)` never.
+    pub fn try_lock(&self, mode: Mode, project: &Path, action: &str) -> Result<Result<SessionLock, String>, Problem> {
+        let path = self.path_for(mode, project).with_extension("lock");
+        let dir = path.parent().expect("a file in the sessions folder");
+        std::fs::create_dir_all(dir).map_err(|e| write_problem(dir, e))?;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| write_problem(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {
+                // Who holds it, for a second run to show.
+                let _ = file.set_len(0);
+                let _ = write!(file, "process {}, {action}", std::process::id());
+                Ok(Ok(SessionLock { _file: file }))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Ok(Err(std::fs::read_to_string(&path).unwrap_or_default().trim().to_string()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(write_problem(&path, e)),
+        }
+    }
+
     /// Forgets `project`'s session in `mode` (the rehearsal's reset).
     pub fn remove(&self, mode: Mode, project: &Path) -> Result<(), Problem> {
         match std::fs::remove_file(self.path_for(mode, project)) {
@@ -263,6 +301,21 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(store.path_for(Mode::Real, &a)).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_second_run_is_told_who_holds_the_lock_and_gets_it_once_freed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        let held = store.try_lock(Mode::Real, dir.path(), "pushing the Worker's secrets").unwrap().unwrap();
+        let busy = store.try_lock(Mode::Real, dir.path(), "verifying").unwrap().unwrap_err();
+        assert_eq!(busy, format!("process {}, pushing the Worker's secrets", std::process::id()));
+        assert!(
+            store.try_lock(Mode::Rehearsal, dir.path(), "verifying").unwrap().is_ok(),
+            "another mode, another lock"
+        );
+        drop(held);
+        assert!(store.try_lock(Mode::Real, dir.path(), "verifying").unwrap().is_ok());
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl Fixture {
             wrangler_env,
             wrangler_program: Some(golive_testkit::repo_wrangler()),
             webhook_probe_base: None,
+            stripe_timeout: None,
         }
     }
 
