@@ -22,7 +22,6 @@ use golive::environment::{Environment, Mode};
 use golive::local_worker::LocalWorker;
 use golive::progress::{ProgressSink, Silent};
 use golive::wizard::{LocalWorld, Problem, ProblemKind};
-use nix::fcntl::{Flock, FlockArg};
 use secrecy::{ExposeSecret, SecretString};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -58,7 +57,7 @@ pub struct Rehearsal {
     node: NodePackages,
     search: NodeSearch,
     // Last: released once the stand-ins above have stopped.
-    _lock: Flock<File>,
+    _lock: Held,
 }
 
 fn files_problem(what: &Path, e: impl std::fmt::Display) -> Problem {
@@ -79,26 +78,46 @@ fn state_problem(e: std::io::Error, file: &Path) -> Problem {
     }
 }
 
-/// Takes the data folder's rehearsal for this process, or says who has it.
-fn lock(root: &Path) -> Result<Flock<File>, Problem> {
+/// The data folder's rehearsal, held by this process while it is open.
+struct Held {
+    _file: File,
+}
+
+/// Takes the data folder's rehearsal for this process, or says who has it. The lock is the
+/// operating system's (`flock`): one left by a process that died is free at once.
+fn lock(root: &Path, action: &str) -> Result<Held, Problem> {
+    use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let path = root.join(LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
+        .read(true)
         .write(true)
         .mode(0o600)
         .open(&path)
         .map_err(|e| files_problem(&path, e))?;
-    Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, errno)| match errno {
-        nix::errno::Errno::EWOULDBLOCK => Problem::new(
-            ProblemKind::Refused,
-            "rehearsal_in_use",
-            "The rehearsal is open in another golive: the app, or a `golive --rehearsal` command still running.",
-            "Close the golive window (or let the other command finish), then try again. Two at once would each change the made-up account without the other knowing.",
-        ),
-        other => files_problem(&path, other),
-    })
+    match file.try_lock() {
+        Ok(()) => {
+            // Who holds it, for a second golive to show.
+            let _ = file.set_len(0);
+            let _ = write!(file, "process {}, {action}", std::process::id());
+            Ok(Held { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            Err(Problem::new(
+                ProblemKind::Refused,
+                "rehearsal_in_use",
+                format!(
+                    "The rehearsal is open in another golive ({}): the app, or a `golive --rehearsal` command still running.",
+                    Some(holder.trim()).filter(|h| !h.is_empty()).unwrap_or("another process")
+                ),
+                "Close the golive window that shows the rehearsal (or let the other command finish), then try again. Two at once would each change the made-up account without the other knowing.",
+            ))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(files_problem(&path, e)),
+    }
 }
 
 impl Rehearsal {
@@ -118,7 +137,7 @@ impl Rehearsal {
     ) -> Result<Rehearsal, Problem> {
         let root = data_dir.join(DIR);
         std::fs::create_dir_all(&root).map_err(|e| files_problem(&root, e))?;
-        let lock = lock(&root)?;
+        let lock = lock(&root, "rehearsal open")?;
         // Both saved states are read before either stand-in is seeded: a damaged one stops
         // the rehearsal with nothing written.
         let stripe_file = root.join(STRIPE_FILE);
@@ -172,7 +191,7 @@ impl Rehearsal {
         if !root.exists() {
             return Ok(());
         }
-        let _held = lock(&root)?;
+        let _held = lock(&root, "resetting the rehearsal")?;
         // Does not follow symbolic links: the project's node_modules link goes, not its target.
         std::fs::remove_dir_all(&root).map_err(|e| files_problem(&root, e))
     }
@@ -204,6 +223,7 @@ impl Rehearsal {
             ],
             wrangler_program: golive::environment::wrangler_override(),
             webhook_probe_base: None,
+            stripe_timeout: None,
         }
     }
 

@@ -93,6 +93,7 @@ async fn one_process_at_a_time_and_reset_starts_over() {
     let old_key = open.inputs().live_key.expose_secret().to_string();
     let busy = Rehearsal::open_with(data.path(), &repo_search(), &Silent).await.err().expect("in use");
     assert_eq!(busy.code, "rehearsal_in_use", "{busy:?}");
+    assert!(busy.message.contains(&format!("process {}", std::process::id())), "says who: {busy:?}");
     assert_eq!(Rehearsal::reset(data.path()).err().map(|p| p.code), Some("rehearsal_in_use".into()));
 
     let fresh = open.start_over(&Silent).await.unwrap();
