@@ -102,6 +102,8 @@ fn packages_words() -> String {
 }
 
 /// Finds the packages, installing them into `<data_dir>/node` when they are nowhere yet.
+/// An install reports its start and end to `sink` as progress of the Connect step (the
+/// rehearsal opens before it).
 pub async fn find_or_install(
     data_dir: &Path,
     search: &NodeSearch,
