@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The rehearsal drives a real wrangler: the one this repository installs.
+# The rehearsal drives a real wrangler and runs its sample Worker with the npm `stripe`
+# package: the ones this repository installs (an installed golive fetches them once instead).
 export GOLIVE_WRANGLER="${GOLIVE_WRANGLER:-$PWD/node_modules/.bin/wrangler}"
+export GOLIVE_NODE_MODULES="${GOLIVE_NODE_MODULES:-$PWD/node_modules}"
 echo "==> building and starting golive (the first build takes a few minutes)"
 exec cargo run --release --quiet -p golive-app

@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "==> cargo test (under Xvfb, with a private Secret Service)"
 export GOLIVE_SCREENSHOT_DIR="${GOLIVE_SCREENSHOT_DIR:-$PWD/target/screenshots}"
+# The rehearsal's node packages (wrangler, stripe): the locked ones setup.sh installed, so no
+# test reaches the npm registry.
+export GOLIVE_NODE_MODULES="$PWD/node_modules"
 # The tests' keyring is a new, empty one in a private HOME: never the machine's login keyring.
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 test_home=$(mktemp -d)
