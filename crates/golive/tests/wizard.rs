@@ -332,3 +332,19 @@ async fn a_live_key_of_another_account_in_the_keyring_is_refused_before_any_writ
     }
     forget_keyring(&script);
 }
+
+#[tokio::test]
+async fn a_missing_folder_or_a_broken_stripe_address_is_refused_at_once() {
+    let fx = Fixture::new().await;
+    let data = tempfile::tempdir().unwrap();
+    let gone = data.path().join("no-such-project");
+    let problem = Wizard::open(SessionStore::new(data.path()), fx.env(), None, &gone).err().expect("refused");
+    assert_eq!((problem.kind, problem.code.as_str()), (ProblemKind::InvalidInput, "no_project"));
+    assert!(problem.message.contains("no-such-project"));
+    let mut env = fx.env();
+    env.stripe_base_url = Some("localhost:12111".into());
+    let problem = Wizard::blank(SessionStore::new(data.path()), env, None).err().expect("refused");
+    assert_eq!(problem.kind, ProblemKind::InvalidInput);
+    assert!(problem.message.contains("GOLIVE_STRIPE_API_BASE") && problem.fix.contains("http://"), "{problem:?}");
+    assert!(std::fs::read_dir(data.path()).unwrap().next().is_none(), "nothing written");
+}

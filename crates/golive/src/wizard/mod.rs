@@ -65,6 +65,25 @@ pub struct SecretsPushed {
     pub statuses: Vec<SecretStatus>,
 }
 
+/// Refuses an environment golive cannot work in, before anything runs: a Stripe address
+/// override (`GOLIVE_STRIPE_API_BASE`) that is not an http(s) URL.
+fn check_environment(env: &Environment) -> Result<(), Problem> {
+    if let Some(base) = &env.stripe_base_url {
+        let usable = url::Url::parse(base).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !usable {
+            return Err(Problem::invalid(
+                format!("{} is “{base}”, which is not a Stripe API address.", crate::environment::STRIPE_BASE_VAR),
+                format!(
+                    "Unset {} to use Stripe itself, or give a full address such as http://127.0.0.1:12111/.",
+                    crate::environment::STRIPE_BASE_VAR
+                ),
+            )
+            .with_code("bad_environment"));
+        }
+    }
+    Ok(())
+}
+
 /// How long a writing action waits for another golive working on the same project.
 pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -85,6 +104,14 @@ impl Wizard {
         world: Option<Arc<dyn LocalWorld>>,
         project: &Path,
     ) -> Result<Self, Problem> {
+        check_environment(&env)?;
+        if !project.is_dir() {
+            return Err(Problem::invalid(
+                format!("{} is not a folder.", project.display()),
+                "Give the folder of your Worker: the one that holds wrangler.toml (or wrangler.jsonc) and where you run `wrangler deploy`.",
+            )
+            .with_code("no_project"));
+        }
         store.migrate_v1()?;
         let (session, note) = store.load(env.mode, project)?;
         Ok(Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note })
@@ -92,6 +119,7 @@ impl Wizard {
 
     /// No project yet (the app before its first Connect): Connect names the folder.
     pub fn blank(store: SessionStore, env: Environment, world: Option<Arc<dyn LocalWorld>>) -> Result<Self, Problem> {
+        check_environment(&env)?;
         store.migrate_v1()?;
         let session = Session::new(env.mode);
         Ok(Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note: LoadNote::default() })
