@@ -1,84 +1,97 @@
 //! Where the CLI gets the two Stripe keys: environment variables, standard input, or the OS
-//! keyring (or the rehearsal's made-up keys). Each is shape-checked before anything is sent.
+//! keyring. Each is shape-checked before anything is sent, and never echoed.
 
 use golive::connect::worker_config;
 use golive::keystore::{self, EntryName};
-use golive::rehearsal::Rehearsal;
-use golive::stripe_key::{parse_key, KeyProblem, KeySlot, StripeKey};
+use golive::stripe_key::{parse_key, KeySlot, StripeKey};
+use golive::wizard::{Problem, ProblemKind};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::BufRead;
 
 pub const TEST_VAR: &str = "GOLIVE_STRIPE_TEST_KEY";
 pub const LIVE_VAR: &str = "GOLIVE_STRIPE_LIVE_KEY";
 
+fn key_problem(code: &str, message: String, fix: String) -> Problem {
+    Problem::new(ProblemKind::InvalidInput, "invalid_input", message, fix).with_code(code)
+}
+
 /// The keyring entries of a project's two keys: `<worker name>/{test,live}/STRIPE_SECRET_KEY`.
-pub fn keyring_names(project_dir: &std::path::Path) -> Result<(EntryName, EntryName), KeyProblem> {
-    let config = worker_config::load(project_dir).map_err(|e| KeyProblem {
-        code: "no_project",
-        message: e.message(),
-        fix: e.fix(),
-    })?;
+pub fn keyring_names(project_dir: &std::path::Path) -> Result<(EntryName, EntryName), Problem> {
+    let config = worker_config::load(project_dir).map_err(|e| key_problem("no_project", e.message(), e.fix()))?;
     Ok((
         EntryName::new(&config.name, false, keystore::STRIPE_SECRET_KEY),
         EntryName::new(&config.name, true, keystore::STRIPE_SECRET_KEY),
     ))
 }
 
-pub fn from_keyring(project_dir: &std::path::Path) -> Result<(StripeKey, StripeKey), KeyProblem> {
+pub fn from_keyring(project_dir: &std::path::Path) -> Result<(StripeKey, StripeKey), Problem> {
     let (test_name, live_name) = keyring_names(project_dir)?;
-    let read = |name: &EntryName| -> Result<SecretString, KeyProblem> {
-        match keystore::get(name) {
-            Ok(Some(value)) => Ok(value),
-            Ok(None) => Err(KeyProblem {
-                code: "missing",
-                message: format!("The keyring has no entry {}.", name.user()),
-                fix: "Save the keys first: `golive keys save --project DIR` (it reads them from the environment or --keys-stdin).".into(),
-            }),
-            Err(e) => Err(KeyProblem { code: "no_keyring", message: e.message, fix: e.fix }),
-        }
+    let read = |name: &EntryName| -> Result<SecretString, Problem> {
+        keystore::get(name)?.ok_or_else(|| {
+            key_problem(
+                "missing",
+                format!("The keyring has no entry {}.", name.user()),
+                "Save the keys first: `golive keys save --project DIR` (it reads them from the environment or --keys-stdin).".into(),
+            )
+        })
     };
-    Ok((check(KeySlot::Test, &read(&test_name)?)?, check(KeySlot::Live, &read(&live_name)?)?))
+    parse_pair(&read(&test_name)?, &read(&live_name)?)
 }
 
-pub fn read(from_stdin: bool) -> Result<(StripeKey, StripeKey), KeyProblem> {
+/// The keys from the environment, or from two lines of standard input.
+pub fn read(from_stdin: bool) -> Result<(StripeKey, StripeKey), Problem> {
     let (test, live) = if from_stdin { from_stdin_lines()? } else { (from_env(TEST_VAR)?, from_env(LIVE_VAR)?) };
-    Ok((check(KeySlot::Test, &test)?, check(KeySlot::Live, &live)?))
+    parse_pair(&test, &live)
 }
 
-pub fn from_rehearsal(r: &Rehearsal) -> Result<(StripeKey, StripeKey), KeyProblem> {
-    Ok((check(KeySlot::Test, &r.test_key)?, check(KeySlot::Live, &r.live_key)?))
+/// Both keys shape-checked, each named in its problem.
+pub fn parse_pair(test: &SecretString, live: &SecretString) -> Result<(StripeKey, StripeKey), Problem> {
+    Ok((check(KeySlot::Test, test)?, check(KeySlot::Live, live)?))
 }
 
-fn check(slot: KeySlot, value: &SecretString) -> Result<StripeKey, KeyProblem> {
-    parse_key(slot, value.expose_secret()).map_err(|mut p| {
+fn check(slot: KeySlot, value: &SecretString) -> Result<StripeKey, Problem> {
+    parse_key(slot, value.expose_secret()).map_err(|p| {
         let which = if slot.livemode() { "live" } else { "test" };
-        p.message = format!("The {which} key: {}", p.message);
-        p
+        key_problem(p.code, format!("The {which} key: {}", p.message), p.fix)
     })
 }
 
-fn from_env(var: &str) -> Result<SecretString, KeyProblem> {
-    std::env::var(var).map(SecretString::from).map_err(|_| KeyProblem {
-        code: "missing",
-        message: format!("{var} is not set."),
-        fix: format!(
-            "Set {TEST_VAR} and {LIVE_VAR} in the environment, or pipe both keys (test first, one per line) with --keys-stdin. Never put keys on the command line."
-        ),
-    })
+const NEVER_ARGV: &str = "Never put keys on the command line.";
+
+fn from_env(var: &str) -> Result<SecretString, Problem> {
+    match std::env::var(var) {
+        Ok(value) => Ok(SecretString::from(value)),
+        Err(std::env::VarError::NotPresent) => Err(key_problem(
+            "missing",
+            format!("{var} is not set."),
+            format!("Set {TEST_VAR} and {LIVE_VAR} in the environment, or pipe both keys (test first, one per line) with --keys-stdin. {NEVER_ARGV}"),
+        )),
+        // Its bytes are not shown: they may be most of a key.
+        Err(std::env::VarError::NotUnicode(_)) => Err(key_problem(
+            "not_text",
+            format!("{var} holds bytes that are not text, so it cannot be a Stripe key."),
+            format!("Copy the key again from Dashboard → Developers → API keys (it is letters, digits and underscores) and set {var} to it."),
+        )),
+    }
 }
 
-fn from_stdin_lines() -> Result<(SecretString, SecretString), KeyProblem> {
+fn from_stdin_lines() -> Result<(SecretString, SecretString), Problem> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    let mut next = |which: &str| -> Result<SecretString, KeyProblem> {
+    let mut next = |which: &str| -> Result<SecretString, Problem> {
         match lines.next() {
             // Only the line break is removed; other whitespace is the key checker's to judge.
             Some(Ok(line)) => Ok(SecretString::from(line.trim_end_matches('\r').to_string())),
-            _ => Err(KeyProblem {
-                code: "missing",
-                message: format!("Standard input ended before the {which} key."),
-                fix: "Give two lines on standard input: the test key, then the live key.".into(),
-            }),
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::InvalidData => Err(key_problem(
+                "not_text",
+                format!("The {which} key's line on standard input is not text, so it cannot be a Stripe key."),
+                "Give two lines of text on standard input: the test key, then the live key, each copied from Dashboard → Developers → API keys.".into(),
+            )),
+            _ => Err(key_problem(
+                "missing",
+                format!("Standard input ended before the {which} key."),
+                "Give two lines on standard input: the test key, then the live key.".into(),
+            )),
         }
     };
     Ok((next("test")?, next("live")?))

@@ -11,6 +11,7 @@ use golive::progress::StepEvent;
 use golive::secrets::{SecretStatus, SecretsRecord};
 use golive::verify::VerifyReport;
 use golive::webhook::{Action as WebhookAction, Role, WebhookOutcome, WebhookPlan};
+use golive::wizard::{GoLiveOutcome, Problem, StepStatus};
 use serde_json::json;
 
 pub struct Printer {
@@ -18,8 +19,9 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// A sink that prints each finding the moment it lands (text mode only).
-    pub fn live_findings(&self) -> impl Fn(StepEvent) + Send + Sync {
+    /// The progress of a step as it runs, to stderr (text mode only): each finding the
+    /// moment it lands, and each write.
+    pub fn sink(&self) -> impl Fn(StepEvent) + Send + Sync {
         let json = self.json;
         move |event| {
             if json {
@@ -27,7 +29,10 @@ impl Printer {
             }
             match event {
                 StepEvent::Finding { finding, .. } => eprintln!("{}", line(&finding)),
-                StepEvent::Progress(p) if p.done < p.total => eprintln!("… {}", p.message),
+                StepEvent::Progress(p) if p.item.is_empty() && p.done < p.total => eprintln!("… {}", p.message),
+                StepEvent::Progress(p) if !p.item.is_empty() => {
+                    eprintln!("[{}/{}] {} — {}", p.done, p.total, p.item, p.message)
+                }
                 StepEvent::Progress(_) => {}
             }
         }
@@ -56,16 +61,6 @@ impl Printer {
             None => {
                 let failed = report.findings.iter().filter(|f| f.status == Status::Fail).count();
                 println!("Not connected: {failed} check(s) failed. Fix them and run `golive connect` again.");
-            }
-        }
-    }
-
-    /// Progress lines while a step writes (text mode only).
-    pub fn live_progress(&self) -> impl Fn(StepEvent) + Send + Sync {
-        let json = self.json;
-        move |event| {
-            if let (false, StepEvent::Progress(p)) = (json, event) {
-                eprintln!("[{}/{}] {} — {}", p.done, p.total, p.item, p.message);
             }
         }
     }
@@ -266,15 +261,101 @@ impl Printer {
         }
     }
 
-    /// Prints an error that stopped the command before any check ran; returns `code`.
-    pub fn error(&self, code: u8, kind: &str, message: &str, fix: &str) -> u8 {
+    /// The problem that stopped a command: one JSON document on stdout, or what happened,
+    /// what to do and where, on stderr.
+    pub fn problem(&self, problem: &Problem) {
         if self.json {
-            println!("{}", json!({ "error": { "kind": kind, "message": message, "fix": fix } }));
-        } else {
-            eprintln!("✗ {message}\n    fix: {fix}");
+            println!("{}", serde_json::to_string_pretty(&json!({ "error": problem })).expect("problem serialises"));
+            return;
         }
-        code
+        eprintln!("✗ {}\n    What to do: {}", problem.message, problem.fix);
+        if let Some(link) = &problem.link {
+            eprintln!("    {}: {}", link.label, link.url);
+        }
     }
+
+    /// Each step of a go-live run, and where it stopped.
+    pub fn go_live(&self, outcome: &GoLiveOutcome) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(outcome).expect("outcome serialises"));
+            return;
+        }
+        for step in &outcome.steps {
+            let (mark, said) = match step.status {
+                StepStatus::Done => ("✓", "done"),
+                StepStatus::AlreadyDone => ("·", "already done"),
+                StepStatus::Passed => ("✓", "passed"),
+                StepStatus::Declined => ("–", "stopped: you said no"),
+                StepStatus::Failed => ("✗", "stopped"),
+            };
+            println!("{mark} {} ({said}): {}", step.step.title(), step.summary);
+            if let Some(problem) = &step.problem {
+                println!("    What to do: {}", problem.fix);
+                if let Some(link) = &problem.link {
+                    println!("    {}: {}", link.label, link.url);
+                }
+            }
+        }
+        if let Some((md, page)) = &outcome.report {
+            println!("Report: {} and {}", md.display(), page.display());
+        }
+    }
+
+    /// The rehearsal was forgotten.
+    pub fn reset(&self, data_dir: &std::path::Path) {
+        if self.json {
+            println!("{}", json!({ "reset": "rehearsal", "data_dir": data_dir }));
+        } else {
+            println!("The offline rehearsal was forgotten (its made-up account, sample project and sessions); the next `golive --rehearsal …` starts anew. Nothing real was touched.");
+        }
+    }
+}
+
+/// What clap says about arguments it could not parse, with anything shaped like a Stripe key
+/// or webhook secret cut short (a key typed as an argument must not be echoed back); returns
+/// the exit code. `--help` and `--version` print as clap prints them.
+pub fn usage_error(e: clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 };
+    }
+    let text = mask_keys(&e.render().to_string());
+    if std::env::args_os().any(|a| a == "--json") {
+        let problem = Problem::invalid(
+            text.lines().next().unwrap_or("").trim_start_matches("error: ").to_string(),
+            "Run `golive --help` (or `golive COMMAND --help`) for the commands and flags. Keys are never arguments: give them in GOLIVE_STRIPE_TEST_KEY and GOLIVE_STRIPE_LIVE_KEY, or with --keys-stdin.",
+        )
+        .with_code("usage");
+        Printer { json: true }.problem(&problem);
+    } else {
+        eprint!("{text}");
+    }
+    2
+}
+
+/// Replaces everything after the prefix of a key-shaped word (`sk_live_…`, `rk_test_…`,
+/// `pk_…`, `whsec_…`) with an ellipsis.
+pub fn mask_keys(text: &str) -> String {
+    const PREFIXES: [&str; 7] = ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "pk_test_", "whsec_"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, prefix)) =
+        PREFIXES.iter().filter_map(|p| rest.find(p).map(|at| (at, *p))).min_by_key(|(at, _)| *at)
+    {
+        out.push_str(&rest[..at + prefix.len()]);
+        let tail = &rest[at + prefix.len()..];
+        let secret_len = tail.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(tail.len());
+        if secret_len > 0 {
+            out.push('…');
+        }
+        rest = &tail[secret_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn line(f: &Finding) -> String {
@@ -291,4 +372,19 @@ fn line(f: &Finding) -> String {
         text.push_str(&format!("\n    {}: {}", link.label, link.url));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_keys;
+
+    #[test]
+    fn key_shaped_words_are_cut_to_their_prefix() {
+        let key = format!("{}_{}", "sk_live", "51Habcdef0123456789");
+        let secret = format!("{}_{}", "whsec", "Zx9y8");
+        let text = format!("error: unexpected argument '{key}' found; also {secret}.");
+        let masked = mask_keys(&text);
+        assert_eq!(masked, "error: unexpected argument 'sk_live_…' found; also whsec_….");
+        assert_eq!(mask_keys("sk_live_ alone and no key"), "sk_live_ alone and no key");
+    }
 }

@@ -66,6 +66,13 @@ impl World {
         cmd
     }
 
+    /// The project's real-mode session file, as golive saved it.
+    fn session_text(&self) -> String {
+        let store = golive::wizard::SessionStore::new(self.data.path());
+        let path = store.path_for(golive::environment::Mode::Real, self.project.path());
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
     /// `golive connect --project … --json` with the keys on stdin.
     fn connect_stdin(&self, wrangler: &Path, stdin_text: &str) -> Output {
         let mut child = self
@@ -98,7 +105,7 @@ async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
 
     let argv = std::fs::read_to_string(argv_log(world.data.path())).unwrap();
     assert!(argv.contains("whoami --json"), "wrangler really ran: {argv}");
-    let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
+    let session = world.session_text();
     assert!(session.contains(&world.live_key[world.live_key.len() - 4..]), "the hint is there");
     let everything = format!(
         "{argv}\n{}\n{}\n{}",
@@ -297,7 +304,7 @@ async fn catalog_plan_blocks_on_a_capitalised_tier_and_apply_copies_it_once() {
     let again = catalog_cmd(&world, &["apply", "--accept-suggestions"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(json_of(&again)["created"].as_array().unwrap().is_empty(), "a re-run creates nothing");
-    let session = std::fs::read_to_string(world.data.path().join("session.json")).unwrap();
+    let session = world.session_text();
     assert!(session.contains("STRIPE_PRICE_ID_TEAM"), "{session}");
     assert_no_key_in("session file", &session, &[&world.test_key, &world.live_key]);
 }
@@ -401,4 +408,179 @@ async fn webhook_then_secrets_push_reach_the_worker_with_nothing_on_argv() {
     for var in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
         let _ = golive::keystore::delete(&golive::keystore::EntryName::new(&worker, true, var));
     }
+}
+
+/// The keys of `world`'s account in the environment, for one run in `project`.
+fn with_keys<'a>(world: &World, cmd: &'a mut Command, test: &str, live: &str) -> &'a mut Command {
+    cmd.arg("--project")
+        .arg(world.project.path())
+        .env("GOLIVE_STRIPE_TEST_KEY", test)
+        .env("GOLIVE_STRIPE_LIVE_KEY", live)
+}
+
+fn posts(world: &World) -> usize {
+    world.stripe.requests().iter().filter(|r| r.method == "POST").count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_account_through_the_cli_leaves_nothing_of_the_first() {
+    let world = World::new().await;
+    world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let out = with_keys(
+        &world,
+        world.command(&repo_wrangler()).args(["catalog", "apply", "--json"]),
+        &world.test_key,
+        &world.live_key,
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let first_price = world.stripe.prices(&world.account_id, true)[0].id.clone();
+    assert!(world.session_text().contains(&first_price));
+
+    // A test key of account B with A's live key: refused before anything is read or written.
+    let other = world.stripe.add_account(AccountSpec::default());
+    let before = posts(&world);
+    let mixed = with_keys(
+        &world,
+        world.command(&repo_wrangler()).args(["catalog", "apply", "--json"]),
+        &other.test_secret,
+        &world.live_key,
+    )
+    .output()
+    .unwrap();
+    assert_ne!(mixed.status.code(), Some(0), "{}", String::from_utf8_lossy(&mixed.stdout));
+    assert!(json_of(&mixed)["error"]["fix"].as_str().is_some_and(|f| !f.is_empty()));
+    assert_eq!(posts(&world), before, "nothing was written with mixed accounts");
+    assert!(world.stripe.products(&other.account_id, true).is_empty());
+
+    // Both keys of account B: the session forgets A's catalog.
+    let out = with_keys(
+        &world,
+        world.command(&repo_wrangler()).args(["connect", "--json"]),
+        &other.test_secret,
+        &other.live_secret,
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let session = world.session_text();
+    assert!(session.contains(&other.account_id), "{session}");
+    for of_a in [&world.account_id, &first_price] {
+        assert!(!session.contains(of_a.as_str()), "{of_a} of the first account is still in the session: {session}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_places_are_checked_before_anything_is_written() {
+    let world = World::new().await;
+    world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let in_the_way = world.data.path().join("a-file");
+    std::fs::write(&in_the_way, "x").unwrap();
+    for (args, flag_value) in [
+        (vec!["catalog", "apply", "--json", "--env-file"], in_the_way.join("prices.env")),
+        (vec!["verify", "--json", "--report"], in_the_way.join("reports")),
+        (vec!["go-live", "--yes", "--json", "--report"], in_the_way.join("reports")),
+    ] {
+        let out = with_keys(
+            &world,
+            world.command(&repo_wrangler()).args(&args).arg(&flag_value),
+            &world.test_key,
+            &world.live_key,
+        )
+        .output()
+        .unwrap();
+        let doc = json_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {doc:#}");
+        let problem = if doc["error"].is_object() { doc["error"].clone() } else { doc["steps"][0]["problem"].clone() };
+        assert_eq!(problem["code"], "output_path", "{args:?}: {doc:#}");
+        assert!(problem["message"].as_str().unwrap().contains("is a file"), "{problem}");
+        assert_eq!(posts(&world), 0, "{args:?} wrote to Stripe before finding the path unusable");
+    }
+}
+
+#[test]
+fn a_key_typed_as_an_argument_is_not_echoed() {
+    let key = format!("{}_{}", "sk_live", "51AbCdEf0123456789xyzXYZ");
+    for json in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
+        cmd.args(["connect", &key]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(printed.contains("sk_live_…"), "the argument is named, cut short: {printed}");
+        assert!(!printed.contains(&key[8..]), "the key was echoed: {printed}");
+        if json {
+            assert_eq!(json_of(&out)["error"]["code"], "usage");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_variable_that_is_not_text_is_named_without_its_bytes() {
+    use std::os::unix::ffi::OsStringExt;
+    let world = World::new().await;
+    let mut bytes = format!("{}_{}", "sk_test", "51AbCdEf").into_bytes();
+    bytes.push(0xff);
+    let out = world
+        .command(&repo_wrangler())
+        .args(["connect", "--json", "--project"])
+        .arg(world.project.path())
+        .env("GOLIVE_STRIPE_TEST_KEY", std::ffi::OsString::from_vec(bytes))
+        .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = &json_of(&out)["error"];
+    assert_eq!(err["code"], "not_text", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("GOLIVE_STRIPE_TEST_KEY"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("51AbCdEf"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_catalog_applies_at_once_make_each_object_once() {
+    let world = World::new().await;
+    world.stripe.insert_tier_with_prices(
+        &world.account_id,
+        false,
+        "Pro",
+        "pro",
+        &[(2900, "month", 1), (29000, "year", 1)],
+    );
+    world.stripe.insert_tier_with_prices(&world.account_id, false, "Team", "team", &[(9900, "month", 1)]);
+    let spawn = || {
+        with_keys(
+            &world,
+            world.command(&repo_wrangler()).args(["catalog", "apply", "--json"]),
+            &world.test_key,
+            &world.live_key,
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for out in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert_eq!(world.stripe.products(&world.account_id, true).len(), 2, "each product once");
+    assert_eq!(world.stripe.prices(&world.account_id, true).len(), 3, "each price once");
+    let session: serde_json::Value = serde_json::from_str(&world.session_text()).unwrap();
+    assert_eq!(session["catalog"]["price_ids"].as_array().map(Vec::len), Some(3), "{session:#}");
+}
+
+#[test]
+fn reset_without_rehearsal_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["reset", "--json"])
+        .env("GOLIVE_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(json_of(&out)["error"]["fix"].as_str().unwrap().contains("golive --rehearsal reset"));
 }

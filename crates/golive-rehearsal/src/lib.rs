@@ -184,14 +184,22 @@ impl Rehearsal {
 
     /// Deletes the data folder's rehearsal (both stand-ins' saved state, the made-up account,
     /// the sample project, wrangler's rehearsal config); the next [`Self::open`] starts anew.
-    /// The installed node packages stay. Refused while a rehearsal is open on this folder
+    /// The rehearsal's sessions go too. The installed node packages stay. Refused while a rehearsal is open on this folder
     /// (drop it first, or use [`Self::start_over`]).
     pub fn reset(data_dir: &Path) -> Result<(), Problem> {
         let root = data_dir.join(DIR);
+        let _held = match root.exists() {
+            true => Some(lock(&root, "resetting the rehearsal")?),
+            false => None,
+        };
+        // The rehearsal's sessions record what was done to the made-up account: they go with it.
+        let store = golive::wizard::SessionStore::new(data_dir);
+        for project in store.recent().into_iter().filter(|p| p.mode == Mode::Rehearsal) {
+            store.remove(Mode::Rehearsal, &project.project_dir)?;
+        }
         if !root.exists() {
             return Ok(());
         }
-        let _held = lock(&root, "resetting the rehearsal")?;
         // Does not follow symbolic links: the project's node_modules link goes, not its target.
         std::fs::remove_dir_all(&root).map_err(|e| files_problem(&root, e))
     }

@@ -17,6 +17,7 @@ pub use stripe_checks::StripeAccount;
 pub use worker_checks::WorkerFound;
 
 /// What the user gave: pasted keys (already shape-checked) and a project folder.
+#[derive(Clone)]
 pub struct ConnectInput {
     pub test_key: StripeKey,
     pub live_key: StripeKey,

@@ -6,7 +6,7 @@
 
 use super::{Problem, ProblemKind, WebhookAsk, Wizard};
 use crate::catalog::ValidateOptions;
-use crate::connect::{ConnectInput, FailureKind};
+use crate::connect::ConnectInput;
 use crate::findings::Status;
 use crate::progress::ProgressSink;
 use crate::steps::StepId;
@@ -118,24 +118,18 @@ impl Wizard {
     pub async fn go_live(&self, ask: GoLiveAsk, confirm: &dyn Confirm, sink: &dyn ProgressSink) -> GoLiveOutcome {
         let mut steps = Vec::new();
         let stop = |steps: Vec<StepReport>| GoLiveOutcome { steps, passed: false, report: None };
+        // A report folder golive cannot write to is found before anything else is written.
+        if let Some(dir) = &ask.report_dir {
+            if let Err(p) = super::outputs::check(dir, super::outputs::Output::Folder) {
+                return stop(vec![failed(StepId::Connect, p)]);
+            }
+        }
 
         // Connect (read-only).
         match self.connect(ask.connect, sink).await {
             Err(p) => return stop(vec![failed(StepId::Connect, p)]),
             Ok(r) if !r.passed() => {
-                let first = r.findings.iter().find(|f| f.status == Status::Fail);
-                let kind = match r.failure_kind() {
-                    Some(FailureKind::InvalidInput) => ProblemKind::InvalidInput,
-                    _ => ProblemKind::Refused,
-                };
-                let problem = Problem::new(
-                    kind,
-                    "connect_failed",
-                    first
-                        .map(|f| format!("{} — {}", f.title, f.detail))
-                        .unwrap_or_else(|| "Connect did not pass.".into()),
-                    first.and_then(|f| f.fix.clone()).unwrap_or_else(|| "Run `golive connect` to see why.".into()),
-                );
+                let problem = Problem::from_connect(&r).expect("a report that did not pass has a failure");
                 return stop(vec![StepReport {
                     detail: serde_json::to_value(&r).unwrap_or_default(),
                     ..failed(StepId::Connect, problem)
@@ -157,14 +151,7 @@ impl Wizard {
         match self.plan_catalog(&ask.catalog).await {
             Err(p) => return stop([steps, vec![failed(StepId::Catalog, p)]].concat()),
             Ok((_, plan)) if plan.blocked => {
-                let first = plan.problems.iter().find(|p| p.severity == crate::catalog::validate::Severity::Blocking);
-                let problem = Problem::invalid(
-                    first
-                        .map(|p| format!("{}: {}", p.product_name, p.message))
-                        .unwrap_or_else(|| "The catalog plan is blocked.".into()),
-                    first.map(|p| p.fix.clone()).unwrap_or_default(),
-                )
-                .with_code("catalog_blocked");
+                let problem = super::blocked(&plan);
                 return stop(
                     [
                         steps,

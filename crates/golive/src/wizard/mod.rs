@@ -9,6 +9,7 @@
 //! [`Problem`].
 
 pub mod go_live;
+pub mod outputs;
 pub mod problem;
 pub mod store;
 pub mod world;
@@ -82,6 +83,29 @@ fn check_environment(env: &Environment) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+/// A catalog plan that may not be applied, as a problem: its first blocking problem, with
+/// that problem's fix.
+pub fn blocked(plan: &CatalogPlan) -> Problem {
+    let blocking: Vec<_> =
+        plan.problems.iter().filter(|p| p.severity == catalog::validate::Severity::Blocking).collect();
+    let (message, fix) = match blocking.first() {
+        Some(first) => (
+            format!(
+                "{}: {}{}",
+                first.product_name,
+                first.message,
+                match blocking.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more problem(s) the plan lists)", n - 1),
+                }
+            ),
+            first.fix.clone(),
+        ),
+        None => ("The catalog plan is blocked.".into(), "Fix what the plan lists, then plan again.".into()),
+    };
+    Problem::invalid(message, fix).with_code("catalog_blocked")
 }
 
 /// How long a writing action waits for another golive working on the same project.
@@ -260,6 +284,20 @@ impl Wizard {
         Ok(report)
     }
 
+    /// Connect for the steps after it: the same checks, and a problem when they do not pass
+    /// (so a later step always acts on the keys and Worker as they are now).
+    pub async fn connect_checked(
+        &self,
+        input: ConnectInput,
+        sink: &dyn ProgressSink,
+    ) -> Result<ConnectReport, Problem> {
+        let report = self.connect(input, sink).await?;
+        match Problem::from_connect(&report) {
+            Some(problem) => Err(problem),
+            None => Ok(report),
+        }
+    }
+
     /// The catalog plan: both catalogs read and compared, tiers validated; nothing written.
     pub async fn plan_catalog(&self, options: &ValidateOptions) -> Result<(catalog::Catalog, CatalogPlan), Problem> {
         self.connected()?;
@@ -277,11 +315,7 @@ impl Wizard {
         let _lock = self.lock("creating the live catalog").await?;
         let (test, plan) = self.plan_catalog(options).await?;
         if plan.blocked {
-            return Err(Problem::invalid(
-                "The catalog plan has problems to fix before anything is written.",
-                "Fix the problems the plan lists (or accept golive's suggested tier values), then plan again.",
-            )
-            .with_code("catalog_blocked"));
+            return Err(blocked(&plan));
         }
         let (_, live_key) = self.keys()?;
         let live = crate::stripe_api::client(&self.env, &live_key);

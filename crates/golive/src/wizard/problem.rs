@@ -79,6 +79,27 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// Why Connect did not pass, as a problem: its first failed check, with that check's fix.
+    /// `None` when it passed.
+    pub fn from_connect(report: &crate::connect::ConnectReport) -> Option<Problem> {
+        use crate::connect::FailureKind;
+        let kind = match report.failure_kind()? {
+            FailureKind::InvalidInput => ProblemKind::InvalidInput,
+            FailureKind::ExternalRefused => ProblemKind::Refused,
+        };
+        let first = report.findings.iter().find(|f| f.status == crate::findings::Status::Fail);
+        let mut problem = Problem::new(
+            kind,
+            "connect_failed",
+            first.map(|f| format!("{} — {}", f.title, f.detail)).unwrap_or_else(|| "Connect did not pass.".into()),
+            first.and_then(|f| f.fix.clone()).unwrap_or_else(|| "Run Connect again and read its checks.".into()),
+        );
+        problem.link = first.and_then(|f| f.link.clone()).map(Box::new);
+        Some(problem)
+    }
+}
+
 impl From<crate::stripe_api::ApiFailure> for Problem {
     fn from(failure: crate::stripe_api::ApiFailure) -> Self {
         use crate::stripe_api::ApiFailure as F;

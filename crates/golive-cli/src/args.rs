@@ -1,0 +1,183 @@
+//! Every command, flag and argument of `golive`, in one place: what the user types is parsed
+//! here once (clap) and handed to [`crate::commands`] as plain values. Keys are never
+//! arguments: they come from the environment, standard input or the OS keyring.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "golive", version, about = "Take a SaaS on Cloudflare Workers from Stripe test mode to live mode.")]
+#[command(
+    after_help = "Exit codes: 0 done (or passed), 2 fix the input or do an earlier step first, 3 Stripe, Cloudflare, wrangler or the keyring refused (or a check failed), 4 a bug in golive."
+)]
+pub struct Cli {
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use the offline rehearsal: local Stripe and Cloudflare stand-ins, made-up keys.
+    #[arg(long, global = true)]
+    pub rehearsal: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the project is and where the keys come from (never argv).
+///
+/// Keys are read from GOLIVE_STRIPE_TEST_KEY and GOLIVE_STRIPE_LIVE_KEY, or with
+/// --keys-stdin from two lines on standard input (test key first), or from the OS keyring.
+#[derive(Args, Clone, Default)]
+pub struct KeyArgs {
+    /// The folder of the Worker (holds wrangler.toml or wrangler.jsonc). Default: here.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Read the test key then the live key, one per line, from standard input.
+    #[arg(long, conflicts_with = "keys_from_keyring")]
+    pub keys_stdin: bool,
+    /// Read both keys from the OS keyring (saved with `golive keys save`).
+    #[arg(long)]
+    pub keys_from_keyring: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check both Stripe keys and find the Worker and wrangler (read-only).
+    Connect {
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Recreate the test catalog in live mode: `plan` shows, `apply` creates what is missing.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+    /// Make sure one live webhook endpoint sends the four subscription events to the Worker;
+    /// its signing secret goes into the OS keyring.
+    Webhook {
+        #[command(flatten)]
+        args: WebhookArgs,
+    },
+    /// Push the live secrets to the Worker with wrangler, and confirm them.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
+    /// Prove the live setup end to end (signed probes, price ids, endpoint, deliveries,
+    /// secrets); exit 3 when any check fails.
+    Verify {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Also write go-live-report.md and go-live-report.html into this folder.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+    },
+    /// The whole first go-live: Connect, Catalog, Webhook, Secrets, Verify. Asks before each
+    /// step that writes (or --yes); a step already done is passed over, so running it again
+    /// writes nothing. Stops at the first step that needs you, with what to do.
+    GoLive {
+        #[command(flatten)]
+        catalog: CatalogArgs,
+        #[command(flatten)]
+        webhook: WebhookTarget,
+        /// Also write go-live-report.md and go-live-report.html into this folder.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// Say yes to every step instead of asking (needed when standard input is not a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// With --rehearsal: forget the offline rehearsal (its made-up account, sample project and
+    /// sessions) so the next rehearsal starts anew. Nothing real is touched.
+    Reset,
+    /// Keep the Stripe keys in the OS keyring.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Args, Clone)]
+pub struct CatalogArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// The tier names the app's code expects, comma-separated (e.g. its TIER_CONFIG keys).
+    #[arg(long, value_delimiter = ',', value_name = "TIER,…")]
+    pub tiers: Option<Vec<String>>,
+    /// Use golive's suggested tier values in live mode (lowercased, key renamed to `plan`).
+    #[arg(long)]
+    pub accept_suggestions: bool,
+}
+
+#[derive(Subcommand)]
+pub enum CatalogAction {
+    /// Show what live mode needs (read-only). Exit 2 when a problem blocks it.
+    Plan {
+        #[command(flatten)]
+        args: CatalogArgs,
+    },
+    /// Create what is missing, ensure the customer portal, and print the live price IDs.
+    Apply {
+        #[command(flatten)]
+        args: CatalogArgs,
+        /// Also write the price IDs and portal id as `.env` lines to this file.
+        #[arg(long, value_name = "FILE")]
+        env_file: Option<PathBuf>,
+    },
+}
+
+/// Where the webhook goes and what it sends.
+#[derive(Args, Clone)]
+pub struct WebhookTarget {
+    /// The endpoint URL. Default: the Worker's route or workers.dev address + /webhook/stripe.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The wrangler environment the Worker is deployed as (`wrangler deploy --env NAME`).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Another event to send, beyond the four subscription events (repeatable).
+    #[arg(long = "event", value_name = "TYPE")]
+    pub events: Vec<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct WebhookArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub target: WebhookTarget,
+    /// Only show what would happen (read-only).
+    #[arg(long, conflicts_with = "disable_duplicates")]
+    pub plan: bool,
+    /// Also turn off the other enabled endpoints for the same URL.
+    #[arg(long)]
+    pub disable_duplicates: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SecretsAction {
+    /// Keep the secrets in the keyring, upload all with one `wrangler secret bulk`, confirm
+    /// with `wrangler secret list`.
+    Push {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// The wrangler environment (default: the one the webhook step used).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysAction {
+    /// Save both keys (from the environment or --keys-stdin) in the OS keyring, filed under
+    /// the Worker's name, so later runs can use --keys-from-keyring.
+    Save {
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+        #[arg(long)]
+        keys_stdin: bool,
+    },
+    /// Remove both keys of a project from the OS keyring.
+    Forget {
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,145 @@
+//! `golive --rehearsal …` as a user runs it, one process per command: the steps one by one,
+//! then `go-live --yes` finds them done and Verify passes; a second `go-live` writes nothing.
+//! Sessions are per project and mode: a real project's session survives every rehearsal
+//! command, and `golive --rehearsal reset` forgets only the rehearsal's. Needs the private
+//! Secret Service scripts/test.sh starts (the Webhook step keeps its secret in the keyring).
+
+use golive::environment::Mode;
+use golive::wizard::SessionStore;
+use golive_testkit::{repo_root, repo_wrangler};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn golive(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(args)
+        .env("GOLIVE_DATA_DIR", data)
+        .env("GOLIVE_WRANGLER", repo_wrangler())
+        .env("GOLIVE_NODE_MODULES", repo_root().join("node_modules"))
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+fn ok(out: Output) -> serde_json::Value {
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}\n{}", String::from_utf8_lossy(&out.stderr));
+    doc
+}
+
+/// How many objects the rehearsal's Stripe holds, of the kinds golive writes.
+fn stripe_objects(data: &Path) -> usize {
+    let text = std::fs::read_to_string(data.join("rehearsal/stripe.json")).unwrap();
+    fn count(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| match (k.as_str(), v) {
+                    (
+                        "products" | "prices" | "portal_configurations" | "webhook_endpoints" | "meters",
+                        serde_json::Value::Array(a),
+                    ) => a.len(),
+                    _ => count(v),
+                })
+                .sum(),
+            serde_json::Value::Array(items) => items.iter().map(count).sum(),
+            _ => 0,
+        }
+    }
+    count(&serde_json::from_str(&text).unwrap())
+}
+
+fn statuses(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["step"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    ok(golive(d, &["--rehearsal", "connect", "--json"]));
+    let applied = ok(golive(d, &["--rehearsal", "catalog", "apply", "--accept-suggestions", "--json"]));
+    assert!(!applied["price_ids"].as_array().unwrap().is_empty(), "{applied:#}");
+    ok(golive(d, &["--rehearsal", "webhook", "--json"]));
+    ok(golive(d, &["--rehearsal", "secrets", "push", "--json"]));
+
+    let reports = d.join("reports");
+    let first = ok(golive(
+        d,
+        &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json", "--report", reports.to_str().unwrap()],
+    ));
+    assert_eq!(first["passed"], true, "{first:#}");
+    let expected: Vec<(String, String)> = [
+        ("connect", "passed"),
+        ("catalog", "already_done"),
+        ("webhook", "already_done"),
+        ("secrets", "already_done"),
+        ("verify", "passed"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(statuses(&first), expected, "the steps done one by one are not done again");
+    assert!(std::fs::read_to_string(reports.join("go-live-report.md")).unwrap().contains("Rehearsal"));
+
+    let objects = stripe_objects(d);
+    let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));
+    assert_eq!(statuses(&again), expected);
+    assert_eq!(stripe_objects(d), objects, "a second go-live wrote to Stripe");
+}
+
+#[test]
+fn go_live_without_a_terminal_or_yes_asks_for_yes_and_writes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let out = golive(data.path(), &["--rehearsal", "go-live", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = &json_of(&out)["error"];
+    assert_eq!(err["code"], "needs_yes");
+    assert!(err["fix"].as_str().unwrap().contains("--yes"));
+    assert!(!data.path().join("rehearsal").exists(), "nothing was started or written");
+}
+
+#[test]
+fn a_real_session_survives_rehearsal_commands_and_reset_forgets_only_the_rehearsal() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    // A real project's session as golive left it (its webhook, the keys saved before a POST).
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("wrangler.toml"), "name = \"real-api\"\n").unwrap();
+    let store = SessionStore::new(d);
+    let mut real = golive::session::Session::new(Mode::Real);
+    real.project_dir = Some(project.path().to_path_buf());
+    real.worker_env = Some("production".into());
+    let real_file = store.save(&real).unwrap();
+    let before = std::fs::read_to_string(&real_file).unwrap();
+
+    ok(golive(d, &["--rehearsal", "connect", "--json"]));
+    ok(golive(d, &["--rehearsal", "catalog", "apply", "--accept-suggestions", "--json"]));
+    let rehearsals: Vec<_> = store.recent().into_iter().filter(|p| p.mode == Mode::Rehearsal).collect();
+    assert_eq!(rehearsals.len(), 1, "the rehearsal has its own session");
+    assert_eq!(std::fs::read_to_string(&real_file).unwrap(), before, "the real session is untouched");
+
+    let reset = ok(golive(d, &["--rehearsal", "reset", "--json"]));
+    assert_eq!(reset["reset"], "rehearsal");
+    assert!(store.recent().iter().all(|p| p.mode == Mode::Real), "{:?}", store.recent());
+    assert!(!d.join("rehearsal").exists(), "the made-up account is gone");
+    assert_eq!(std::fs::read_to_string(&real_file).unwrap(), before, "reset never touches a real session");
+
+    // The next rehearsal starts anew: Connect passes on a new made-up account, nothing done.
+    let connected = ok(golive(d, &["--rehearsal", "connect", "--json"]));
+    assert_eq!(connected["passed"], true);
+    let session = store.recent().into_iter().find(|p| p.mode == Mode::Rehearsal).unwrap();
+    assert!(!session.verified);
+}
