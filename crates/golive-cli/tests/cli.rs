@@ -423,7 +423,7 @@ fn posts(world: &World) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn another_account_through_the_cli_leaves_nothing_of_the_first() {
+async fn keys_of_another_account_are_refused_by_every_later_step_and_connect_moves_the_project() {
     let world = World::new().await;
     world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
     let out = with_keys(
@@ -454,7 +454,26 @@ async fn another_account_through_the_cli_leaves_nothing_of_the_first() {
     assert_eq!(posts(&world), before, "nothing was written with mixed accounts");
     assert!(world.stripe.products(&other.account_id, true).is_empty());
 
-    // Both keys of account B: the session forgets A's catalog.
+    // Both keys of account B: every step after Connect refuses them before anything is
+    // written (the project is account A's); only Connect moves the project on purpose.
+    let session_of_a = world.session_text();
+    for args in [
+        &["catalog", "plan", "--json"][..],
+        &["catalog", "apply", "--json"],
+        &["webhook", "--json"],
+        &["secrets", "push", "--json"],
+        &["verify", "--json"],
+    ] {
+        let out = with_keys(&world, world.command(&repo_wrangler()).args(args), &other.test_secret, &other.live_secret)
+            .output()
+            .unwrap();
+        let doc = json_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {doc:#}");
+        assert_eq!(doc["error"]["code"], "other_account", "{args:?}: {doc:#}");
+        assert!(doc["error"]["fix"].as_str().unwrap().contains("golive connect"));
+        assert_eq!(posts(&world), before, "{args:?} wrote with another account's keys");
+        assert_eq!(world.session_text(), session_of_a, "{args:?} changed the project's session");
+    }
     let out = with_keys(
         &world,
         world.command(&repo_wrangler()).args(["connect", "--json"]),

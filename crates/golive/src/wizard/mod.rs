@@ -257,6 +257,31 @@ impl Wizard {
     /// session becomes that folder's (another folder: its own session), an account other
     /// than the session's makes the later steps start over, and the keys are kept in memory.
     pub async fn connect(&self, input: ConnectInput, sink: &dyn ProgressSink) -> Result<ConnectReport, Problem> {
+        self.connect_with(input, sink, true).await
+    }
+
+    /// Connect for the steps after it: the same checks, a problem when they do not pass (so a
+    /// later step always acts on the keys and Worker as they are now), and keys of another
+    /// account than the project's are refused, not switched to — moving a project to another
+    /// account is Connect's alone, done on purpose.
+    pub async fn connect_checked(
+        &self,
+        input: ConnectInput,
+        sink: &dyn ProgressSink,
+    ) -> Result<ConnectReport, Problem> {
+        let report = self.connect_with(input, sink, false).await?;
+        match Problem::from_connect(&report) {
+            Some(problem) => Err(problem),
+            None => Ok(report),
+        }
+    }
+
+    async fn connect_with(
+        &self,
+        input: ConnectInput,
+        sink: &dyn ProgressSink,
+        may_switch_account: bool,
+    ) -> Result<ConnectReport, Problem> {
         let report = connect::check(&input, &self.env, sink).await;
         let Some(outcome) = report.outcome.clone() else {
             *self.keys.lock().expect("no panic while holding the keys") = None;
@@ -271,6 +296,22 @@ impl Wizard {
             let (session, _) = self.store.load(self.env.mode, &input.project_dir)?;
             *self.session.lock().expect("no panic while holding the session") = session;
         }
+        if !may_switch_account {
+            if let Some(old) = self.session().connect.filter(|old| old.account.id != outcome.account.id) {
+                *self.keys.lock().expect("no panic while holding the keys") = None;
+                return Err(Problem::invalid(
+                    format!(
+                        "These keys are of Stripe account {} ({}), but this project is set up with account {} ({}).",
+                        outcome.account.name, outcome.account.id, old.account.name, old.account.id
+                    ),
+                    format!(
+                        "Use the keys of {} for this project. To move the project to {} on purpose, run Connect with its keys first (`golive connect`): golive then starts the later steps over for that account.",
+                        old.account.id, outcome.account.id
+                    ),
+                )
+                .with_code("other_account"));
+            }
+        }
         *self.keys.lock().expect("no panic while holding the keys") =
             Some((input.test_key.clone(), input.live_key.clone()));
         let _lock = self.lock("connecting").await?;
@@ -282,20 +323,6 @@ impl Wizard {
             session.connect = Some(outcome);
         })?;
         Ok(report)
-    }
-
-    /// Connect for the steps after it: the same checks, and a problem when they do not pass
-    /// (so a later step always acts on the keys and Worker as they are now).
-    pub async fn connect_checked(
-        &self,
-        input: ConnectInput,
-        sink: &dyn ProgressSink,
-    ) -> Result<ConnectReport, Problem> {
-        let report = self.connect(input, sink).await?;
-        match Problem::from_connect(&report) {
-            Some(problem) => Err(problem),
-            None => Ok(report),
-        }
     }
 
     /// The catalog plan: both catalogs read and compared, tiers validated; nothing written.
