@@ -8,90 +8,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use stripe_standin::{AccountSpec, StandIn};
 
-const CF_ACCOUNT: &str = "aaaabbbbccccddddeeeeffff00001111";
+mod support;
 
-struct World {
-    stripe: StandIn,
-    cloudflare: CloudflareStandIn,
-    account_id: String,
-    test_key: String,
-    live_key: String,
-    project: tempfile::TempDir,
-    data: tempfile::TempDir,
-    token: String,
-}
-
-impl World {
-    async fn new() -> Self {
-        let stripe = StandIn::start().await.unwrap();
-        let keys = stripe.add_account(AccountSpec::default());
-        let cloudflare = CloudflareStandIn::start("dev@example.com").await.unwrap();
-        let token = "cf-cli-test-token".to_string();
-        cloudflare.add_token(&token);
-        cloudflare.add_account(CF_ACCOUNT, "Example Co");
-        let project = tempfile::tempdir().unwrap();
-        std::fs::write(
-            project.path().join("wrangler.toml"),
-            format!("name = \"pan-api\"\naccount_id = \"{CF_ACCOUNT}\"\n"),
-        )
-        .unwrap();
-        Self {
-            stripe,
-            cloudflare,
-            account_id: keys.account_id,
-            test_key: keys.test_secret,
-            live_key: keys.live_secret,
-            project,
-            data: tempfile::tempdir().unwrap(),
-            token,
-        }
-    }
-
-    fn command(&self, wrangler: &Path) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap())
-            .env("HOME", self.data.path())
-            .env("GOLIVE_DATA_DIR", self.data.path())
-            .env("GOLIVE_STRIPE_API_BASE", self.stripe.base_url())
-            .env("GOLIVE_WRANGLER", wrangler)
-            .env("CLOUDFLARE_API_BASE_URL", self.cloudflare.api_base_url())
-            .env("CLOUDFLARE_API_TOKEN", &self.token)
-            .env("XDG_CONFIG_HOME", self.data.path().join("xdg"))
-            .env("npm_registry", "http://127.0.0.1:9/");
-        // The Secret Service of the test's D-Bus session (scripts/test.sh starts one).
-        if let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
-            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
-        }
-        cmd
-    }
-
-    /// The project's real-mode session file, as golive saved it.
-    fn session_text(&self) -> String {
-        let store = golive::wizard::SessionStore::new(self.data.path());
-        let path = store.path_for(golive::environment::Mode::Real, self.project.path());
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    }
-
-    /// `golive connect --project … --json` with the keys on stdin.
-    fn connect_stdin(&self, wrangler: &Path, stdin_text: &str) -> Output {
-        let mut child = self
-            .command(wrangler)
-            .args(["connect", "--json", "--keys-stdin", "--project"])
-            .arg(self.project.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin_text.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    }
-}
-
-fn json_of(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
+use support::{json_of, World, CF_ACCOUNT};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_passes_with_keys_on_stdin_and_nothing_leaks() {
