@@ -1,12 +1,10 @@
 //! The `golive` binary as a script would run it: exit codes, --json, keys from the
 //! environment or stdin, and no key value anywhere it writes or starts.
 
-use cloudflare_standin::CloudflareStandIn;
 use golive_testkit::{all_text_under, argv_log, assert_no_key_in, recording_wrangler, repo_wrangler};
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use stripe_standin::{AccountSpec, StandIn};
+use stripe_standin::AccountSpec;
 
 mod support;
 
