@@ -76,3 +76,45 @@ print(f"peak RSS, app + helpers: {peak / 1024:.1f} MiB ({', '.join(names)}; shar
 print(f"peak PSS, app + helpers: {peak_pss / 1024:.1f} MiB (shared pages split between them)")
 print(f"peak RSS, app process alone (VmHWM): {main_hwm / 1024:.1f} MiB")
 PY
+
+# The rest needs a Secret Service (the webhook's secret goes to the keyring): a private,
+# empty one, as in scripts/test.sh — never the machine's.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export GOLIVE_NODE_MODULES="$PWD/node_modules"
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$data" "$keyring_home"' EXIT
+in_keyring() {
+  HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/.local/share" XDG_CONFIG_HOME="$keyring_home/.config" \
+    dbus-run-session -- sh -c 'echo "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "$@"' sh "$@"
+}
+
+points=${CRASH_POINTS:-20}
+echo "==> crash-resume: kill -9 at $points random points of catalog apply (600 writes) and of webhook (goal: 0 duplicates)"
+in_keyring env GOLIVE_CRASH_POINTS="$points" cargo test --release -q -p golive-cli --test crash_resume -- --nocapture --test-threads=1 2>&1 \
+  | grep -E 'GOLIVE_CRASH_SEED|kill points|panicked|test result'
+
+echo "==> concurrency: two runs of each writing command at once (goal: 0 duplicates)"
+in_keyring cargo test --release -q -p golive-cli --test cli two_catalog_applies_at_once -- --nocapture 2>&1 | grep -E 'concurrent|panicked|test result'
+in_keyring cargo test --release -q -p golive-cli --test cli two_webhooks_then_two_secret_pushes_at_once -- --nocapture 2>&1 | grep -E 'concurrent|panicked|test result'
+
+echo "==> a Stripe that accepts the connection and never answers: time until golive says so (limit: ${HUNG_LIMIT:-30} s per request)"
+cargo build --release --quiet -p stripe-standin -p golive-cli
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+target/release/stripe-standin --port "$port" --test-routes > "$data/standin.json" &
+standin=$!
+for _ in $(seq 1 100); do [ -s "$data/standin.json" ] && break; sleep 0.05; done
+keys=$(cat "$data/standin.json")
+curl -s -X POST "http://127.0.0.1:$port/_standin/faults" -d '{"kind":"hang"}' > /dev/null
+mkdir -p "$data/project" && printf 'name = "bench-api"\n' > "$data/project/wrangler.toml"
+start=$(date +%s%N)
+set +e
+GOLIVE_STRIPE_API_BASE="http://127.0.0.1:$port/" \
+GOLIVE_STRIPE_TEST_KEY=$(echo "$keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test_secret_key"])') \
+GOLIVE_STRIPE_LIVE_KEY=$(echo "$keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["live_secret_key"])') \
+  target/release/golive connect --project "$data/project" --json > "$data/hung.json" 2>/dev/null
+code=$?
+set -e
+end=$(date +%s%N)
+kill "$standin" 2>/dev/null || true
+said=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next((f["detail"] for f in d.get("findings",[]) if f["status"]=="fail"), d.get("error",{}).get("message","")))' "$data/hung.json")
+echo "hung Stripe reported after $(( (end - start) / 1000000 )) ms, exit $code: $said"

@@ -503,8 +503,11 @@ async fn two_catalog_applies_at_once_make_each_object_once() {
     for out in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     }
-    assert_eq!(world.stripe.products(&world.account_id, true).len(), 2, "each product once");
-    assert_eq!(world.stripe.prices(&world.account_id, true).len(), 3, "each price once");
+    let (products, prices) =
+        (world.stripe.products(&world.account_id, true).len(), world.stripe.prices(&world.account_id, true).len());
+    println!("concurrent catalog apply: 2 runs, {products} products (goal 2), {prices} prices (goal 3)");
+    assert_eq!(products, 2, "each product once");
+    assert_eq!(prices, 3, "each price once");
     let session: serde_json::Value = serde_json::from_str(&world.session_text()).unwrap();
     assert_eq!(session["catalog"]["price_ids"].as_array().map(Vec::len), Some(3), "{session:#}");
 }
@@ -519,4 +522,52 @@ fn reset_without_rehearsal_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(json_of(&out)["error"]["fix"].as_str().unwrap().contains("golive --rehearsal reset"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_webhooks_then_two_secret_pushes_at_once_make_one_endpoint_and_push_its_secret() {
+    let world = World::new().await;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let worker = format!("cli-twice-{}-{nanos}", std::process::id());
+    std::fs::write(
+        world.project.path().join("wrangler.toml"),
+        format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
+    )
+    .unwrap();
+    world.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
+    world.cloudflare.add_script(CF_ACCOUNT, &worker);
+    world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let run = |args: &[&str]| {
+        with_keys(&world, world.command(&repo_wrangler()).args(args), &world.test_key, &world.live_key)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["catalog", "apply", "--json"]).status.code(), Some(0));
+    let both = |args: &'static [&'static str]| {
+        let spawn = || {
+            with_keys(&world, world.command(&repo_wrangler()).args(args), &world.test_key, &world.live_key)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()]
+    };
+    for out in both(&["webhook", "--json"]) {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let endpoints = world.stripe.webhook_endpoints(&world.account_id, true);
+    println!("concurrent webhook: 2 runs, {} live endpoints (goal 1)", endpoints.len());
+    assert_eq!(endpoints.len(), 1, "{endpoints:#?}");
+    for out in both(&["secrets", "push", "--json"]) {
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let held = world.cloudflare.secrets(CF_ACCOUNT, &worker).unwrap();
+    assert_eq!(held["STRIPE_WEBHOOK_SECRET"], endpoints[0].secret, "the Worker has the one endpoint's secret");
+    let session: serde_json::Value = serde_json::from_str(&world.session_text()).unwrap();
+    assert_eq!(session["secrets"]["confirmed"].as_array().map(Vec::len), Some(4), "{session:#}");
+    for var in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+        let _ = golive::keystore::delete(&golive::keystore::EntryName::new(&worker, true, var));
+    }
 }
