@@ -143,3 +143,15 @@ fn a_real_session_survives_rehearsal_commands_and_reset_forgets_only_the_rehears
     let session = store.recent().into_iter().find(|p| p.mode == Mode::Rehearsal).unwrap();
     assert!(!session.verified);
 }
+
+#[test]
+fn a_data_folder_that_is_a_file_is_the_users_to_fix_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let out = golive(&file, &["--rehearsal", "connect", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = &json_of(&out)["error"];
+    assert_eq!(err["kind"], "invalid_input");
+    assert!(err["fix"].as_str().unwrap().contains("GOLIVE_DATA_DIR"), "{err}");
+}

@@ -61,11 +61,12 @@ pub struct Rehearsal {
 }
 
 fn files_problem(what: &Path, e: impl std::fmt::Display) -> Problem {
+    // The data folder is the user's to fix (a file in the way, no permission, a full disk).
     Problem::new(
-        ProblemKind::Refused,
+        ProblemKind::InvalidInput,
         "rehearsal_files",
         format!("Could not use the rehearsal's folder {}: {e}", what.display()),
-        "Check that golive's data folder is writable and the disk has space, then open the rehearsal again.",
+        "Check that golive's data folder (~/.local/share/golive, or GOLIVE_DATA_DIR) is a folder you may write to and the disk has space, then open the rehearsal again.",
     )
 }
 
