@@ -93,3 +93,15 @@ impl Drop for LocalWorker {
         let _ = std::fs::remove_file(self.dir.join(".dev.vars"));
     }
 }
+
+/// A world of local stand-ins (the offline rehearsal, in the `golive-rehearsal` crate): a
+/// Worker run on this machine in place of the deployed one, holding the secrets the Secrets
+/// step pushed, for the probes of Verify and Rotate. Real mode has none.
+pub trait LocalWorld: Send + Sync {
+    /// Starts the project's Worker locally (`wrangler dev`) with the secrets the (stand-in)
+    /// Cloudflare account holds for it now; the probes go to it instead of the deployed Worker.
+    fn start_worker<'a>(
+        &'a self,
+        env: &'a crate::environment::Environment,
+    ) -> futures::future::BoxFuture<'a, Result<LocalWorker, crate::problem::Problem>>;
+}

@@ -40,6 +40,9 @@ pub struct Session {
     /// The last Verify run (no secret: they appear as their last four characters only).
     #[serde(default)]
     pub verify: Option<crate::verify::VerifyReport>,
+    /// Rotations: the open one, old keys kept until Stripe refuses them, the finished ones.
+    #[serde(default)]
+    pub rotate: crate::rotate::RotateRecord,
 }
 
 impl Session {
@@ -55,6 +58,7 @@ impl Session {
             webhook: None,
             secrets: None,
             verify: None,
+            rotate: crate::rotate::RotateRecord::default(),
         }
     }
 
@@ -66,6 +70,7 @@ impl Session {
         self.webhook = None;
         self.secrets = None;
         self.verify = None;
+        self.rotate = crate::rotate::RotateRecord::default();
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -79,6 +84,9 @@ impl Session {
                     steps.push(StepId::Secrets);
                     if self.secrets_done() {
                         steps.push(StepId::Verify);
+                        if self.done(StepId::Verify) || self.rotate.open.is_some() {
+                            steps.push(StepId::Rotate);
+                        }
                     }
                 }
             }
@@ -109,6 +117,7 @@ impl Session {
             StepId::Webhook => self.webhook_done(),
             StepId::Secrets => self.secrets_done(),
             StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
+            StepId::Rotate => self.rotate.open.is_none() && !self.rotate.history.is_empty(),
         }
     }
 
@@ -134,6 +143,12 @@ impl Session {
             catalog: &self.catalog,
             webhook: self.webhook.as_ref(),
             pushed: self.secrets.as_ref(),
+            rotating_to: self
+                .rotate
+                .open
+                .as_ref()
+                .and_then(|r| r.endpoint.as_ref())
+                .and_then(|e| e.new_endpoint.as_deref()),
         }
     }
 

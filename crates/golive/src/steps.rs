@@ -11,6 +11,9 @@ pub enum StepId {
     Webhook,
     Secrets,
     Verify,
+    /// Step 7, after the go-live: roll the live key and the webhook secret (not in [`StepId::ALL`],
+    /// the go-live's steps).
+    Rotate,
 }
 
 impl StepId {
@@ -25,6 +28,7 @@ impl StepId {
             StepId::Webhook => "Webhook",
             StepId::Secrets => "Secrets",
             StepId::Verify => "Verify",
+            StepId::Rotate => "Rotate",
         }
     }
 

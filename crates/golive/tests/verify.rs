@@ -288,6 +288,7 @@ async fn verify_names_each_broken_live_part() {
         api_version: webhook::PINNED_API_VERSION,
         description: "test",
         project: "x",
+        rotation: None,
     };
 
     // Now a healthy Worker, and the live side broken one piece at a time.

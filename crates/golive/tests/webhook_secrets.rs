@@ -156,6 +156,7 @@ async fn endpoints_whose_secret_golive_lacks_are_replaced_and_offered_for_disabl
         api_version: "2024-06-20",
         description: if n == 0 { "by hand" } else { "by hand again" },
         project: "someone",
+        rotation: None,
     };
     let url = w.url();
     let mut old = Vec::new();
@@ -219,6 +220,7 @@ async fn a_lost_answer_to_the_create_is_replayed_not_duplicated() {
         api_version: PINNED_API_VERSION,
         description: &description,
         project: &script,
+        rotation: None,
     };
     webhook::endpoints::create(&live_client, &lost, &key).await.unwrap();
     let sent_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
@@ -423,6 +425,7 @@ async fn a_create_lost_more_than_a_day_ago_is_found_and_replaced_not_duplicated(
         api_version: PINNED_API_VERSION,
         description: "lost",
         project: &script,
+        rotation: None,
     };
     let (orphan, _) = webhook::endpoints::create(&live_client, &lost, &key).await.unwrap();
     let day_and_more = std::time::Duration::from_secs(25 * 60 * 60);

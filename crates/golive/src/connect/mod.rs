@@ -1,7 +1,7 @@
 //! The Connect step: are the two Stripe keys usable and of one account, and where is the
 //! user's Worker and wrangler? Read-only; its outcome goes into the session file.
 
-mod stripe_checks;
+pub mod stripe_checks;
 mod worker_checks;
 pub mod worker_config;
 

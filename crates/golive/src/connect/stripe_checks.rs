@@ -105,6 +105,16 @@ pub async fn check(test: &StripeKey, live: &StripeKey, env: &Environment) -> (Ve
     (findings, Some(account))
 }
 
+/// One live key on its own (Rotate's new key): accepted, in live mode, and — a restricted
+/// key — allowed what the later steps read. Its findings, and its account's id when the key
+/// may read the account.
+pub async fn check_live_key(key: &StripeKey, env: &Environment) -> (Vec<Finding>, Option<String>) {
+    match probe_key(KeySlot::Live, key, env).await {
+        Ok((report, findings)) => (findings, report.account.map(|a| a.id)),
+        Err(findings) => (findings, None),
+    }
+}
+
 /// Asks Stripe about one key. `Err` holds the findings when the key cannot be used at all.
 async fn probe_key(
     slot: KeySlot,

@@ -119,3 +119,17 @@ pub async fn push(
             .collect(),
     })
 }
+
+/// `wrangler secret delete NAME` (one new Worker version); wrangler asks no question when
+/// not on a terminal.
+pub async fn delete_name(target: &PushTarget<'_>, env: &Environment, name: &str) -> Result<(), SecretsError> {
+    let args = target.args(&["delete", name]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
+        .await
+        .map_err(SecretsError::Wrangler)?;
+    if !output.success {
+        return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
+    }
+    Ok(())
+}

@@ -130,7 +130,7 @@ fn price_ids<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'c, ()
 fn endpoint<'c>(cx: &'c Context<'_>, out: &'c Findings<'_>) -> BoxFuture<'c, ()> {
     Box::pin(async move {
         let Some(live) = &cx.live else { return };
-        let (found, created) = live_checks::endpoint(live, &cx.webhook).await;
+        let (found, created) = live_checks::endpoint(live, &cx.webhook, cx.input.rotating_to).await;
         for f in found {
             out.emit(f);
         }

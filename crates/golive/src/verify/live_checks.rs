@@ -194,7 +194,9 @@ fn one_price(var: &PriceIdVar, id: &str, title: &str, got: Result<Live, ApiFailu
 
 /// The endpoint golive set up: enabled, the Worker's URL, the four events, pinned version,
 /// and the only enabled endpoint for that URL.
-pub async fn endpoint(live: &Client, record: &WebhookRecord) -> (Vec<Finding>, Option<i64>) {
+/// The new endpoint of a rotation in progress (`rotating_to`) is the one other endpoint
+/// allowed for the URL until the old one is retired.
+pub async fn endpoint(live: &Client, record: &WebhookRecord, rotating_to: Option<&str>) -> (Vec<Finding>, Option<i64>) {
     let all = match endpoints::list_all(live).await {
         Ok(all) => all,
         Err(f) => {
@@ -253,9 +255,19 @@ pub async fn endpoint(live: &Client, record: &WebhookRecord) -> (Vec<Finding>, O
             "Run the Webhook step again: it fixes the events and turns the endpoint on.",
         )
     };
-    let others: Vec<&str> =
-        all.iter().filter(|o| o.id != e.id && o.enabled() && o.points_at(&e.url)).map(|o| o.id.as_str()).collect();
-    let only = if others.is_empty() {
+    let others: Vec<&str> = all
+        .iter()
+        .filter(|o| o.id != e.id && o.enabled() && o.points_at(&e.url) && Some(o.id.as_str()) != rotating_to)
+        .map(|o| o.id.as_str())
+        .collect();
+    let rotating = rotating_to.filter(|b| all.iter().any(|o| o.id == *b && o.enabled()));
+    let only = if let (true, Some(b)) = (others.is_empty(), rotating) {
+        Finding::pass(
+            "verify.endpoint.unique",
+            "One enabled endpoint for the Worker's URL, and its replacement while the secret is rotated",
+            format!("{} and {b} (the rotation's new endpoint) both deliver each event, with the same event id, until {} is retired.", e.id, e.id),
+        )
+    } else if others.is_empty() {
         Finding::pass("verify.endpoint.unique", "Exactly one enabled endpoint for the Worker's URL", e.id.clone())
     } else {
         Finding::fail(

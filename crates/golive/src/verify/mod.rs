@@ -83,6 +83,9 @@ pub struct VerifyInput<'a> {
     pub catalog: &'a CatalogRecord,
     pub webhook: Option<&'a WebhookRecord>,
     pub pushed: Option<&'a SecretsRecord>,
+    /// The new endpoint of a webhook-secret rotation in progress: it sends to the same URL
+    /// on purpose until the old one is retired.
+    pub rotating_to: Option<&'a str>,
 }
 
 /// What the checks read, gathered once before the first one runs; what only some checks

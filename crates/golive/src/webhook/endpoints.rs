@@ -61,6 +61,8 @@ pub struct NewEndpoint<'a> {
     pub description: &'a str,
     /// The Worker it serves, kept in the endpoint's metadata.
     pub project: &'a str,
+    /// The rotation that makes it (Rotate's endpoint B), kept in its metadata too.
+    pub rotation: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +85,9 @@ pub async fn create(
         ("description".into(), new.description.into()),
         ("metadata[golive_project]".into(), new.project.into()),
     ]);
+    if let Some(rotation) = new.rotation {
+        form.insert("metadata[golive_rotation]".into(), rotation.into());
+    }
     form.extend(event_fields(new.events));
     let client = client.clone().with_idempotency_key(idempotency_key);
     let created: Created = with_retries(|| client.post_form("/webhook_endpoints", &form)).await?;

@@ -382,6 +382,7 @@ pub async fn ensure(
                 api_version: PINNED_API_VERSION,
                 description: &description,
                 project: &request.project,
+                rotation: None,
             };
             let (endpoint, secret) = endpoints::create(&client, &new, &key).await.map_err(WebhookError::Stripe)?;
             store_secret(&request.secret_entry(), secret)

@@ -10,14 +10,13 @@
 
 pub mod go_live;
 pub mod outputs;
-pub mod problem;
+pub mod rotate;
 pub mod store;
-pub mod world;
 
+pub use crate::local_worker::LocalWorld;
+pub use crate::problem::{Problem, ProblemKind};
 pub use go_live::{GoLiveAsk, GoLiveOutcome, StepReport, StepStatus};
-pub use problem::{Problem, ProblemKind};
 pub use store::{LoadNote, RecentProject, SessionStore};
-pub use world::LocalWorld;
 
 use crate::catalog::{
     self, portal::PortalOutcome, price_ids::PriceIdVar, ApplyOptions, ApplyOutcome, CatalogPlan, Created,

@@ -2,7 +2,7 @@
 //! IDs): checked before the first write to Stripe or the Worker, so a typo in a path never
 //! stops a run halfway, after the live changes were made.
 
-use super::Problem;
+use crate::problem::Problem;
 use std::path::Path;
 
 /// What is written at the place.

@@ -13,8 +13,8 @@
 //! start to its project's place, with a backup kept beside it. A damaged file is kept as a
 //! backup and reported, never silently replaced.
 
-use super::Problem;
 use crate::environment::Mode;
+use crate::problem::Problem;
 use crate::session::Session;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

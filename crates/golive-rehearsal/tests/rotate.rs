@@ -1,0 +1,167 @@
+//! Rotate (step 7) on the rehearsal: the real wrangler, the Cloudflare and Stripe stand-ins,
+//! the sample Worker under `wrangler dev` for every probe, the private keyring. The webhook
+//! secret's API path end to end, a second start refused while one is open, and a rotation
+//! killed at each phase boundary then continued in a new process: one endpoint, the secret
+//! kept, the keyring holding exactly the live values. Needs `/work/keyring-run.sh` (or
+//! scripts/test.sh): the secrets go to the keyring.
+
+mod support;
+
+use golive::catalog::ValidateOptions;
+use golive::connect::ConnectInput;
+use golive::keystore::{self, EntryName};
+use golive::progress::Silent;
+use golive::rotate::{Kind, Phase};
+use golive::stripe_key::{parse_key, KeySlot};
+use golive::wizard::go_live::{GoLiveAsk, Yes};
+use golive::wizard::{LocalWorld, ProblemKind, SessionStore, WebhookAsk, Wizard};
+use golive_rehearsal::{Rehearsal, CF_ACCOUNT_ID, WORKER_NAME};
+use secrecy::ExposeSecret;
+use std::path::Path;
+use std::sync::Arc;
+use support::repo_search;
+
+/// Every rehearsal files its secrets under the same Worker name: one test at a time.
+static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// One process's worth: the rehearsal reopened from `data`, the wizard connected on it.
+async fn process(data: &Path) -> (Arc<Rehearsal>, Wizard, ConnectInput) {
+    let rehearsal = Arc::new(Rehearsal::open_with(data, &repo_search(), &Silent).await.unwrap());
+    let inputs = rehearsal.inputs();
+    let connect = ConnectInput {
+        test_key: parse_key(KeySlot::Test, inputs.test_key.expose_secret()).unwrap(),
+        live_key: parse_key(KeySlot::Live, inputs.live_key.expose_secret()).unwrap(),
+        project_dir: inputs.project_dir.clone(),
+    };
+    let world: Arc<dyn LocalWorld> = rehearsal.clone();
+    let wizard =
+        Wizard::open(SessionStore::new(data), rehearsal.environment(), Some(world), &inputs.project_dir).unwrap();
+    assert!(wizard.connect(connect.clone(), &Silent).await.unwrap().passed());
+    (rehearsal, wizard, connect)
+}
+
+/// A rehearsal that went live (Verify passed) in `data`.
+async fn live(data: &Path) {
+    let (_rehearsal, wizard, connect) = process(data).await;
+    let ask = GoLiveAsk {
+        connect,
+        catalog: ValidateOptions { expected_tiers: None, accept_suggestions: true },
+        webhook: WebhookAsk::default(),
+        report_dir: None,
+    };
+    let outcome = wizard.go_live(ask, &Yes, &Silent).await;
+    assert!(outcome.passed, "{:#?}", outcome.problem());
+}
+
+fn held(variable: &str) -> Option<String> {
+    keystore::get(&EntryName::new(WORKER_NAME, true, variable)).unwrap().map(|s| s.expose_secret().to_string())
+}
+
+/// After a finished webhook rotation: one enabled endpoint for the URL (not the old one),
+/// the keyring's current secret is its secret and nothing is left under `…_NEXT`, the
+/// Worker holds that secret and no previous one.
+fn assert_rotated(rehearsal: &Rehearsal, old_endpoint: &str) -> String {
+    let account = rehearsal.account_id();
+    let endpoints = rehearsal.stripe().webhook_endpoints(account, true);
+    assert_eq!(endpoints.len(), 1, "{endpoints:#?}");
+    let b = &endpoints[0];
+    assert_ne!(b.id, old_endpoint, "the old endpoint is retired");
+    assert_eq!(b.status, "enabled");
+    assert_eq!(held("STRIPE_WEBHOOK_SECRET").as_deref(), Some(b.secret.as_str()), "the keyring holds B's secret");
+    assert_eq!(held("STRIPE_WEBHOOK_SECRET_NEXT"), None, "no pending secret is left in the keyring");
+    let worker = rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap();
+    assert_eq!(worker["STRIPE_WEBHOOK_SECRET"], b.secret);
+    assert!(!worker.contains_key("STRIPE_WEBHOOK_SECRET_PREVIOUS"), "{:?}", worker.keys());
+    b.id.clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_webhook_secret_rotates_with_two_worker_versions_and_verify_passes_after() {
+    let _one_at_a_time = KEYRING.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    live(data.path()).await;
+    let (rehearsal, wizard, _) = process(data.path()).await;
+    let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
+    let old_secret = held("STRIPE_WEBHOOK_SECRET").unwrap();
+    let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
+    let plan = wizard.rotate_plan(Kind::WebhookSecret).unwrap();
+    assert!(plan.steps.iter().any(|s| s.contains(&old)), "{plan:#?}");
+
+    let rotation = wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await.unwrap();
+    assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
+    let new = assert_rotated(&rehearsal, &old);
+    assert_ne!(held("STRIPE_WEBHOOK_SECRET").unwrap(), old_secret);
+    let made = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME) - versions;
+    println!("webhook rotation: {made} Worker versions (goal 2), {} in the record", rotation.worker_versions);
+    assert_eq!(made, 2, "one version for the push, one for removing the previous secret");
+    assert_eq!(rotation.worker_versions, 2);
+    let session = wizard.session();
+    assert_eq!(session.webhook.as_ref().unwrap().endpoint_id.as_deref(), Some(new.as_str()));
+    assert!(session.rotate.open.is_none() && session.rotate.history.len() == 1);
+
+    let report = wizard.verify(&Silent).await.unwrap();
+    let failed: Vec<_> = report.findings.iter().filter(|f| f.status == golive::findings::Status::Fail).collect();
+    assert!(failed.is_empty(), "Verify after the rotation: {failed:#?}");
+    keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_rotation_is_refused_while_one_is_open() {
+    let _one_at_a_time = KEYRING.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    live(data.path()).await;
+    let (_rehearsal, wizard, _) = process(data.path()).await;
+    // An API-key rotation waits for the key the user rolls in the Dashboard: it stays open.
+    let open = wizard.rotate_start(Kind::ApiKey, None, &Silent).await.unwrap();
+    assert_eq!(open.phase, Phase::AwaitNewKey);
+    assert!(open.waiting.as_ref().unwrap().fix.contains("never “Now”"), "{open:#?}");
+    let second = wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await.unwrap_err();
+    assert_eq!((second.kind, second.code.as_str()), (ProblemKind::NotReady, "rotation_open"), "{second:?}");
+    assert!(second.fix.contains("golive rotate continue"));
+    // The refused key of another kind: the same key as now is not a new key; nothing pushed.
+    let same = parse_key(KeySlot::Live, _rehearsal.inputs().live_key.expose_secret()).unwrap();
+    let versions = _rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
+    let refused = wizard.rotate_continue(Some(same), &Silent).await.unwrap_err();
+    assert_eq!(refused.code, "new_key_refused", "{refused:?}");
+    assert_eq!(_rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME), versions, "nothing pushed");
+    assert_eq!(wizard.session().rotate.open.unwrap().phase, Phase::AwaitNewKey);
+    keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotation_stopped_at_each_phase_continues_in_a_new_process_to_one_endpoint() {
+    let _one_at_a_time = KEYRING.lock().await;
+    for stop_at in [Phase::PushSecrets, Phase::ProveSecret, Phase::RetireEndpoint] {
+        let data = tempfile::tempdir().unwrap();
+        live(data.path()).await;
+        let old = {
+            let (_rehearsal, wizard, _) = process(data.path()).await;
+            let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
+            let wizard = Arc::new(wizard);
+            let running = {
+                let wizard = wizard.clone();
+                tokio::spawn(async move { wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await })
+            };
+            // The task is dropped (as a killed process stops) once the phase is recorded.
+            let store = SessionStore::new(data.path());
+            let project = wizard.session().project_dir.unwrap();
+            loop {
+                let (session, _) = store.load(golive::environment::Mode::Rehearsal, &project).unwrap();
+                if session.rotate.open.as_ref().is_some_and(|r| r.phase == stop_at) || running.is_finished() {
+                    running.abort();
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let _ = running.await;
+            old
+        };
+        let (rehearsal, wizard, _) = process(data.path()).await;
+        let open = wizard.session().rotate.open;
+        assert!(open.is_some(), "stopped at {stop_at:?}: the rotation is still open");
+        let outcome = wizard.rotate_continue(None, &Silent).await.unwrap();
+        assert_eq!(outcome.rotation.unwrap().phase, Phase::Done, "continued from {stop_at:?}");
+        assert_rotated(&rehearsal, &old);
+        keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
+    }
+}

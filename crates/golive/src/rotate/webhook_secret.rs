@@ -1,0 +1,265 @@
+//! Rotate's webhook half, the API path: endpoint B beside A, both secrets on the Worker, a
+//! probe signed with B's alone polled until accepted, and A retired once no older event is
+//! still being retried to it.
+
+use super::{
+    entry, keyring_delete, keyring_get, keyring_put, Change, Ctx, EndpointSwap, Waiting, WEBHOOK_NEXT, WEBHOOK_PREVIOUS,
+};
+use crate::findings::{Link, Status};
+use crate::problem::{Problem, ProblemKind};
+use crate::secrets::{PushTarget, SecretValue};
+use crate::stripe_api::{self, with_retries, Page};
+use crate::stripe_key::{hint_of, StripeKey};
+use crate::webhook::{endpoints, SECRET_VAR};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long golive waits for the Worker to accept the new secret after a push: Cloudflare
+/// publishes no propagation time.
+pub const PROPAGATION_LIMIT: Duration = Duration::from_secs(60);
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+/// Stripe retries a live event's failed deliveries for up to three days.
+const RETRY_WINDOW: i64 = 3 * 24 * 60 * 60;
+/// Stripe keeps an idempotent answer 24 hours; golive replays a key within 23.
+const KEY_REPLAY_SECONDS: i64 = 23 * 60 * 60;
+
+pub(super) fn target<'a>(ctx: &'a Ctx<'_>) -> PushTarget<'a> {
+    PushTarget {
+        wrangler: &ctx.input.connect.worker.wrangler,
+        project_dir: ctx.input.project_dir,
+        env: ctx.input.worker_env,
+        script: &ctx.input.script,
+        account: ctx.input.connect.worker.config.account_id.as_deref(),
+    }
+}
+
+/// Creates B (once: the create's key is saved first and replayed after a crash; one whose
+/// answer was lost too long ago is deleted and made again) and keeps its secret as `…_NEXT`.
+pub(super) async fn create(
+    ctx: &Ctx<'_>,
+    live_key: &StripeKey,
+    rotation_id: &str,
+    swap: &mut EndpointSwap,
+    save: &(dyn Fn(&EndpointSwap) -> Result<(), Problem> + Send + Sync),
+) -> Result<String, Problem> {
+    let client = stripe_api::client(ctx.env, live_key);
+    if let (Some(id), Some(_)) = (&swap.new_endpoint, keyring_get(entry(ctx, WEBHOOK_NEXT)).await?) {
+        return Ok(format!("Endpoint {id} was already made; its secret is in the keyring"));
+    }
+    let all = endpoints::list_all(&client).await?;
+    let old = all.iter().find(|e| e.id == swap.old_endpoint).cloned().ok_or_else(|| {
+        Problem::not_ready(
+            format!("The live endpoint {} this rotation replaces no longer exists.", swap.old_endpoint),
+            "Run the Webhook step again (it makes a new endpoint and keeps its secret), push the secrets, then rotate if you still want to.",
+        )
+    })?;
+    let now = crate::clock::unix_now();
+    let key = match (&swap.pending_create, swap.pending_since) {
+        (Some(key), Some(since)) if now - since < KEY_REPLAY_SECONDS => key.clone(),
+        (Some(_), Some(since)) => {
+            // Made by a create whose answer was lost, too long ago to replay: its secret is
+            // nowhere, so no Worker can verify it.
+            for lost in all.iter().filter(|e| {
+                e.metadata.get("golive_rotation").map(String::as_str) == Some(rotation_id) && e.created >= since - 300
+            }) {
+                endpoints::delete(&client, &lost.id).await?;
+            }
+            swap.pending_since = Some(now);
+            format!("golive-rotate-{}", crate::nonce::token(24))
+        }
+        _ => {
+            swap.pending_since = Some(now);
+            format!("golive-rotate-{}", crate::nonce::token(24))
+        }
+    };
+    swap.pending_create = Some(key.clone());
+    save(swap)?;
+    let description = format!("{} — Stripe events for the Worker (rotated by golive)", ctx.input.script);
+    let api_version = old.api_version.clone().unwrap_or_else(|| crate::webhook::PINNED_API_VERSION.to_string());
+    let new = endpoints::NewEndpoint {
+        url: &old.url,
+        events: &old.enabled_events,
+        api_version: &api_version,
+        description: &description,
+        project: &ctx.input.script,
+        rotation: Some(rotation_id),
+    };
+    let (b, secret) = endpoints::create(&client, &new, &key).await?;
+    keyring_put(entry(ctx, WEBHOOK_NEXT), secret).await?;
+    swap.new_endpoint = Some(b.id.clone());
+    swap.new_created = Some(b.created);
+    swap.pending_create = None;
+    swap.pending_since = None;
+    save(swap)?;
+    Ok(format!("Endpoint {} created for {} (API version {api_version}); its secret is in the keyring", b.id, b.url))
+}
+
+async fn held(ctx: &Ctx<'_>, variable: &str, fix: &str) -> Result<SecretString, Problem> {
+    keyring_get(entry(ctx, variable)).await?.ok_or_else(|| {
+        Problem::not_ready(format!("The keyring no longer holds {}.", entry(ctx, variable).user()), fix.to_string())
+            .with_code("secret_missing")
+    })
+}
+
+/// One push: B's secret as STRIPE_WEBHOOK_SECRET, A's as STRIPE_WEBHOOK_SECRET_PREVIOUS, and
+/// everything else as the Worker has it.
+pub(super) async fn push(ctx: &Ctx<'_>) -> Result<(), Problem> {
+    let restart = "Start the rotation over: `golive rotate start --kind webhook-secret` after the open one is cleared; the old endpoint still works.";
+    let new = held(ctx, WEBHOOK_NEXT, restart).await?;
+    let old = held(ctx, SECRET_VAR, "Run the Webhook step again.").await?;
+    let mut bundle = crate::secrets::gather(ctx.input.catalog, &ctx.input.script, None).await?;
+    let current = bundle.values.iter_mut().find(|v| v.name == SECRET_VAR).expect("the bundle has the secret");
+    if current.value.expose_secret() == new.expose_secret() {
+        // A run that stopped after the retirement's keyring swap: nothing is previous.
+        return Ok(());
+    }
+    current.value = new;
+    bundle.values.push(SecretValue { name: WEBHOOK_PREVIOUS.into(), value: old, secret: true });
+    bundle.check_unique()?;
+    let record = crate::secrets::push(&bundle, &target(ctx), ctx.env, ctx.sink).await?;
+    ctx.change(Change::Secrets(record))
+}
+
+/// Posts a probe signed with `secret` alone until the Worker accepts it, within
+/// [`PROPAGATION_LIMIT`]; says what answered.
+pub(super) async fn poll_accepted(ctx: &Ctx<'_>, secret: &SecretString, what: &str) -> Result<String, Problem> {
+    let url = ctx.input.webhook.url.clone();
+    let price = ctx.input.catalog.price_ids.iter().flatten().next();
+    let (tier, price_id) = price.map(|p| (p.tier.as_str(), p.price_id.as_str())).unwrap_or(("", ""));
+    let api_version =
+        ctx.input.webhook.api_version.clone().unwrap_or_else(|| crate::webhook::PINNED_API_VERSION.into());
+    let started = std::time::Instant::now();
+    let mut last: String;
+    loop {
+        // The rehearsal's Worker runs on this machine with the secrets its Cloudflare holds
+        // now: started afresh for each try, as a deployed one picks up a new version.
+        let local = match ctx.world {
+            Some(world) => Some(world.start_worker(ctx.env).await?),
+            None => None,
+        };
+        let mut env = ctx.env.clone();
+        if let Some(worker) = &local {
+            env.webhook_probe_base = Some(worker.base_url());
+        }
+        let event = crate::verify::probe::ProbeEvent::new(tier, price_id, None, &api_version, crate::clock::unix_now());
+        let facts = async {
+            crate::verify::probe::SecretFacts {
+                pushed_hint: None,
+                held_hint: hint_of(secret.expose_secret()),
+                on_worker: None,
+            }
+        };
+        let finding = crate::verify::probe::signed(&env, &url, secret, &event, facts).await;
+        drop(local);
+        if finding.status != Status::Fail {
+            return Ok(format!(
+                "the Worker accepted an event signed with {} alone, {what}",
+                hint_of(secret.expose_secret())
+            ));
+        }
+        last = format!("{} — {}", finding.title, finding.detail);
+        if started.elapsed() + PROBE_EVERY > PROPAGATION_LIMIT {
+            break;
+        }
+        tokio::time::sleep(PROBE_EVERY).await;
+    }
+    Err(Problem::new(
+        ProblemKind::Refused,
+        "not_proven",
+        format!(
+            "The Worker did not accept an event signed with {} alone within {} s ({what}). Last answer: {last}",
+            hint_of(secret.expose_secret()),
+            PROPAGATION_LIMIT.as_secs()
+        ),
+        "Cloudflare may still be rolling the new version out: run `golive rotate continue` in a few minutes. Nothing was retired; the old secret keeps working meanwhile.",
+    ))
+}
+
+/// Proves the Worker holds B's secret.
+pub(super) async fn prove(ctx: &Ctx<'_>) -> Result<String, Problem> {
+    let new = match keyring_get(entry(ctx, WEBHOOK_NEXT)).await? {
+        Some(new) => new,
+        // A run that stopped after the retirement's keyring swap: the current one is B's.
+        None => held(ctx, SECRET_VAR, "Run the Webhook step again.").await?,
+    };
+    poll_accepted(ctx, &new, "the version with both secrets").await
+}
+
+#[derive(Deserialize)]
+struct EventId {
+    id: String,
+}
+
+/// Events of the last three days created before B that still have a failed delivery: Stripe
+/// may yet retry them to A, which must stay until they land.
+pub(super) async fn failing_older_deliveries(
+    ctx: &Ctx<'_>,
+    live_key: &StripeKey,
+    swap: &EndpointSwap,
+) -> Result<Option<Waiting>, Problem> {
+    #[derive(Serialize)]
+    struct Query {
+        delivery_success: bool,
+        #[serde(rename = "created[gte]")]
+        since: i64,
+        #[serde(rename = "created[lt]")]
+        before: i64,
+        limit: u32,
+    }
+    let before = swap.new_created.unwrap_or_else(crate::clock::unix_now);
+    let query = Query { delivery_success: false, since: crate::clock::unix_now() - RETRY_WINDOW, before, limit: 100 };
+    let client = stripe_api::client(ctx.env, live_key);
+    let page: Page<EventId> = with_retries(|| client.get_query("/events", &query)).await?;
+    if page.data.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Waiting {
+        message: format!(
+            "{}{} event(s) from before the new endpoint still have a failed delivery (first: {}). Stripe retries them to the old endpoint {} for up to 3 days, and stops if it is disabled — so it stays for now.",
+            page.data.len(),
+            if page.has_more { "+" } else { "" },
+            page.data[0].id,
+            swap.old_endpoint
+        ),
+        fix: "Let the retries land (if the Worker refuses them, its logs say why: `npx wrangler tail`), then run `golive rotate continue` — safe to run from cron. Both secrets keep working meanwhile.".into(),
+        link: Some(Link { label: "Failed events in the Dashboard".into(), url: "https://dashboard.stripe.com/events?delivery_success=false".into() }),
+    }))
+}
+
+/// Retires A: the keyring's current secret becomes B's, the session's endpoint B, A is
+/// disabled and deleted, STRIPE_WEBHOOK_SECRET_PREVIOUS leaves the Worker, `…_NEXT` goes.
+/// Each part is safe to run again. Whether a Worker version was made (the delete).
+pub(super) async fn retire(ctx: &Ctx<'_>, live_key: &StripeKey, swap: &EndpointSwap) -> Result<bool, Problem> {
+    let b = swap.new_endpoint.clone().expect("retiring after B was made");
+    if let Some(new) = keyring_get(entry(ctx, WEBHOOK_NEXT)).await? {
+        keyring_put(entry(ctx, SECRET_VAR), new).await?;
+    }
+    let mut record = ctx.input.webhook.clone();
+    record.endpoint_id = Some(b);
+    ctx.change(Change::Webhook(record))?;
+    let client = stripe_api::client(ctx.env, live_key);
+    match endpoints::disable(&client, &swap.old_endpoint).await {
+        Err(failure) if failure.status() == Some(404) => {}
+        other => {
+            other?;
+        }
+    }
+    endpoints::delete(&client, &swap.old_endpoint).await?;
+    let target = target(ctx);
+    let listed = crate::secrets::push::list_names(&target, ctx.env).await?;
+    let deleted = listed.iter().any(|n| n == WEBHOOK_PREVIOUS);
+    if deleted {
+        crate::secrets::push::delete_name(&target, ctx.env, WEBHOOK_PREVIOUS).await?;
+    }
+    let current = held(ctx, SECRET_VAR, "Run the Webhook step again.").await?;
+    let mut secrets = ctx.secrets_now();
+    secrets.pushed.retain(|n| n != WEBHOOK_PREVIOUS);
+    secrets.confirmed.retain(|n| n != WEBHOOK_PREVIOUS);
+    secrets.in_keyring.retain(|n| n != WEBHOOK_PREVIOUS);
+    secrets.pushed_hints.remove(WEBHOOK_PREVIOUS);
+    secrets.pushed_hints.insert(SECRET_VAR.into(), hint_of(current.expose_secret()));
+    ctx.change(Change::Secrets(secrets))?;
+    keyring_delete(entry(ctx, WEBHOOK_NEXT)).await?;
+    Ok(deleted)
+}
