@@ -85,6 +85,13 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Roll the live API key or the webhook signing secret with no downtime (after Verify
+    /// passed): `plan` says what will happen, `start` begins, `continue` resumes from where it
+    /// stopped (safe from cron), `status` shows where it stands.
+    Rotate {
+        #[command(subcommand)]
+        action: RotateAction,
+    },
     /// With --rehearsal: forget the offline rehearsal (its made-up account, sample project and
     /// sessions) so the next rehearsal starts anew. Nothing real is touched.
     Reset,
@@ -179,5 +186,52 @@ pub enum KeysAction {
     Forget {
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
+    },
+}
+
+/// What to rotate.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RotateKind {
+    ApiKey,
+    WebhookSecret,
+    All,
+}
+
+#[derive(Args, Clone)]
+pub struct RotateArgs {
+    /// The folder of the Worker (holds wrangler.toml or wrangler.jsonc). Default: here.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Read the new live key (the one you rolled in the Dashboard) from standard input;
+    /// without it, from GOLIVE_STRIPE_NEW_LIVE_KEY when set.
+    #[arg(long)]
+    pub key_stdin: bool,
+}
+
+#[derive(Subcommand)]
+pub enum RotateAction {
+    /// What a rotation will do, in plain words (read-only).
+    Plan {
+        #[command(flatten)]
+        args: RotateArgs,
+        #[arg(long, value_enum, default_value = "webhook-secret")]
+        kind: RotateKind,
+    },
+    /// Start a rotation and take it as far as it goes now.
+    Start {
+        #[command(flatten)]
+        args: RotateArgs,
+        #[arg(long, value_enum, default_value = "webhook-secret")]
+        kind: RotateKind,
+    },
+    /// Go on with the open rotation; forget old keys Stripe now refuses.
+    Continue {
+        #[command(flatten)]
+        args: RotateArgs,
+    },
+    /// Where the rotations stand (read-only).
+    Status {
+        #[command(flatten)]
+        args: RotateArgs,
     },
 }

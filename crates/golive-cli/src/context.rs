@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 pub struct Context {
     pub wizard: Wizard,
-    pub input: ConnectInput,
+    /// The keys and folder for Connect (`None`: a command that takes the keyring's key).
+    input: Option<ConnectInput>,
     /// Held for the command: dropping it stops the rehearsal's stand-ins.
     _rehearsal: Option<Arc<Rehearsal>>,
 }
@@ -50,12 +51,32 @@ impl Context {
         };
         let wizard = Wizard::open(SessionStore::new(&data_dir), env, world, &project)?;
         let input = ConnectInput { test_key: keys.0, live_key: keys.1, project_dir: project };
-        Ok(Context { wizard, input, _rehearsal: rehearsal })
+        Ok(Context { wizard, input: Some(input), _rehearsal: rehearsal })
+    }
+
+    /// For Rotate: the rehearsal connects with its made-up keys as every rehearsal command
+    /// does; a real project needs no keys given — the wizard takes the live key the Secrets
+    /// step kept in the keyring (and proves it is the project's account).
+    pub async fn open_for_rotate(rehearsal: bool, project: Option<PathBuf>) -> Result<Context, Problem> {
+        if rehearsal {
+            let ctx = Context::open(true, &KeyArgs { project, ..KeyArgs::default() }).await?;
+            ctx.connected().await?;
+            return Ok(ctx);
+        }
+        let data_dir = golive::session::data_dir();
+        let project = project_or_cwd(project);
+        let wizard = Wizard::open(SessionStore::new(&data_dir), Environment::real(), None, &project)?;
+        Ok(Context { wizard, input: None, _rehearsal: None })
     }
 
     /// Connect's read-only checks, for the steps after it: they act on the keys and the
     /// Worker as they are now, and stop with Connect's problem when it does not pass.
     pub async fn connected(&self) -> Result<ConnectReport, Problem> {
-        self.wizard.connect_checked(self.input.clone(), &Silent).await
+        self.wizard.connect_checked(self.input(), &Silent).await
+    }
+
+    /// The keys and folder Connect checks.
+    pub fn input(&self) -> ConnectInput {
+        self.input.clone().expect("opened with keys")
     }
 }

@@ -301,6 +301,61 @@ impl Printer {
         }
     }
 
+    /// What a rotation will do.
+    pub fn rotate_plan(&self, plan: &golive::rotate::RotatePlan) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(plan).expect("plan serialises"));
+            return;
+        }
+        println!("Rotating {}:", plan.kind.title());
+        for (i, step) in plan.steps.iter().enumerate() {
+            println!("  {}. {step}", i + 1);
+        }
+        if let Some(link) = &plan.dashboard {
+            println!("  {}: {}", link.label, link.url);
+        }
+        if let Some(open) = &plan.open {
+            println!("! A rotation of {} is open: `golive rotate continue` goes on with it.", open.kind.title());
+        }
+    }
+
+    /// Where a rotation stands: its timeline, and what it waits for.
+    pub fn rotation(&self, rotation: Option<&golive::rotate::Rotation>, retiring: &[golive::rotate::Retiring]) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "rotation": rotation, "retiring": retiring }))
+                    .expect("rotation serialises")
+            );
+            return;
+        }
+        match rotation {
+            None => println!("No rotation is open."),
+            Some(r) => {
+                println!("Rotation of {} ({}):", r.kind.title(), r.id);
+                for mark in &r.timeline {
+                    println!("  {}  {}", golive::clock::describe(mark.at), mark.note);
+                }
+                match (&r.waiting, r.open()) {
+                    (Some(w), _) => {
+                        println!("Waiting: {}\n    What to do: {}", w.message, w.fix);
+                        if let Some(link) = &w.link {
+                            println!("    {}: {}", link.label, link.url);
+                        }
+                    }
+                    (None, true) => println!("Next: {}.", golive::rotate::phase_words(r.phase)),
+                    (None, false) => println!("Done. Run `golive verify` to see the whole setup proven again."),
+                }
+            }
+        }
+        for old in retiring {
+            println!(
+                "Kept until Stripe refuses it: {} ({}); `golive rotate continue` forgets it once its expiry has passed.",
+                old.hint, old.entry
+            );
+        }
+    }
+
     /// The rehearsal was forgotten.
     pub fn reset(&self, data_dir: &std::path::Path) {
         if self.json {

@@ -98,6 +98,23 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));
     assert_eq!(statuses(&again), expected);
     assert_eq!(stripe_objects(d), objects, "a second go-live wrote to Stripe");
+
+    // Rotate (step 7) after Verify passed: the webhook secret, then a key rotation that waits
+    // for the key rolled in the Dashboard, during which a second start is refused.
+    let plan = ok(golive(d, &["--rehearsal", "rotate", "plan", "--json"]));
+    assert_eq!(plan["kind"], "webhook-secret");
+    let rotated = ok(golive(d, &["--rehearsal", "rotate", "start", "--json"]));
+    assert_eq!(rotated["rotation"]["phase"], "done", "{rotated:#}");
+    let waiting = ok(golive(d, &["--rehearsal", "rotate", "start", "--kind", "api-key", "--json"]));
+    assert_eq!(waiting["rotation"]["phase"], "await_new_key");
+    assert!(waiting["rotation"]["waiting"]["link"]["url"].as_str().unwrap().contains("dashboard.stripe.com/apikeys"));
+    let second = golive(d, &["--rehearsal", "rotate", "start", "--json"]);
+    assert_eq!(second.status.code(), Some(2));
+    assert_eq!(json_of(&second)["error"]["code"], "rotation_open");
+    let status = ok(golive(d, &["--rehearsal", "rotate", "status", "--json"]));
+    assert_eq!(status["rotation"]["kind"], "api-key");
+    let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));
+    assert_eq!(again["passed"], true, "the setup is still proven after the rotation: {again:#}");
 }
 
 #[test]

@@ -46,7 +46,7 @@ pub async fn run(
     }
     let ctx = Context::open(rehearsal, &catalog.keys).await?;
     let ask = GoLiveAsk {
-        connect: ctx.input.clone(),
+        connect: ctx.input(),
         catalog: ValidateOptions { expected_tiers: catalog.tiers, accept_suggestions: catalog.accept_suggestions },
         webhook: WebhookAsk { url: webhook.url, extra_events: webhook.events, worker_env: webhook.env },
         report_dir,

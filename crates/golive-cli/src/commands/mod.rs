@@ -4,9 +4,10 @@
 
 mod go_live;
 mod keys;
+mod rotate;
 mod steps;
 
-use crate::args::{CatalogAction, Cli, Command, KeysAction, SecretsAction};
+use crate::args::{CatalogAction, Cli, Command, KeysAction, RotateAction, SecretsAction};
 use crate::output::Printer;
 use golive::wizard::{Problem, ProblemKind};
 
@@ -45,6 +46,14 @@ pub async fn run(cli: Cli, out: &Printer) -> Result<ExitStatus, Problem> {
         Command::GoLive { catalog, webhook, report, yes } => {
             go_live::run(out, rehearsal, catalog, webhook, report, yes).await
         }
+        Command::Rotate { action: RotateAction::Plan { args, kind } } => {
+            rotate::plan(out, rehearsal, &args, kind).await
+        }
+        Command::Rotate { action: RotateAction::Start { args, kind } } => {
+            rotate::start(out, rehearsal, &args, kind).await
+        }
+        Command::Rotate { action: RotateAction::Continue { args } } => rotate::resume(out, rehearsal, &args).await,
+        Command::Rotate { action: RotateAction::Status { args } } => rotate::status(out, rehearsal, &args).await,
         Command::Reset => keys::reset(out, rehearsal),
         Command::Keys { action: KeysAction::Save { project, keys_stdin } } => {
             keys::save(out, project, keys_stdin).await

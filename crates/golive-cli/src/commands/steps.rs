@@ -18,7 +18,7 @@ fn options(args: &CatalogArgs) -> ValidateOptions {
 
 pub async fn connect(out: &Printer, rehearsal: bool, keys: &KeyArgs) -> Result<ExitStatus, Problem> {
     let ctx = Context::open(rehearsal, keys).await?;
-    let report = ctx.wizard.connect(ctx.input.clone(), &out.sink()).await?;
+    let report = ctx.wizard.connect(ctx.input(), &out.sink()).await?;
     out.connect_report(&report);
     Ok(match Problem::from_connect(&report) {
         None => ExitStatus::Success,

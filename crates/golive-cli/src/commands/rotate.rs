@@ -1,0 +1,64 @@
+//! `golive rotate plan|start|continue|status`: Rotate (step 7) through the wizard. The new
+//! live key comes from GOLIVE_STRIPE_NEW_LIVE_KEY or one line of standard input
+//! (`--key-stdin`), never argv. Every call prints where the rotation stands; one that waits
+//! (for the key you roll in the Dashboard, for Stripe's retries) ends with status 0 and says
+//! what it waits for, so `continue` is safe to run from cron.
+
+use super::ExitStatus;
+use crate::args::{RotateArgs, RotateKind};
+use crate::context::Context;
+use crate::keys_input;
+use crate::output::Printer;
+use golive::rotate::Kind;
+use golive::stripe_key::StripeKey;
+use golive::wizard::Problem;
+
+fn kind(kind: RotateKind) -> Kind {
+    match kind {
+        RotateKind::ApiKey => Kind::ApiKey,
+        RotateKind::WebhookSecret => Kind::WebhookSecret,
+        RotateKind::All => Kind::All,
+    }
+}
+
+async fn open(rehearsal: bool, args: &RotateArgs) -> Result<Context, Problem> {
+    Context::open_for_rotate(rehearsal, args.project.clone()).await
+}
+
+fn new_key(args: &RotateArgs) -> Result<Option<StripeKey>, Problem> {
+    keys_input::new_live_key(args.key_stdin)
+}
+
+pub async fn plan(out: &Printer, rehearsal: bool, args: &RotateArgs, which: RotateKind) -> Result<ExitStatus, Problem> {
+    let ctx = open(rehearsal, args).await?;
+    out.rotate_plan(&ctx.wizard.rotate_plan(kind(which))?);
+    Ok(ExitStatus::Success)
+}
+
+pub async fn start(
+    out: &Printer,
+    rehearsal: bool,
+    args: &RotateArgs,
+    which: RotateKind,
+) -> Result<ExitStatus, Problem> {
+    let key = new_key(args)?;
+    let ctx = open(rehearsal, args).await?;
+    let rotation = ctx.wizard.rotate_start(kind(which), key, &out.sink()).await?;
+    out.rotation(Some(&rotation), &ctx.wizard.rotate_status().retiring);
+    Ok(ExitStatus::Success)
+}
+
+pub async fn resume(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<ExitStatus, Problem> {
+    let key = new_key(args)?;
+    let ctx = open(rehearsal, args).await?;
+    let outcome = ctx.wizard.rotate_continue(key, &out.sink()).await?;
+    out.rotation(outcome.rotation.as_ref(), &outcome.retiring);
+    Ok(ExitStatus::Success)
+}
+
+pub async fn status(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<ExitStatus, Problem> {
+    let ctx = open(rehearsal, args).await?;
+    let record = ctx.wizard.rotate_status();
+    out.rotation(record.open.as_ref().or(record.history.last()), &record.retiring);
+    Ok(ExitStatus::Success)
+}
