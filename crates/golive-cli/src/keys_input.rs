@@ -103,38 +103,39 @@ pub const NEW_LIVE_VAR: &str = "GOLIVE_STRIPE_NEW_LIVE_KEY";
 /// The live key the user rolled, for Rotate: one line of standard input, else
 /// GOLIVE_STRIPE_NEW_LIVE_KEY, else none (the rotation then says what it waits for).
 pub fn new_live_key(from_stdin: bool) -> Result<Option<StripeKey>, Problem> {
-    let value =
-        if from_stdin {
-            let mut line = String::new();
-            match std::io::stdin().lock().read_line(&mut line) {
-                Ok(n) if n > 0 => SecretString::from(line.trim_end_matches(['\r', '\n']).to_string()),
-                Ok(_) => {
-                    return Err(key_problem(
-                        "missing",
-                        "Standard input ended before the new live key.".into(),
-                        "Give the key you rolled in the Dashboard as one line on standard input.".into(),
-                    ))
-                }
-                Err(_) => {
-                    return Err(key_problem(
-                        "not_text",
-                        "The new key's line on standard input is not text, so it cannot be a Stripe key.".into(),
-                        "Copy the new key again from Dashboard → Developers → API keys.".into(),
-                    ))
-                }
+    let value = if from_stdin {
+        let mut line = String::new();
+        match std::io::stdin().lock().read_line(&mut line) {
+            Ok(n) if n > 0 => SecretString::from(line.trim_end_matches(['\r', '\n']).to_string()),
+            Ok(_) => {
+                return Err(key_problem(
+                    "missing",
+                    "Standard input ended before the new live key.".into(),
+                    "Give the key you rolled in the Dashboard as one line on standard input.".into(),
+                ))
             }
-        } else {
-            match std::env::var(NEW_LIVE_VAR) {
-                Ok(value) => SecretString::from(value),
-                Err(std::env::VarError::NotPresent) => return Ok(None),
-                Err(std::env::VarError::NotUnicode(_)) => return Err(key_problem(
+            Err(_) => {
+                return Err(key_problem(
+                    "not_text",
+                    "The new key's line on standard input is not text, so it cannot be a Stripe key.".into(),
+                    "Copy the new key again from Dashboard → Developers → API keys.".into(),
+                ))
+            }
+        }
+    } else {
+        match std::env::var(NEW_LIVE_VAR) {
+            Ok(value) => SecretString::from(value),
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(key_problem(
                     "not_text",
                     format!("{NEW_LIVE_VAR} holds bytes that are not text, so it cannot be a Stripe key."),
                     format!(
                         "Copy the new key again from Dashboard → Developers → API keys and set {NEW_LIVE_VAR} to it."
                     ),
-                )),
+                ))
             }
-        };
+        }
+    };
     check(KeySlot::Live, &value).map(Some)
 }

@@ -165,3 +165,55 @@ async fn a_rotation_stopped_at_each_phase_continues_in_a_new_process_to_one_endp
         keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once_stripe_refuses_it() {
+    let _one_at_a_time = KEYRING.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    live(data.path()).await;
+    let (rehearsal, wizard, _) = process(data.path()).await;
+    let account = rehearsal.account_id().to_string();
+    let old = rehearsal.inputs().live_key.expose_secret().to_string();
+    let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
+    let waiting = wizard.rotate_start(Kind::ApiKey, None, &Silent).await.unwrap();
+    assert_eq!(waiting.phase, Phase::AwaitNewKey);
+
+    // Keys that are not a new key of this account are refused, and nothing is pushed.
+    let other = rehearsal.stripe().add_account(stripe_standin::AccountSpec::default());
+    let revoked = rehearsal.stripe().roll_key(&account, true);
+    rehearsal.stripe().revoke_key(&revoked);
+    let restricted = rehearsal.stripe().add_restricted_key(&account, true, &["accounts:read", "balance:read"]);
+    for (bad, code) in [
+        (other.live_secret.as_str(), "other_account"),
+        (revoked.as_str(), "new_key_refused"),
+        (restricted.as_str(), "new_key_refused"),
+    ] {
+        let key = parse_key(KeySlot::Live, bad).unwrap();
+        let problem = wizard.rotate_continue(Some(key), &Silent).await.unwrap_err();
+        assert_eq!((problem.kind, problem.code.as_str()), (ProblemKind::InvalidInput, code), "{problem:?}");
+        assert!(!problem.fix.is_empty());
+    }
+    assert_eq!(rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME), versions, "nothing was pushed");
+    assert_eq!(held("STRIPE_SECRET_KEY_NEXT"), None, "no refused key was kept");
+
+    // The key rolled in the Dashboard: pushed, proven, current; the old one kept as previous.
+    let new = rehearsal.stripe().roll_key(&account, true);
+    let outcome = wizard.rotate_continue(Some(parse_key(KeySlot::Live, &new).unwrap()), &Silent).await.unwrap();
+    assert_eq!(outcome.rotation.as_ref().unwrap().phase, Phase::Done, "{outcome:#?}");
+    assert_eq!(rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME) - versions, 1, "one version for the push");
+    assert_eq!(rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap()["STRIPE_SECRET_KEY"], new);
+    assert_eq!(held("STRIPE_SECRET_KEY").as_deref(), Some(new.as_str()));
+    assert_eq!(held("STRIPE_SECRET_KEY_PREVIOUS").as_deref(), Some(old.as_str()));
+    assert_eq!(held("STRIPE_SECRET_KEY_NEXT"), None);
+    assert_eq!(outcome.retiring.len(), 1, "the old key is kept until Stripe refuses it");
+    assert!(wizard.session().connect.unwrap().live_key_hint.ends_with(&new[new.len() - 4..]));
+
+    // While Stripe still accepts the old key, it stays; once its expiry passes, it goes.
+    assert_eq!(wizard.rotate_continue(None, &Silent).await.unwrap().retiring.len(), 1);
+    rehearsal.stripe().revoke_key(&old);
+    assert!(wizard.rotate_continue(None, &Silent).await.unwrap().retiring.is_empty());
+    assert_eq!(held("STRIPE_SECRET_KEY_PREVIOUS"), None, "the keyring holds exactly the live values");
+    for variable in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
+        keystore::delete(&EntryName::new(WORKER_NAME, true, variable)).unwrap();
+    }
+}

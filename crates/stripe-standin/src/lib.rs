@@ -172,6 +172,18 @@ impl StandIn {
         key
     }
 
+    /// The Dashboard's "Roll key" with a later expiry: a new secret key for the account and
+    /// mode; the old one keeps working until [`Self::revoke_key`] (its expiry).
+    pub fn roll_key(&self, account_id: &str, livemode: bool) -> String {
+        let key = fresh_key(if livemode { "sk_live_" } else { "sk_test_" });
+        let mut state = self.state.lock().unwrap();
+        state
+            .keys
+            .insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access: Access::Full });
+        state.persist();
+        key
+    }
+
     /// Revokes a key: it answers 401 from now on, as a rolled Stripe key does.
     pub fn revoke_key(&self, key: &str) {
         let mut state = self.state.lock().unwrap();

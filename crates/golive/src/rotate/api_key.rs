@@ -117,7 +117,10 @@ pub(super) async fn prove_and_make_current(ctx: &Ctx<'_>) -> Result<(String, Ret
     let new_hint = hint_of(new.expose_secret());
     ctx.change(Change::LiveKeyHint(new_hint.clone()))?;
     Ok((
-        format!("{new_hint} is current ({proof}); {old_hint} kept as previous until Stripe refuses it"),
+        format!(
+            "{new_hint} is current ({}); {old_hint} kept as previous until Stripe refuses it",
+            proof.trim_end_matches('.')
+        ),
         Retiring { entry: entry(ctx, KEY_PREVIOUS).user(), hint: old_hint, since: crate::clock::unix_now() },
     ))
 }
