@@ -102,6 +102,12 @@ async fn the_webhook_secret_rotates_with_two_worker_versions_and_verify_passes_a
     let report = wizard.verify(&Silent).await.unwrap();
     let failed: Vec<_> = report.findings.iter().filter(|f| f.status == golive::findings::Status::Fail).collect();
     assert!(failed.is_empty(), "Verify after the rotation: {failed:#?}");
+    let reports = tempfile::tempdir().unwrap();
+    let (md, _) = wizard.save_report(reports.path()).unwrap();
+    let text = std::fs::read_to_string(md).unwrap();
+    assert!(text.contains("## Rotations") && text.contains("Rotation of the webhook signing secret"), "{text}");
+    assert!(text.contains(&format!("Endpoint {new} created")), "the report names the new endpoint: {text}");
+    assert!(!text.contains(&held("STRIPE_WEBHOOK_SECRET").unwrap()), "no secret in the report");
     keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
 }
 

@@ -143,6 +143,17 @@ impl Session {
             catalog: &self.catalog,
             webhook: self.webhook.as_ref(),
             pushed: self.secrets.as_ref(),
+            rotations: self
+                .rotate
+                .history
+                .iter()
+                .chain(self.rotate.open.iter())
+                .map(|r| crate::verify::RotationLine {
+                    what: r.kind.title().to_string(),
+                    finished: !r.open(),
+                    timeline: r.timeline.iter().map(|m| (m.at, m.note.clone())).collect(),
+                })
+                .collect(),
             rotating_to: self
                 .rotate
                 .open

@@ -49,6 +49,19 @@ pub struct VerifyReport {
     pub portal_id: Option<String>,
     /// `…abcd` of each secret, for the report (never more).
     pub secret_tails: Vec<(String, String)>,
+    /// The rotations done since the go-live (and the one open), for the report.
+    #[serde(default)]
+    pub rotations: Vec<RotationLine>,
+}
+
+/// One rotation as the report tells it: what, when, and each phase with its proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationLine {
+    /// "the webhook signing secret", …
+    pub what: String,
+    pub finished: bool,
+    /// `(Unix time, what happened)`, in order.
+    pub timeline: Vec<(i64, String)>,
 }
 
 fn real() -> Mode {
@@ -83,6 +96,8 @@ pub struct VerifyInput<'a> {
     pub catalog: &'a CatalogRecord,
     pub webhook: Option<&'a WebhookRecord>,
     pub pushed: Option<&'a SecretsRecord>,
+    /// The rotations so far, for the report.
+    pub rotations: Vec<RotationLine>,
     /// The new endpoint of a webhook-secret rotation in progress: it sends to the same URL
     /// on purpose until the old one is retired.
     pub rotating_to: Option<&'a str>,
@@ -267,5 +282,6 @@ pub async fn run(
         price_ids: input.catalog.price_ids.clone().unwrap_or_default(),
         portal_id: input.catalog.portal.as_ref().map(|p| p.id.clone()),
         secret_tails,
+        rotations: input.rotations.clone(),
     })
 }

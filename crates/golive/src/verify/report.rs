@@ -25,6 +25,8 @@ pub struct ReportModel {
     /// The Worker's id variables: every price id, then the portal configuration.
     pub ids: Vec<IdRow>,
     pub checks: Vec<CheckRow>,
+    /// Each rotation: a heading, then its timeline lines.
+    pub rotations: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +110,18 @@ pub fn model(r: &VerifyReport) -> ReportModel {
         .iter()
         .map(|f| CheckRow { status: f.status, title: f.title.clone(), detail: f.detail.clone(), fix: f.fix.clone() })
         .collect();
+    let rotations = r
+        .rotations
+        .iter()
+        .map(|rot| {
+            let state = if rot.finished { "done" } else { "in progress" };
+            let started = rot.timeline.first().map(|(at, _)| when(*at)).unwrap_or_default();
+            (
+                format!("Rotation of {} — started {started}, {state}", rot.what),
+                rot.timeline.iter().map(|(at, note)| format!("{}: {note}", when(*at))).collect(),
+            )
+        })
+        .collect();
     ReportModel {
         title,
         rehearsal_mark: rehearsal.then(|| REHEARSAL_MARK.to_string()),
@@ -116,6 +130,7 @@ pub fn model(r: &VerifyReport) -> ReportModel {
         facts,
         ids,
         checks,
+        rotations,
     }
 }
 
@@ -168,6 +183,15 @@ fn render_markdown(m: &ReportModel) -> String {
         md.push_str(&format!("- **{}** — {}\n  - {}\n", mark(c.status), c.title, c.detail));
         if let Some(fix) = &c.fix {
             md.push_str(&format!("  - What to do: {fix}\n"));
+        }
+    }
+    if !m.rotations.is_empty() {
+        md.push_str("\n## Rotations\n");
+        for (heading, lines) in &m.rotations {
+            md.push_str(&format!("\n**{heading}**\n\n"));
+            for line in lines {
+                md.push_str(&format!("- {line}\n"));
+            }
         }
     }
     if let Some(mark) = &m.rehearsal_mark {
@@ -231,6 +255,15 @@ fn render_html(m: &ReportModel) -> String {
             )
         })
         .collect();
+    let rotations: String = m
+        .rotations
+        .iter()
+        .map(|(heading, lines)| {
+            let items: String = lines.iter().map(|l| format!("<li>{}</li>", esc(l))).collect();
+            format!("<h3>{}</h3><ul>{items}</ul>", esc(heading))
+        })
+        .collect();
+    let rotations = if rotations.is_empty() { String::new() } else { format!("<h2>Rotations</h2>{rotations}") };
     // A rehearsal's mark sits in a fixed header and footer: browsers repeat fixed elements
     // on every printed page, so no page of a printout passes for a go-live.
     let (mark_style, mark_top, mark_bottom) = match &m.rehearsal_mark {
@@ -254,7 +287,7 @@ text-align:center;z-index:1;-webkit-print-color-adjust:exact;print-color-adjust:
 .pass strong{{color:#0f7b3f}}.warn strong{{color:#9a5b00}}.fail strong{{color:#c4231c}}.fix{{color:#555}}\
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}}{mark_style}</style></head><body>\
 {mark_top}<h1>{title}</h1><p><strong>{verdict}</strong></p><ul>{facts}</ul><h2>Tiers and price IDs</h2>\
-<table><tr><th>Variable</th><th>Value</th><th>Tier</th><th>Terms</th></tr>{ids}</table><h2>Checks</h2><ul>{checks}</ul>\
+<table><tr><th>Variable</th><th>Value</th><th>Tier</th><th>Terms</th></tr>{ids}</table><h2>Checks</h2><ul>{checks}</ul>{rotations}\
 {mark_bottom}</body></html>\n",
         title = esc(&m.title),
         verdict = esc(&m.verdict),
@@ -301,6 +334,7 @@ mod tests {
             ],
             portal_id: Some("bpc_portal1".into()),
             secret_tails: vec![("STRIPE_WEBHOOK_SECRET".into(), "…wxyz".into())],
+            rotations: Vec::new(),
         }
     }
 
