@@ -118,3 +118,6 @@ end=$(date +%s%N)
 kill "$standin" 2>/dev/null || true
 said=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next((f["detail"] for f in d.get("findings",[]) if f["status"]=="fail"), d.get("error",{}).get("message","")))' "$data/hung.json")
 echo "hung Stripe reported after $(( (end - start) / 1000000 )) ms, exit $code: $said"
+
+echo "==> rotation on the rehearsal: time from start to the new webhook secret proven and the old endpoint retired, Worker versions per rotation (goal 2)"
+in_keyring cargo test --release -q -p golive-rehearsal --test rotate two_worker_versions -- --nocapture 2>&1 | grep -E 'webhook rotation|panicked|test result'

@@ -87,12 +87,17 @@ async fn the_webhook_secret_rotates_with_two_worker_versions_and_verify_passes_a
     let plan = wizard.rotate_plan(Kind::WebhookSecret).unwrap();
     assert!(plan.steps.iter().any(|s| s.contains(&old)), "{plan:#?}");
 
+    let started = std::time::Instant::now();
     let rotation = wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await.unwrap();
+    let took = started.elapsed();
     assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
     let new = assert_rotated(&rehearsal, &old);
     assert_ne!(held("STRIPE_WEBHOOK_SECRET").unwrap(), old_secret);
     let made = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME) - versions;
-    println!("webhook rotation: {made} Worker versions (goal 2), {} in the record", rotation.worker_versions);
+    println!(
+        "webhook rotation: start → new secret proven and old endpoint retired in {} ms, {made} Worker versions (goal 2)",
+        took.as_millis()
+    );
     assert_eq!(made, 2, "one version for the push, one for removing the previous secret");
     assert_eq!(rotation.worker_versions, 2);
     let session = wizard.session();
