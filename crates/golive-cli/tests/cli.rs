@@ -229,15 +229,7 @@ async fn catalog_plan_blocks_on_a_capitalised_tier_and_apply_copies_it_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn webhook_then_secrets_push_reach_the_worker_with_nothing_on_argv() {
     let world = World::new().await;
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let worker = format!("cli-{}-{nanos}", std::process::id());
-    std::fs::write(
-        world.project.path().join("wrangler.toml"),
-        format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
-    )
-    .unwrap();
-    world.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
-    world.cloudflare.add_script(CF_ACCOUNT, &worker);
+    let worker = world.deployed_worker("cli");
     let wrangler = recording_wrangler(world.data.path());
     let run = |args: &[&str]| {
         world
@@ -527,15 +519,7 @@ fn reset_without_rehearsal_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_webhooks_then_two_secret_pushes_at_once_make_one_endpoint_and_push_its_secret() {
     let world = World::new().await;
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let worker = format!("cli-twice-{}-{nanos}", std::process::id());
-    std::fs::write(
-        world.project.path().join("wrangler.toml"),
-        format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
-    )
-    .unwrap();
-    world.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
-    world.cloudflare.add_script(CF_ACCOUNT, &worker);
+    let worker = world.deployed_worker("cli-twice");
     world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
     let run = |args: &[&str]| {
         with_keys(&world, world.command(&repo_wrangler()).args(args), &world.test_key, &world.live_key)

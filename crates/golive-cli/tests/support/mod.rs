@@ -67,6 +67,21 @@ impl World {
         cmd
     }
 
+    /// Makes the project a Worker of its own (a unique name, so keyring entries never meet
+    /// another test's) deployed on workers.dev under the `acme` subdomain; its name.
+    pub fn deployed_worker(&self, tag: &str) -> String {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let worker = format!("{tag}-{}-{nanos}", std::process::id());
+        std::fs::write(
+            self.project.path().join("wrangler.toml"),
+            format!("name = \"{worker}\"\naccount_id = \"{CF_ACCOUNT}\"\nworkers_dev = true\n"),
+        )
+        .unwrap();
+        self.cloudflare.set_subdomain(CF_ACCOUNT, "acme");
+        self.cloudflare.add_script(CF_ACCOUNT, &worker);
+        worker
+    }
+
     /// The project's real-mode session file, as golive saved it.
     pub fn session_text(&self) -> String {
         let store = golive::wizard::SessionStore::new(self.data.path());

@@ -43,14 +43,7 @@ struct Listed {
 
 /// `wrangler secret list` (JSON): the names the Worker has.
 pub async fn list_names(target: &PushTarget<'_>, env: &Environment) -> Result<Vec<String>, SecretsError> {
-    let args = target.args(&["list", "--format", "json"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
-        .await
-        .map_err(SecretsError::Wrangler)?;
-    if !output.success {
-        return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
-    }
+    let output = run_secret(target, env, &["list", "--format", "json"]).await?;
     // wrangler may print warnings before the JSON array.
     let json = output.stdout.find('[').map(|i| &output.stdout[i..]).unwrap_or("[]");
     let listed: Vec<Listed> = serde_json::from_str(json.trim()).map_err(|e| {
@@ -123,7 +116,16 @@ pub async fn push(
 /// `wrangler secret delete NAME` (one new Worker version); wrangler asks no question when
 /// not on a terminal.
 pub async fn delete_name(target: &PushTarget<'_>, env: &Environment, name: &str) -> Result<(), SecretsError> {
-    let args = target.args(&["delete", name]);
+    run_secret(target, env, &["delete", name]).await.map(|_| ())
+}
+
+/// `wrangler secret <command>` for the target; a failure classified by what wrangler said.
+async fn run_secret(
+    target: &PushTarget<'_>,
+    env: &Environment,
+    command: &[&str],
+) -> Result<wrangler::Output, SecretsError> {
+    let args = target.args(command);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
         .await
@@ -131,5 +133,5 @@ pub async fn delete_name(target: &PushTarget<'_>, env: &Environment, name: &str)
     if !output.success {
         return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
     }
-    Ok(())
+    Ok(output)
 }
