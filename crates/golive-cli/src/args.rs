@@ -204,8 +204,26 @@ pub struct RotateArgs {
     pub project: Option<PathBuf>,
     /// Read the new live key (the one you rolled in the Dashboard) from standard input;
     /// without it, from GOLIVE_STRIPE_NEW_LIVE_KEY when set.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "secret_stdin")]
     pub key_stdin: bool,
+    /// Read the new webhook secret (rolled in the Dashboard, with --dashboard) from standard
+    /// input; without it, from GOLIVE_STRIPE_NEW_WEBHOOK_SECRET when set.
+    #[arg(long)]
+    pub secret_stdin: bool,
+}
+
+/// How a rotation starts.
+#[derive(Args, Clone)]
+pub struct RotateStart {
+    #[arg(long, value_enum, default_value = "webhook-secret")]
+    pub kind: RotateKind,
+    /// Roll the webhook secret in the Stripe Dashboard (Roll secret) instead of through a
+    /// second endpoint.
+    #[arg(long)]
+    pub dashboard: bool,
+    /// With --dashboard: how many hours you told Stripe to keep the old secret (at most 24).
+    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(0..=24))]
+    pub old_secret_hours: u64,
 }
 
 #[derive(Subcommand)]
@@ -214,15 +232,15 @@ pub enum RotateAction {
     Plan {
         #[command(flatten)]
         args: RotateArgs,
-        #[arg(long, value_enum, default_value = "webhook-secret")]
-        kind: RotateKind,
+        #[command(flatten)]
+        start: RotateStart,
     },
     /// Start a rotation and take it as far as it goes now.
     Start {
         #[command(flatten)]
         args: RotateArgs,
-        #[arg(long, value_enum, default_value = "webhook-secret")]
-        kind: RotateKind,
+        #[command(flatten)]
+        start: RotateStart,
     },
     /// Go on with the open rotation; forget old keys Stripe now refuses.
     Continue {

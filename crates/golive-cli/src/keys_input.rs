@@ -100,42 +100,48 @@ fn from_stdin_lines() -> Result<(SecretString, SecretString), Problem> {
 /// The variable `golive rotate` reads the new live key from.
 pub const NEW_LIVE_VAR: &str = "GOLIVE_STRIPE_NEW_LIVE_KEY";
 
-/// The live key the user rolled, for Rotate: one line of standard input, else
-/// GOLIVE_STRIPE_NEW_LIVE_KEY, else none (the rotation then says what it waits for).
-pub fn new_live_key(from_stdin: bool) -> Result<Option<StripeKey>, Problem> {
-    let value = if from_stdin {
+/// The variable `golive rotate --dashboard` reads the new webhook secret from.
+pub const NEW_SECRET_VAR: &str = "GOLIVE_STRIPE_NEW_WEBHOOK_SECRET";
+
+/// One value the user rolled in the Dashboard, for Rotate: one line of standard input, else
+/// the variable `var`, else none (the rotation then says what it waits for).
+fn rolled_value(from_stdin: bool, var: &str, what: &str) -> Result<Option<SecretString>, Problem> {
+    if from_stdin {
         let mut line = String::new();
-        match std::io::stdin().lock().read_line(&mut line) {
-            Ok(n) if n > 0 => SecretString::from(line.trim_end_matches(['\r', '\n']).to_string()),
-            Ok(_) => {
-                return Err(key_problem(
-                    "missing",
-                    "Standard input ended before the new live key.".into(),
-                    "Give the key you rolled in the Dashboard as one line on standard input.".into(),
-                ))
-            }
-            Err(_) => {
-                return Err(key_problem(
-                    "not_text",
-                    "The new key's line on standard input is not text, so it cannot be a Stripe key.".into(),
-                    "Copy the new key again from Dashboard → Developers → API keys.".into(),
-                ))
-            }
-        }
-    } else {
-        match std::env::var(NEW_LIVE_VAR) {
-            Ok(value) => SecretString::from(value),
-            Err(std::env::VarError::NotPresent) => return Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(key_problem(
-                    "not_text",
-                    format!("{NEW_LIVE_VAR} holds bytes that are not text, so it cannot be a Stripe key."),
-                    format!(
-                        "Copy the new key again from Dashboard → Developers → API keys and set {NEW_LIVE_VAR} to it."
-                    ),
-                ))
-            }
-        }
-    };
-    check(KeySlot::Live, &value).map(Some)
+        return match std::io::stdin().lock().read_line(&mut line) {
+            Ok(n) if n > 0 => Ok(Some(SecretString::from(line.trim_end_matches(['\r', '\n']).to_string()))),
+            Ok(_) => Err(key_problem(
+                "missing",
+                format!("Standard input ended before the new {what}."),
+                format!("Give the {what} you rolled in the Dashboard as one line on standard input."),
+            )),
+            Err(_) => Err(key_problem(
+                "not_text",
+                format!("The new {what}'s line on standard input is not text."),
+                format!("Copy the new {what} again from the Stripe Dashboard."),
+            )),
+        };
+    }
+    match std::env::var(var) {
+        Ok(value) => Ok(Some(SecretString::from(value))),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(key_problem(
+            "not_text",
+            format!("{var} holds bytes that are not text, so it cannot be a {what}."),
+            format!("Copy the new {what} again from the Stripe Dashboard and set {var} to it."),
+        )),
+    }
+}
+
+/// The live key the user rolled, for Rotate (shape-checked).
+pub fn new_live_key(from_stdin: bool) -> Result<Option<StripeKey>, Problem> {
+    match rolled_value(from_stdin, NEW_LIVE_VAR, "live key")? {
+        Some(value) => check(KeySlot::Live, &value).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The webhook secret the user rolled, for Rotate's Dashboard path (the engine checks it).
+pub fn new_webhook_secret(from_stdin: bool) -> Result<Option<SecretString>, Problem> {
+    rolled_value(from_stdin, NEW_SECRET_VAR, "webhook secret")
 }

@@ -11,7 +11,7 @@ use golive::catalog::ValidateOptions;
 use golive::connect::ConnectInput;
 use golive::keystore::{self, EntryName};
 use golive::progress::Silent;
-use golive::rotate::{Kind, Phase};
+use golive::rotate::{Given, Kind, Phase, Start};
 use golive::stripe_key::{parse_key, KeySlot};
 use golive::wizard::go_live::{GoLiveAsk, Yes};
 use golive::wizard::{LocalWorld, ProblemKind, SessionStore, WebhookAsk, Wizard};
@@ -84,11 +84,11 @@ async fn the_webhook_secret_rotates_with_two_worker_versions_and_verify_passes_a
     let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
     let old_secret = held("STRIPE_WEBHOOK_SECRET").unwrap();
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
-    let plan = wizard.rotate_plan(Kind::WebhookSecret).unwrap();
+    let plan = wizard.rotate_plan(Start::new(Kind::WebhookSecret)).unwrap();
     assert!(plan.steps.iter().any(|s| s.contains(&old)), "{plan:#?}");
 
     let started = std::time::Instant::now();
-    let rotation = wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await.unwrap();
+    let rotation = wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await.unwrap();
     let took = started.elapsed();
     assert_eq!(rotation.phase, Phase::Done, "{rotation:#?}");
     let new = assert_rotated(&rehearsal, &old);
@@ -123,16 +123,16 @@ async fn a_second_rotation_is_refused_while_one_is_open() {
     live(data.path()).await;
     let (_rehearsal, wizard, _) = process(data.path()).await;
     // An API-key rotation waits for the key the user rolls in the Dashboard: it stays open.
-    let open = wizard.rotate_start(Kind::ApiKey, None, &Silent).await.unwrap();
+    let open = wizard.rotate_start(Start::new(Kind::ApiKey), Given::default(), &Silent).await.unwrap();
     assert_eq!(open.phase, Phase::AwaitNewKey);
     assert!(open.waiting.as_ref().unwrap().fix.contains("never “Now”"), "{open:#?}");
-    let second = wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await.unwrap_err();
+    let second = wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await.unwrap_err();
     assert_eq!((second.kind, second.code.as_str()), (ProblemKind::NotReady, "rotation_open"), "{second:?}");
     assert!(second.fix.contains("golive rotate continue"));
     // The refused key of another kind: the same key as now is not a new key; nothing pushed.
     let same = parse_key(KeySlot::Live, _rehearsal.inputs().live_key.expose_secret()).unwrap();
     let versions = _rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
-    let refused = wizard.rotate_continue(Some(same), &Silent).await.unwrap_err();
+    let refused = wizard.rotate_continue(Given { key: Some(same), ..Given::default() }, &Silent).await.unwrap_err();
     assert_eq!(refused.code, "new_key_refused", "{refused:?}");
     assert_eq!(_rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME), versions, "nothing pushed");
     assert_eq!(wizard.session().rotate.open.unwrap().phase, Phase::AwaitNewKey);
@@ -151,7 +151,9 @@ async fn a_rotation_stopped_at_each_phase_continues_in_a_new_process_to_one_endp
             let wizard = Arc::new(wizard);
             let running = {
                 let wizard = wizard.clone();
-                tokio::spawn(async move { wizard.rotate_start(Kind::WebhookSecret, None, &Silent).await })
+                tokio::spawn(async move {
+                    wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await
+                })
             };
             // The task is dropped (as a killed process stops) once the phase is recorded.
             let store = SessionStore::new(data.path());
@@ -170,7 +172,7 @@ async fn a_rotation_stopped_at_each_phase_continues_in_a_new_process_to_one_endp
         let (rehearsal, wizard, _) = process(data.path()).await;
         let open = wizard.session().rotate.open;
         assert!(open.is_some(), "stopped at {stop_at:?}: the rotation is still open");
-        let outcome = wizard.rotate_continue(None, &Silent).await.unwrap();
+        let outcome = wizard.rotate_continue(Given::default(), &Silent).await.unwrap();
         assert_eq!(outcome.rotation.unwrap().phase, Phase::Done, "continued from {stop_at:?}");
         assert_rotated(&rehearsal, &old);
         keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
@@ -186,7 +188,7 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
     let account = rehearsal.account_id().to_string();
     let old = rehearsal.inputs().live_key.expose_secret().to_string();
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
-    let waiting = wizard.rotate_start(Kind::ApiKey, None, &Silent).await.unwrap();
+    let waiting = wizard.rotate_start(Start::new(Kind::ApiKey), Given::default(), &Silent).await.unwrap();
     assert_eq!(waiting.phase, Phase::AwaitNewKey);
 
     // Keys that are not a new key of this account are refused, and nothing is pushed.
@@ -200,7 +202,7 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
         (restricted.as_str(), "new_key_refused"),
     ] {
         let key = parse_key(KeySlot::Live, bad).unwrap();
-        let problem = wizard.rotate_continue(Some(key), &Silent).await.unwrap_err();
+        let problem = wizard.rotate_continue(Given { key: Some(key), ..Given::default() }, &Silent).await.unwrap_err();
         assert_eq!((problem.kind, problem.code.as_str()), (ProblemKind::InvalidInput, code), "{problem:?}");
         assert!(!problem.fix.is_empty());
     }
@@ -209,7 +211,10 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
 
     // The key rolled in the Dashboard: pushed, proven, current; the old one kept as previous.
     let new = rehearsal.stripe().roll_key(&account, true);
-    let outcome = wizard.rotate_continue(Some(parse_key(KeySlot::Live, &new).unwrap()), &Silent).await.unwrap();
+    let outcome = wizard
+        .rotate_continue(Given { key: Some(parse_key(KeySlot::Live, &new).unwrap()), ..Given::default() }, &Silent)
+        .await
+        .unwrap();
     assert_eq!(outcome.rotation.as_ref().unwrap().phase, Phase::Done, "{outcome:#?}");
     assert_eq!(rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME) - versions, 1, "one version for the push");
     assert_eq!(rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap()["STRIPE_SECRET_KEY"], new);
@@ -220,11 +225,60 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
     assert!(wizard.session().connect.unwrap().live_key_hint.ends_with(&new[new.len() - 4..]));
 
     // While Stripe still accepts the old key, it stays; once its expiry passes, it goes.
-    assert_eq!(wizard.rotate_continue(None, &Silent).await.unwrap().retiring.len(), 1);
+    assert_eq!(wizard.rotate_continue(Given::default(), &Silent).await.unwrap().retiring.len(), 1);
     rehearsal.stripe().revoke_key(&old);
-    assert!(wizard.rotate_continue(None, &Silent).await.unwrap().retiring.is_empty());
+    assert!(wizard.rotate_continue(Given::default(), &Silent).await.unwrap().retiring.is_empty());
     assert_eq!(held("STRIPE_SECRET_KEY_PREVIOUS"), None, "the keyring holds exactly the live values");
     for variable in ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"] {
         keystore::delete(&EntryName::new(WORKER_NAME, true, variable)).unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_path_pushes_both_secrets_proves_the_new_one_and_removes_the_old_after_its_expiry() {
+    let _one_at_a_time = KEYRING.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    live(data.path()).await;
+    let (rehearsal, wizard, _) = process(data.path()).await;
+    let ids = || -> Vec<String> {
+        rehearsal.stripe().webhook_endpoints(rehearsal.account_id(), true).into_iter().map(|e| e.id).collect()
+    };
+    let endpoints = ids();
+    let secret = |tag: &str| secrecy::SecretString::from(format!("{}_{tag}{:0>24}", "whsec", std::process::id()));
+    let dashboard = |hours: u64| Start {
+        kind: Kind::WebhookSecret,
+        dashboard: true,
+        previous_for: std::time::Duration::from_secs(hours * 3600),
+    };
+
+    // The user chose "expire now" for the old secret: proven, then the previous one goes at once.
+    let waiting = wizard.rotate_start(dashboard(0), Given::default(), &Silent).await.unwrap();
+    assert_eq!(waiting.phase, Phase::AwaitNewSecret);
+    assert!(waiting.waiting.unwrap().fix.contains("Roll secret"));
+    let bad =
+        Given { webhook_secret: Some(secrecy::SecretString::from("not-a-secret".to_string())), ..Given::default() };
+    assert_eq!(wizard.rotate_continue(bad, &Silent).await.unwrap_err().code, "new_secret_refused");
+    let first = secret("first");
+    let given = Given { webhook_secret: Some(first.clone()), ..Given::default() };
+    let done = wizard.rotate_continue(given, &Silent).await.unwrap().rotation.unwrap();
+    assert_eq!(done.phase, Phase::Done, "{done:#?}");
+    let worker = rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap();
+    assert_eq!(worker["STRIPE_WEBHOOK_SECRET"], first.expose_secret());
+    assert!(!worker.contains_key("STRIPE_WEBHOOK_SECRET_PREVIOUS"));
+    assert_eq!(held("STRIPE_WEBHOOK_SECRET").as_deref(), Some(first.expose_secret()));
+    assert_eq!(ids(), endpoints, "no endpoint made");
+
+    // The old secret kept 24 h: both on the Worker, the rotation waits for the expiry.
+    let second = secret("second");
+    let given = Given { webhook_secret: Some(second.clone()), ..Given::default() };
+    let open = wizard.rotate_start(dashboard(24), given, &Silent).await.unwrap();
+    assert_eq!(open.phase, Phase::RetirePrevious, "{open:#?}");
+    assert!(open.waiting.as_ref().unwrap().message.contains("still signs every event with the old one"));
+    let worker = rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap();
+    assert_eq!(worker["STRIPE_WEBHOOK_SECRET"], second.expose_secret());
+    assert_eq!(worker["STRIPE_WEBHOOK_SECRET_PREVIOUS"], first.expose_secret());
+    let again = wizard.rotate_continue(Given::default(), &Silent).await.unwrap().rotation.unwrap();
+    assert_eq!(again.phase, Phase::RetirePrevious, "before the expiry nothing is removed");
+    keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
+    keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET_NEXT")).unwrap();
 }

@@ -46,11 +46,11 @@ pub async fn run(cli: Cli, out: &Printer) -> Result<ExitStatus, Problem> {
         Command::GoLive { catalog, webhook, report, yes } => {
             go_live::run(out, rehearsal, catalog, webhook, report, yes).await
         }
-        Command::Rotate { action: RotateAction::Plan { args, kind } } => {
-            rotate::plan(out, rehearsal, &args, kind).await
+        Command::Rotate { action: RotateAction::Plan { args, start } } => {
+            rotate::plan(out, rehearsal, &args, &start).await
         }
-        Command::Rotate { action: RotateAction::Start { args, kind } } => {
-            rotate::start(out, rehearsal, &args, kind).await
+        Command::Rotate { action: RotateAction::Start { args, start } } => {
+            rotate::start(out, rehearsal, &args, &start).await
         }
         Command::Rotate { action: RotateAction::Continue { args } } => rotate::resume(out, rehearsal, &args).await,
         Command::Rotate { action: RotateAction::Status { args } } => rotate::status(out, rehearsal, &args).await,

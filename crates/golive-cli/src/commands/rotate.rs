@@ -5,19 +5,23 @@
 //! what it waits for, so `continue` is safe to run from cron.
 
 use super::ExitStatus;
-use crate::args::{RotateArgs, RotateKind};
+use crate::args::{RotateArgs, RotateKind, RotateStart};
 use crate::context::Context;
 use crate::keys_input;
 use crate::output::Printer;
-use golive::rotate::Kind;
-use golive::stripe_key::StripeKey;
+use golive::rotate::{Given, Kind, Start};
 use golive::wizard::Problem;
 
-fn kind(kind: RotateKind) -> Kind {
-    match kind {
+fn start_of(start: &RotateStart) -> Start {
+    let kind = match start.kind {
         RotateKind::ApiKey => Kind::ApiKey,
         RotateKind::WebhookSecret => Kind::WebhookSecret,
         RotateKind::All => Kind::All,
+    };
+    Start {
+        kind,
+        dashboard: start.dashboard,
+        previous_for: std::time::Duration::from_secs(start.old_secret_hours * 60 * 60),
     }
 }
 
@@ -25,13 +29,22 @@ async fn open(rehearsal: bool, args: &RotateArgs) -> Result<Context, Problem> {
     Context::open_for_rotate(rehearsal, args.project.clone()).await
 }
 
-fn new_key(args: &RotateArgs) -> Result<Option<StripeKey>, Problem> {
-    keys_input::new_live_key(args.key_stdin)
+/// What the user rolled in the Dashboard, from stdin or the environment (never argv).
+fn given(args: &RotateArgs) -> Result<Given, Problem> {
+    Ok(Given {
+        key: keys_input::new_live_key(args.key_stdin)?,
+        webhook_secret: keys_input::new_webhook_secret(args.secret_stdin)?,
+    })
 }
 
-pub async fn plan(out: &Printer, rehearsal: bool, args: &RotateArgs, which: RotateKind) -> Result<ExitStatus, Problem> {
+pub async fn plan(
+    out: &Printer,
+    rehearsal: bool,
+    args: &RotateArgs,
+    start: &RotateStart,
+) -> Result<ExitStatus, Problem> {
     let ctx = open(rehearsal, args).await?;
-    out.rotate_plan(&ctx.wizard.rotate_plan(kind(which))?);
+    out.rotate_plan(&ctx.wizard.rotate_plan(start_of(start))?);
     Ok(ExitStatus::Success)
 }
 
@@ -39,19 +52,19 @@ pub async fn start(
     out: &Printer,
     rehearsal: bool,
     args: &RotateArgs,
-    which: RotateKind,
+    start: &RotateStart,
 ) -> Result<ExitStatus, Problem> {
-    let key = new_key(args)?;
+    let given = given(args)?;
     let ctx = open(rehearsal, args).await?;
-    let rotation = ctx.wizard.rotate_start(kind(which), key, &out.sink()).await?;
+    let rotation = ctx.wizard.rotate_start(start_of(start), given, &out.sink()).await?;
     out.rotation(Some(&rotation), &ctx.wizard.rotate_status().retiring);
     Ok(ExitStatus::Success)
 }
 
 pub async fn resume(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<ExitStatus, Problem> {
-    let key = new_key(args)?;
+    let given = given(args)?;
     let ctx = open(rehearsal, args).await?;
-    let outcome = ctx.wizard.rotate_continue(key, &out.sink()).await?;
+    let outcome = ctx.wizard.rotate_continue(given, &out.sink()).await?;
     out.rotation(outcome.rotation.as_ref(), &outcome.retiring);
     Ok(ExitStatus::Success)
 }

@@ -73,12 +73,17 @@ pub enum Phase {
     ProveKey,
     /// Create endpoint B (its Idempotency-Key is recorded first).
     CreateEndpoint,
+    /// The Dashboard path: waiting for the secret the user rolled in the Dashboard.
+    AwaitNewSecret,
     /// B exists and its secret is in the keyring (`…_NEXT`): push B's and A's secrets.
     PushSecrets,
     /// Pushed: a probe signed with B's secret alone must be accepted.
     ProveSecret,
     /// Proven: retire A once no older event still has a failed delivery.
     RetireEndpoint,
+    /// The Dashboard path, proven: remove the previous secret once Stripe stops signing with
+    /// it (the expiry the user chose).
+    RetirePrevious,
     /// Everything is current; nothing left to do but forget old keys Stripe refuses.
     Done,
 }
@@ -127,6 +132,12 @@ pub struct Rotation {
     /// Worker versions this rotation created (one per push or delete).
     #[serde(default)]
     pub worker_versions: u32,
+    /// The webhook secret was rolled in the Dashboard (no second endpoint).
+    #[serde(default)]
+    pub dashboard: bool,
+    /// The Dashboard path: until when Stripe still signs with the old secret (Unix time).
+    #[serde(default)]
+    pub previous_until: Option<i64>,
 }
 
 /// Why a rotation cannot go on by itself now.
@@ -173,7 +184,7 @@ pub struct RotateRecord {
 /// A change for the wizard to save in the session, the moment it happens.
 #[derive(Debug, Clone)]
 pub enum Change {
-    Rotate(RotateRecord),
+    Rotate(Box<RotateRecord>),
     /// Endpoint B became the one golive uses.
     Webhook(WebhookRecord),
     /// What the last push (or delete) left on the Worker.
@@ -229,6 +240,32 @@ pub const WEBHOOK_NEXT: &str = "STRIPE_WEBHOOK_SECRET_NEXT";
 pub const WEBHOOK_PREVIOUS: &str = "STRIPE_WEBHOOK_SECRET_PREVIOUS";
 
 const API_KEYS_URL: &str = "https://dashboard.stripe.com/apikeys";
+const WEBHOOKS_URL: &str = "https://dashboard.stripe.com/webhooks";
+
+/// Values the user gives a rotation (never on argv; never saved but in the keyring).
+#[derive(Default)]
+pub struct Given {
+    /// The live key rolled in the Dashboard.
+    pub key: Option<StripeKey>,
+    /// The webhook secret rolled in the Dashboard (the Dashboard path).
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// How a rotation starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    pub kind: Kind,
+    /// The webhook secret is rolled in the Dashboard instead of through a second endpoint.
+    pub dashboard: bool,
+    /// The Dashboard path: how long the user told Stripe to keep the old secret (at most 24 h).
+    pub previous_for: std::time::Duration,
+}
+
+impl Start {
+    pub fn new(kind: Kind) -> Self {
+        Self { kind, dashboard: false, previous_for: std::time::Duration::from_secs(24 * 60 * 60) }
+    }
+}
 
 /// What a rotation of `kind` will do, in plain words (read-only).
 #[derive(Debug, Clone, Serialize)]
@@ -241,7 +278,8 @@ pub struct RotatePlan {
     pub open: Option<Rotation>,
 }
 
-pub fn plan(kind: Kind, input: &RotateInput<'_>) -> RotatePlan {
+pub fn plan(start: Start, input: &RotateInput<'_>) -> RotatePlan {
+    let kind = start.kind;
     let mut steps = Vec::new();
     if matches!(kind, Kind::ApiKey | Kind::All) {
         steps.extend([
@@ -251,7 +289,15 @@ pub fn plan(kind: Kind, input: &RotateInput<'_>) -> RotatePlan {
             "It becomes the current key; the old one stays in the keyring as previous until Stripe refuses it (the expiry you chose), then golive forgets it.".into(),
         ]);
     }
-    if matches!(kind, Kind::WebhookSecret | Kind::All) {
+    if matches!(kind, Kind::WebhookSecret | Kind::All) && start.dashboard {
+        let a = input.webhook.endpoint_id.clone().unwrap_or_default();
+        steps.extend([
+            format!("You roll the signing secret of {a} in the Stripe Dashboard (Developers → Webhooks → the endpoint → Roll secret) and choose how long the old one keeps working (up to 24 hours; Stripe signs every event with both meanwhile)."),
+            format!("golive keeps the new secret in the keyring and pushes it as STRIPE_WEBHOOK_SECRET with the old one as {WEBHOOK_PREVIOUS} (one new version)."),
+            "golive proves the Worker accepts events signed with the new secret alone.".into(),
+            format!("Once the old secret's time is up, `golive rotate continue` removes {WEBHOOK_PREVIOUS} from the Worker."),
+        ]);
+    } else if matches!(kind, Kind::WebhookSecret | Kind::All) {
         let a = input.webhook.endpoint_id.clone().unwrap_or_default();
         steps.extend([
             format!("golive creates a second live endpoint for {} with the same events and API version as {a}; its new signing secret goes straight to the keyring.", input.webhook.url),
@@ -263,14 +309,20 @@ pub fn plan(kind: Kind, input: &RotateInput<'_>) -> RotatePlan {
     RotatePlan {
         kind,
         steps,
-        dashboard: matches!(kind, Kind::ApiKey | Kind::All)
-            .then(|| Link { label: "Open API keys in the Dashboard".into(), url: API_KEYS_URL.into() }),
+        dashboard: if matches!(kind, Kind::ApiKey | Kind::All) {
+            Some(Link { label: "Open API keys in the Dashboard".into(), url: API_KEYS_URL.into() })
+        } else if start.dashboard {
+            Some(Link { label: "Open Webhooks in the Dashboard".into(), url: WEBHOOKS_URL.into() })
+        } else {
+            None
+        },
         open: input.record.open.clone(),
     }
 }
 
 /// A new rotation of `kind`, recorded before anything acts.
-pub fn begin(kind: Kind, input: &RotateInput<'_>) -> Result<Rotation, Problem> {
+pub fn begin(start: Start, input: &RotateInput<'_>) -> Result<Rotation, Problem> {
+    let kind = start.kind;
     if let Some(open) = &input.record.open {
         return Err(Problem::new(
             ProblemKind::NotReady,
@@ -293,7 +345,11 @@ pub fn begin(kind: Kind, input: &RotateInput<'_>) -> Result<Rotation, Problem> {
             ..EndpointSwap::default()
         }),
     };
-    let first = if kind == Kind::WebhookSecret { Phase::CreateEndpoint } else { Phase::AwaitNewKey };
+    let first = match kind {
+        Kind::WebhookSecret if start.dashboard => Phase::AwaitNewSecret,
+        Kind::WebhookSecret => Phase::CreateEndpoint,
+        _ => Phase::AwaitNewKey,
+    };
     let mut rotation = Rotation {
         id: format!("rot_{}", crate::nonce::token(12)),
         kind,
@@ -305,7 +361,16 @@ pub fn begin(kind: Kind, input: &RotateInput<'_>) -> Result<Rotation, Problem> {
         endpoint,
         waiting: None,
         worker_versions: 0,
+        dashboard: start.dashboard,
+        previous_until: None,
     };
+    if start.dashboard && start.previous_for > std::time::Duration::from_secs(24 * 60 * 60) {
+        return Err(Problem::invalid(
+            "Stripe keeps an old webhook secret for 24 hours at the most.",
+            "Give how long you chose in the Dashboard when you rolled the secret: 24h or less.",
+        ));
+    }
+    rotation.previous_until = start.dashboard.then(|| crate::clock::unix_now() + start.previous_for.as_secs() as i64);
     rotation.mark(first, format!("Rotation of {} started", kind.title()));
     Ok(rotation)
 }
@@ -320,6 +385,8 @@ pub fn phase_words(phase: Phase) -> &'static str {
         Phase::PushSecrets => "push the new and the old webhook secret to the Worker",
         Phase::ProveSecret => "prove the Worker accepts events signed with the new secret",
         Phase::RetireEndpoint => "retire the old endpoint once no older delivery is failing",
+        Phase::AwaitNewSecret => "waiting for the webhook secret you roll in the Dashboard",
+        Phase::RetirePrevious => "remove the previous secret once Stripe stops signing with it",
         Phase::Done => "done",
     }
 }
@@ -327,14 +394,14 @@ pub fn phase_words(phase: Phase) -> &'static str {
 /// Runs `rotation` as far as it can go now: until it is done, or waits for the user (the
 /// new key, failed deliveries still being retried), or stops on a problem. Each phase is
 /// saved (through `ctx.save`) when it starts and when it ends.
-pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, new_key: Option<StripeKey>) -> Result<Rotation, Problem> {
+pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, given: Given) -> Result<Rotation, Problem> {
     let mut record = ctx.input.record.clone();
     let save = |rotation: &Rotation, record: &mut RotateRecord| -> Result<(), Problem> {
         record.open = Some(rotation.clone());
-        (ctx.save)(Change::Rotate(record.clone()))
+        (ctx.save)(Change::Rotate(Box::new(record.clone())))
     };
     save(&rotation, &mut record)?;
-    let mut new_key = new_key;
+    let (mut new_key, mut new_secret) = (given.key, given.webhook_secret);
     let mut live_key = ctx.live_key.clone();
     loop {
         progress(ctx, &rotation);
@@ -365,7 +432,11 @@ pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, new_key: Option<Stri
                 record.retiring.retain(|r| r.entry != retiring.entry);
                 record.retiring.push(retiring);
                 live_key = api_key::current_key(ctx).await?;
-                let next = if rotation.kind == Kind::All { Phase::CreateEndpoint } else { Phase::Done };
+                let next = match (rotation.kind, rotation.dashboard) {
+                    (Kind::All, true) => Phase::AwaitNewSecret,
+                    (Kind::All, false) => Phase::CreateEndpoint,
+                    _ => Phase::Done,
+                };
                 (next, note)
             }
             Phase::CreateEndpoint => {
@@ -375,7 +446,7 @@ pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, new_key: Option<Stri
                 let note = webhook_secret::create(ctx, &live_key, &before.id, &mut swap, &|swap: &EndpointSwap| {
                     let mut record = kept.clone();
                     record.open = Some(rotation_with(&before, swap));
-                    (ctx.save)(Change::Rotate(record))
+                    (ctx.save)(Change::Rotate(Box::new(record)))
                 })
                 .await?;
                 rotation.endpoint = Some(swap);
@@ -386,7 +457,32 @@ pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, new_key: Option<Stri
                 rotation.worker_versions += 1;
                 (Phase::ProveSecret, "New and old webhook secrets pushed (one new version)".to_string())
             }
-            Phase::ProveSecret => (Phase::RetireEndpoint, webhook_secret::prove(ctx).await?),
+            Phase::AwaitNewSecret => match new_secret.take() {
+                None => {
+                    rotation.waiting = Some(webhook_secret::waiting_for_secret(&rotation));
+                    save(&rotation, &mut record)?;
+                    return Ok(rotation);
+                }
+                Some(secret) => {
+                    let hint = webhook_secret::accept_new_secret(ctx, secret).await?;
+                    (Phase::PushSecrets, format!("New webhook secret {hint} kept in the keyring"))
+                }
+            },
+            Phase::ProveSecret => {
+                let next = if rotation.dashboard { Phase::RetirePrevious } else { Phase::RetireEndpoint };
+                (next, webhook_secret::prove(ctx).await?)
+            }
+            Phase::RetirePrevious => {
+                let until = rotation.previous_until.unwrap_or(0);
+                if crate::clock::unix_now() < until {
+                    rotation.waiting = Some(webhook_secret::waiting_for_expiry(until));
+                    save(&rotation, &mut record)?;
+                    return Ok(rotation);
+                }
+                let deleted = webhook_secret::finish_swap(ctx).await?;
+                rotation.worker_versions += u32::from(deleted);
+                (Phase::Done, "The old secret expired; the Worker holds only the new one".to_string())
+            }
             Phase::RetireEndpoint => {
                 let swap = rotation.endpoint.clone().expect("a webhook rotation has its endpoint swap");
                 match webhook_secret::failing_older_deliveries(ctx, &live_key, &swap).await? {
@@ -405,7 +501,7 @@ pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, new_key: Option<Stri
             Phase::Done => {
                 record.open = None;
                 record.history.push(rotation.clone());
-                (ctx.save)(Change::Rotate(record))?;
+                (ctx.save)(Change::Rotate(Box::new(record)))?;
                 return Ok(rotation);
             }
         };
@@ -431,26 +527,30 @@ pub async fn forget_refused_keys(ctx: &Ctx<'_>) -> Result<Vec<Retiring>, Problem
     }
     if kept != record.retiring {
         record.retiring = kept.clone();
-        (ctx.save)(Change::Rotate(record))?;
+        (ctx.save)(Change::Rotate(Box::new(record)))?;
     }
     Ok(kept)
 }
 
 fn progress(ctx: &Ctx<'_>, rotation: &Rotation) {
-    const ORDER: [Phase; 8] = [
+    const ORDER: [Phase; 10] = [
         Phase::AwaitNewKey,
         Phase::PushKey,
         Phase::ProveKey,
         Phase::CreateEndpoint,
+        Phase::AwaitNewSecret,
         Phase::PushSecrets,
         Phase::ProveSecret,
         Phase::RetireEndpoint,
+        Phase::RetirePrevious,
         Phase::Done,
     ];
     let phases: Vec<Phase> = ORDER
         .into_iter()
         .filter(|p| match rotation.kind {
             Kind::ApiKey => matches!(p, Phase::AwaitNewKey | Phase::PushKey | Phase::ProveKey | Phase::Done),
+            _ if matches!(p, Phase::CreateEndpoint | Phase::RetireEndpoint) => !rotation.dashboard,
+            _ if matches!(p, Phase::AwaitNewSecret | Phase::RetirePrevious) => rotation.dashboard,
             Kind::WebhookSecret => !matches!(p, Phase::AwaitNewKey | Phase::PushKey | Phase::ProveKey),
             Kind::All => true,
         })

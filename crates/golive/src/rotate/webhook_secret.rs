@@ -232,9 +232,6 @@ pub(super) async fn failing_older_deliveries(
 /// Each part is safe to run again. Whether a Worker version was made (the delete).
 pub(super) async fn retire(ctx: &Ctx<'_>, live_key: &StripeKey, swap: &EndpointSwap) -> Result<bool, Problem> {
     let b = swap.new_endpoint.clone().expect("retiring after B was made");
-    if let Some(new) = keyring_get(entry(ctx, WEBHOOK_NEXT)).await? {
-        keyring_put(entry(ctx, SECRET_VAR), new).await?;
-    }
     let mut record = ctx.input.webhook.clone();
     record.endpoint_id = Some(b);
     ctx.change(Change::Webhook(record))?;
@@ -246,6 +243,16 @@ pub(super) async fn retire(ctx: &Ctx<'_>, live_key: &StripeKey, swap: &EndpointS
         }
     }
     endpoints::delete(&client, &swap.old_endpoint).await?;
+    finish_swap(ctx).await
+}
+
+/// The end of every webhook rotation: the keyring's current secret is the new one,
+/// STRIPE_WEBHOOK_SECRET_PREVIOUS leaves the Worker (a new version, when it was there), the
+/// session's record says so, and `…_NEXT` goes. Safe to run again. Whether a version was made.
+pub(super) async fn finish_swap(ctx: &Ctx<'_>) -> Result<bool, Problem> {
+    if let Some(new) = keyring_get(entry(ctx, WEBHOOK_NEXT)).await? {
+        keyring_put(entry(ctx, SECRET_VAR), new).await?;
+    }
     let target = target(ctx);
     let listed = crate::secrets::push::list_names(&target, ctx.env).await?;
     let deleted = listed.iter().any(|n| n == WEBHOOK_PREVIOUS);
@@ -262,4 +269,55 @@ pub(super) async fn retire(ctx: &Ctx<'_>, live_key: &StripeKey, swap: &EndpointS
     ctx.change(Change::Secrets(secrets))?;
     keyring_delete(entry(ctx, WEBHOOK_NEXT)).await?;
     Ok(deleted)
+}
+
+const WEBHOOKS_URL: &str = "https://dashboard.stripe.com/webhooks";
+
+/// The Dashboard path waits for the secret the user rolls.
+pub(super) fn waiting_for_secret(rotation: &super::Rotation) -> Waiting {
+    let endpoint = rotation.endpoint.as_ref().map(|e| e.old_endpoint.as_str()).unwrap_or("the live endpoint");
+    Waiting {
+        message: format!("Roll the signing secret of {endpoint} in the Stripe Dashboard, then give golive the new secret."),
+        fix: format!("Dashboard → Developers → Webhooks → {endpoint} → ⋯ → Roll secret; keep the old secret working for as long as you told golive (24 hours unless you said otherwise). Reveal and copy the new secret (whsec_…), then `golive rotate continue` with it in GOLIVE_STRIPE_NEW_WEBHOOK_SECRET or on standard input (--secret-stdin)."),
+        link: Some(Link { label: "Open Webhooks".into(), url: WEBHOOKS_URL.into() }),
+    }
+}
+
+/// Checks the secret's shape and that it is not the one in use, and keeps it as `…_NEXT`;
+/// its hint. (Stripe shows an endpoint's secret only in the Dashboard: the proof that it is
+/// the endpoint's is the Worker accepting events Stripe signs with it.)
+pub(super) async fn accept_new_secret(ctx: &Ctx<'_>, secret: SecretString) -> Result<String, Problem> {
+    let value = secret.expose_secret();
+    let shaped = value
+        .strip_prefix("whsec_")
+        .is_some_and(|rest| rest.len() >= 16 && rest.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !shaped {
+        return Err(Problem::invalid(
+            "That is not a webhook signing secret: it starts with whsec_ followed by letters and digits.",
+            "Copy the new secret again from the endpoint's page in the Dashboard (Reveal, then copy).",
+        )
+        .with_code("new_secret_refused"));
+    }
+    if keyring_get(entry(ctx, SECRET_VAR)).await?.is_some_and(|current| current.expose_secret() == value) {
+        return Err(Problem::invalid(
+            format!("{} is the secret in use now, not a new one.", hint_of(value)),
+            "Roll the secret in the Dashboard first (the endpoint's page → ⋯ → Roll secret), then give the new one it shows.",
+        )
+        .with_code("new_secret_refused"));
+    }
+    let hint = hint_of(value);
+    keyring_put(entry(ctx, WEBHOOK_NEXT), secret).await?;
+    Ok(hint)
+}
+
+/// The Dashboard path waits until Stripe stops signing with the old secret.
+pub(super) fn waiting_for_expiry(until: i64) -> Waiting {
+    Waiting {
+        message: format!(
+            "The Worker accepts the new secret; Stripe still signs every event with the old one too until {}.",
+            crate::clock::describe(until)
+        ),
+        fix: format!("Run `golive rotate continue` after {}: it removes {WEBHOOK_PREVIOUS} from the Worker (safe to run from cron before then: it only checks the time).", crate::clock::describe(until)),
+        link: None,
+    }
 }

@@ -3,10 +3,9 @@
 
 use super::{Problem, Wizard};
 use crate::progress::ProgressSink;
-use crate::rotate::{self, Change, Ctx, Kind, RotateInput, RotatePlan, RotateRecord, Rotation};
+use crate::rotate::{self, Change, Ctx, Given, RotateInput, RotatePlan, RotateRecord, Rotation, Start};
 use crate::session::Session;
 use crate::steps::StepId;
-use crate::stripe_key::StripeKey;
 use serde::Serialize;
 
 /// Where rotations stand after a `continue`.
@@ -48,7 +47,7 @@ fn input(session: &Session) -> Result<RotateInput<'_>, Problem> {
 
 fn apply(session: &mut Session, change: Change) {
     match change {
-        Change::Rotate(record) => session.rotate = record,
+        Change::Rotate(record) => session.rotate = *record,
         Change::Webhook(record) => session.webhook = Some(record),
         Change::Secrets(record) => session.secrets = Some(record),
         Change::LiveKeyHint(hint) => {
@@ -60,10 +59,10 @@ fn apply(session: &mut Session, change: Change) {
 }
 
 impl Wizard {
-    /// What a rotation of `kind` would do, in plain words (read-only).
-    pub fn rotate_plan(&self, kind: Kind) -> Result<RotatePlan, Problem> {
+    /// What a rotation would do, in plain words (read-only).
+    pub fn rotate_plan(&self, start: Start) -> Result<RotatePlan, Problem> {
         let session = self.session();
-        Ok(rotate::plan(kind, &input(&session)?))
+        Ok(rotate::plan(start, &input(&session)?))
     }
 
     /// The session's rotations as they stand.
@@ -71,40 +70,31 @@ impl Wizard {
         self.session().rotate
     }
 
-    /// Starts a rotation of `kind` (refused while one is open, or before Verify passed) and
-    /// runs it as far as it goes now. `new_key`: the live key the user rolled, if given.
-    pub async fn rotate_start(
-        &self,
-        kind: Kind,
-        new_key: Option<StripeKey>,
-        sink: &dyn ProgressSink,
-    ) -> Result<Rotation, Problem> {
+    /// Starts a rotation (refused while one is open, or before Verify passed) and runs it as
+    /// far as it goes now. `given`: what the user rolled in the Dashboard, if anything yet.
+    pub async fn rotate_start(&self, start: Start, given: Given, sink: &dyn ProgressSink) -> Result<Rotation, Problem> {
         let _lock = self.lock("rotating").await?;
         let session = self.session();
-        let rotation = rotate::begin(kind, &input(&session)?)?;
+        let rotation = rotate::begin(start, &input(&session)?)?;
         if !session.done(StepId::Verify) {
             return Err(Problem::not_ready(
                 "Verify has not passed for this project, so there is no proven setup to rotate from.",
                 "Run Verify first (and fix what it finds); rotate once it passes.",
             ));
         }
-        self.run_rotation(rotation, new_key, sink).await
+        self.run_rotation(rotation, given, sink).await
     }
 
     /// Goes on with the open rotation from where it stopped (safe to run from cron), and
     /// forgets old keys Stripe now refuses.
-    pub async fn rotate_continue(
-        &self,
-        new_key: Option<StripeKey>,
-        sink: &dyn ProgressSink,
-    ) -> Result<RotateOutcome, Problem> {
+    pub async fn rotate_continue(&self, given: Given, sink: &dyn ProgressSink) -> Result<RotateOutcome, Problem> {
         let _lock = self.lock("rotating").await?;
         let open = self.session().rotate.open;
         let rotation = match open {
-            Some(rotation) => Some(self.run_rotation(rotation, new_key, sink).await?),
-            None if new_key.is_some() => {
+            Some(rotation) => Some(self.run_rotation(rotation, given, sink).await?),
+            None if given.key.is_some() || given.webhook_secret.is_some() => {
                 return Err(Problem::not_ready(
-                    "No rotation is open, so there is nothing to give a new key to.",
+                    "No rotation is open, so there is nothing to give a new key or secret to.",
                     "Start one: `golive rotate start --kind api-key` (or Rotate in the app).",
                 ))
             }
@@ -117,10 +107,10 @@ impl Wizard {
     async fn run_rotation(
         &self,
         rotation: Rotation,
-        new_key: Option<StripeKey>,
+        given: Given,
         sink: &dyn ProgressSink,
     ) -> Result<Rotation, Problem> {
-        self.with_rotation_ctx(sink, move |ctx| Box::pin(rotate::advance(ctx, rotation, new_key))).await
+        self.with_rotation_ctx(sink, move |ctx| Box::pin(rotate::advance(ctx, rotation, given))).await
     }
 
     /// Builds what a rotation acts with from the session as it stands, and runs `work`.
