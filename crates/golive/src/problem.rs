@@ -128,7 +128,7 @@ impl From<crate::wrangler::WranglerError> for Problem {
     fn from(e: crate::wrangler::WranglerError) -> Self {
         use crate::wrangler::WranglerError as W;
         let kind = match e {
-            W::NotInstalled | W::WorkerNotFound { .. } => ProblemKind::NotReady,
+            W::NotInstalled | W::WorkerNotFound { .. } | W::GradualDeployment { .. } => ProblemKind::NotReady,
             _ => ProblemKind::Refused,
         };
         Problem::new(kind, "wrangler_failed", e.message(), e.fix())
@@ -155,6 +155,9 @@ impl From<crate::secrets::SecretsError> for Problem {
             S::Missing { .. } => (ProblemKind::NotReady, "not_ready"),
             S::DuplicateName(_) => (ProblemKind::InvalidInput, "duplicate_name"),
             S::Keyring(_) => (ProblemKind::Refused, "keyring_unavailable"),
+            S::Wrangler(crate::wrangler::WranglerError::GradualDeployment { .. }) => {
+                (ProblemKind::NotReady, "gradual_deployment")
+            }
             S::Wrangler(_) | S::NotConfirmed(_) => (ProblemKind::Refused, "wrangler_failed"),
         };
         Problem::new(kind, code, e.message(), e.fix())

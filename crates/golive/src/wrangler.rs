@@ -72,6 +72,11 @@ pub enum WranglerError {
     WorkerNotFound {
         script: String,
     },
+    /// A gradual deployment is in progress (the latest version is not the one fully deployed):
+    /// Cloudflare refuses `secret put|bulk` until it ends (code 10214).
+    GradualDeployment {
+        script: String,
+    },
     /// The Cloudflare API answered with an error (code and message, ANSI stripped).
     Api(String),
     TimedOut,
@@ -92,6 +97,9 @@ impl WranglerError {
             WranglerError::WorkerNotFound { script } => {
                 format!("The Worker “{script}” is not deployed on this Cloudflare account yet.")
             }
+            WranglerError::GradualDeployment { script } => format!(
+                "A gradual deployment of the Worker “{script}” is in progress (its latest version is not the one fully deployed), and Cloudflare refuses to change secrets until it ends (code 10214). Nothing was pushed."
+            ),
             WranglerError::Api(m) => format!("Cloudflare refused wrangler: {m}"),
             WranglerError::TimedOut => "wrangler did not answer within a minute.".into(),
         }
@@ -104,6 +112,7 @@ impl WranglerError {
             WranglerError::NotLoggedIn => "Run `npx wrangler login` in the project folder (it opens your browser), or set CLOUDFLARE_API_TOKEN to a token made with the “Edit Cloudflare Workers” template (Cloudflare dashboard → My Profile → API Tokens).".into(),
             WranglerError::WrongAccount { .. } => "Check that `account_id` in the wrangler configuration is an account `npx wrangler whoami` lists, and that the login or API token may edit Workers there (“Edit Cloudflare Workers” template).".into(),
             WranglerError::WorkerNotFound { .. } => "Deploy it first with `npx wrangler deploy` in the project folder (add `--env NAME` for an environment), then press the button again. golive does not create an empty Worker for you.".into(),
+            WranglerError::GradualDeployment { .. } => "Finish or roll back the gradual deployment first: `npx wrangler deployments status` shows the versions and their percentages, and `npx wrangler versions deploy <version-id>@100% --yes` rolls one out to all traffic. Then run this step again. (golive does not end your rollout for you: the version it would deploy is the one you are still testing.)".into(),
             WranglerError::Api(_) => "Check that the API token is still valid and has the “Edit Cloudflare Workers” permissions, then check again.".into(),
             WranglerError::TimedOut => "Check the internet connection, then check again.".into(),
         }
@@ -274,6 +283,11 @@ pub fn classify_failure(output: &Output, script: &str, account: Option<&str>) ->
     let code = cloudflare_code(&all);
     if code == Some(10007) || code == Some(10090) || all.contains("run `wrangler deploy` first") {
         WranglerError::WorkerNotFound { script: script.into() }
+    } else if code == Some(10214)
+        || all.contains("isn't currently deployed")
+        || all.contains("is not currently deployed")
+    {
+        WranglerError::GradualDeployment { script: script.into() }
     } else if code == Some(10000) {
         WranglerError::WrongAccount { account: account.map(str::to_string) }
     } else if all.contains("CLOUDFLARE_API_TOKEN environment variable") || all.contains("wrangler login") {
@@ -309,6 +323,20 @@ mod tests {
     #[test]
     fn strips_colour_codes() {
         assert_eq!(strip_ansi("\u{1b}[31m✘ \u{1b}[41;31m[ERROR]\u{1b}[0m fetch failed"), "✘ [ERROR] fetch failed");
+    }
+
+    #[test]
+    fn a_gradual_deployment_is_named_with_the_way_out() {
+        let output = |stderr: &str| Output { success: false, stdout: String::new(), stderr: stderr.into() };
+        for said in [
+            "✘ [ERROR] A request to the Cloudflare API failed. [code: 10214]",
+            "✘ [ERROR] Secret edit failed. You attempted to modify a secret, but the latest version of your Worker isn't currently deployed.",
+        ] {
+            let e = classify_failure(&output(said), "pan-api", None);
+            assert_eq!(e, WranglerError::GradualDeployment { script: "pan-api".into() });
+            assert!(e.fix().contains("versions deploy") && e.message().contains("Nothing was pushed"));
+        }
+        assert!(matches!(classify_failure(&output("[code: 10013]"), "pan-api", None), WranglerError::Api(_)));
     }
 
     #[test]
