@@ -1,24 +1,33 @@
-//! The commands the window may call. Each one parses input, calls the engine, saves the
-//! session and returns plain data; key values arrive here and go no further than the engine.
+//! The commands the window may call. Each is input → one call into the wizard (or the app
+//! state that picks the wizard) → plain data back; every failure crosses as the engine's
+//! [`Problem`] (`{kind, code, message, fix, link}`), which the window shows like a finding.
+//! Key values arrive here and go no further than the engine.
 
 use crate::links;
-use crate::state::AppState;
-use golive::catalog::{
-    self, portal::PortalOutcome, price_ids::PriceIdVar, ApplyOptions, ApplyOutcome, CatalogPlan, Created,
-    ValidateOptions,
-};
-use golive::connect::{self, ConnectInput, ConnectReport};
+use crate::state::{AppState, Opened};
+use golive::catalog::{CatalogPlan, ValidateOptions};
+use golive::connect::{ConnectInput, ConnectReport};
 use golive::environment::Mode;
 use golive::progress::StepEvent;
+use golive::secrets::SecretStatus;
 use golive::steps::StepId;
-use golive::stripe_api;
 use golive::stripe_key::{parse_key, KeyProblem, KeySlot};
+use golive::webhook::{endpoints::Endpoint, Candidates, WebhookOutcome, WebhookPlan};
+use golive::wizard::{CatalogApplied, Problem, RecentProject, SecretsPushed, WebhookAsk};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
+
+/// The window's progress: every step event, as it happens.
+fn sink(app: &AppHandle) -> impl Fn(StepEvent) + Send + Sync {
+    let app = app.clone();
+    move |event: StepEvent| {
+        let _ = app.emit("step-event", event);
+    }
+}
 
 #[derive(Serialize)]
 pub struct StepView {
@@ -35,17 +44,22 @@ pub struct AppView {
     current: StepId,
     steps: Vec<StepView>,
     project_dir: Option<PathBuf>,
-    connect: Option<connect::ConnectOutcome>,
+    connect: Option<golive::connect::ConnectOutcome>,
     catalog: golive::session::CatalogRecord,
     worker_env: Option<String>,
     webhook: Option<golive::webhook::WebhookRecord>,
     secrets: Option<golive::secrets::SecretsRecord>,
     verify: Option<golive::verify::VerifyReport>,
+    /// A damaged session file, said once.
     load_problem: Option<String>,
+    /// Every project with a session, most recent first (the rehearsal is one of them).
+    recent: Vec<RecentProject>,
+    /// Start on the recent-projects list (there are several).
+    choose_project: bool,
 }
 
 pub fn view(state: &AppState) -> AppView {
-    let session = state.session.lock().unwrap().clone();
+    let session = state.session();
     let reachable = session.reachable();
     AppView {
         mode: session.mode,
@@ -61,25 +75,36 @@ pub fn view(state: &AppState) -> AppView {
         webhook: session.webhook.clone(),
         secrets: session.secrets.clone(),
         verify: session.verify.clone(),
-        load_problem: state.load_problem.clone(),
+        load_problem: state.take_note(),
+        recent: state.recent(),
+        choose_project: false,
     }
 }
 
 #[tauri::command]
 pub fn app_view(state: State<'_, AppState>) -> AppView {
-    view(&state)
+    AppView { choose_project: state.choose_at_start, ..view(&state) }
 }
 
-/// Switches between the offline rehearsal and real accounts; Connect must pass again.
+/// Switches between the offline rehearsal and real accounts: that mode's most recent project
+/// (or a new one). Nothing is wiped, so nothing needs confirming.
 #[tauri::command]
-pub fn set_mode(mode: Mode, state: State<'_, AppState>) -> Result<AppView, String> {
-    {
-        let mut session = state.session.lock().unwrap();
-        if session.mode != mode {
-            *session = golive::session::Session::new(mode);
-        }
-    }
-    state.save()?;
+pub async fn set_mode(mode: Mode, state: State<'_, AppState>) -> Result<AppView, Problem> {
+    state.open(state.most_recent(mode)).await;
+    Ok(view(&state))
+}
+
+/// Opens a project from the recent-projects list.
+#[tauri::command]
+pub async fn open_project(mode: Mode, project_dir: PathBuf, state: State<'_, AppState>) -> Result<AppView, Problem> {
+    state.open(Opened { mode, project: Some(project_dir) }).await;
+    Ok(view(&state))
+}
+
+/// A new project in the current mode: Connect names its folder.
+#[tauri::command]
+pub async fn new_project(state: State<'_, AppState>) -> Result<AppView, Problem> {
+    state.open(Opened { mode: state.opened().mode, project: None }).await;
     Ok(view(&state))
 }
 
@@ -92,12 +117,12 @@ pub struct RehearsalInputs {
 }
 
 #[tauri::command]
-pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInputs, String> {
-    let rehearsal = state.rehearsal().await?;
+pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInputs, Problem> {
+    let inputs = state.rehearsal().await?.inputs();
     Ok(RehearsalInputs {
-        test_key: rehearsal.test_key.expose_secret().to_string(),
-        live_key: rehearsal.live_key.expose_secret().to_string(),
-        project_dir: rehearsal.project_dir.clone(),
+        test_key: inputs.test_key.expose_secret().to_string(),
+        live_key: inputs.live_key.expose_secret().to_string(),
+        project_dir: inputs.project_dir,
     })
 }
 
@@ -116,52 +141,24 @@ pub async fn check_connect(
     project_dir: String,
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Result<ConnectResult, String> {
+) -> Result<ConnectResult, Problem> {
     let (test_key, live_key) = (SecretString::from(test_key), SecretString::from(live_key));
-    let test = parse_key(KeySlot::Test, test_key.expose_secret());
-    let live = parse_key(KeySlot::Live, live_key.expose_secret());
-    let (test, live) = match (test, live) {
+    let (test, live) = match (
+        parse_key(KeySlot::Test, test_key.expose_secret()),
+        parse_key(KeySlot::Live, live_key.expose_secret()),
+    ) {
         (Ok(t), Ok(l)) => (t, l),
         (t, l) => return Ok(ConnectResult::KeyProblems { test: t.err(), live: l.err() }),
     };
-    let env = state.environment().await?;
     let input = ConnectInput { test_key: test, live_key: live, project_dir: PathBuf::from(project_dir.trim()) };
-    let sink = move |event: StepEvent| {
-        let _ = app.emit("step-event", event);
-    };
-    let report = connect::check(&input, &env, &sink).await;
-    *state.keys.lock().unwrap() = report.outcome.as_ref().map(|_| (input.test_key.clone(), input.live_key.clone()));
-    {
-        let mut session = state.session.lock().unwrap();
-        let same_account = match (&session.connect, &report.outcome) {
-            (Some(old), Some(new)) => old.account.id == new.account.id,
-            _ => true,
-        };
-        if !same_account {
-            // Another account: what the later steps recorded belongs to the old one.
-            session.catalog = Default::default();
-            session.webhook = None;
-            session.secrets = None;
-            session.verify = None;
-        }
-        session.project_dir = Some(input.project_dir.clone());
-        session.connect = report.outcome.clone();
-    }
-    state.save()?;
+    let wizard = state.wizard().await?;
+    let report = wizard.connect(input, &sink(&app)).await?;
+    state.follow(&wizard);
     Ok(ConnectResult::Report { report: Box::new(report), view: Box::new(view(&state)) })
 }
 
-/// Both catalogs read and compared with the keys Connect accepted.
-async fn planned(
-    state: &AppState,
-    expected_tiers: Option<Vec<String>>,
-    accept_suggestions: bool,
-) -> Result<(golive::Environment, golive::stripe_key::StripeKey, catalog::Catalog, CatalogPlan), String> {
-    let (test_key, live_key) = state.keys()?;
-    let env = state.environment().await?;
-    let options = ValidateOptions { expected_tiers, accept_suggestions };
-    let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &options).await.map_err(|f| f.describe())?;
-    Ok((env, live_key, test, plan))
+fn options(expected_tiers: Option<Vec<String>>, accept_suggestions: bool) -> ValidateOptions {
+    ValidateOptions { expected_tiers, accept_suggestions }
 }
 
 /// The catalog plan: both catalogs read, tiers validated, nothing written.
@@ -170,76 +167,143 @@ pub async fn plan_catalog(
     expected_tiers: Option<Vec<String>>,
     accept_suggestions: bool,
     state: State<'_, AppState>,
-) -> Result<CatalogPlan, String> {
-    Ok(planned(&state, expected_tiers, accept_suggestions).await?.3)
+) -> Result<CatalogPlan, Problem> {
+    Ok(state.wizard().await?.plan_catalog(&options(expected_tiers, accept_suggestions)).await?.1)
 }
 
 #[derive(Serialize)]
-pub struct CatalogApplied {
-    outcome: ApplyOutcome,
-    price_ids: Vec<PriceIdVar>,
-    portal: Option<PortalOutcome>,
+pub struct WithView<T> {
+    #[serde(flatten)]
+    result: T,
     view: AppView,
 }
 
-/// Plans again and creates what is missing, saving each id as it lands; then collects the
-/// live price IDs and ensures the customer portal.
+/// Creates what live mode lacks, then collects the price IDs and ensures the portal.
 #[tauri::command]
 pub async fn apply_catalog(
     expected_tiers: Option<Vec<String>>,
     accept_suggestions: bool,
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Result<CatalogApplied, String> {
-    let (env, live_key, test, plan) = planned(&state, expected_tiers, accept_suggestions).await?;
-    if plan.blocked {
-        return Err("The plan has problems to fix first (see the list above).".into());
-    }
-    let live = stripe_api::client(&env, &live_key);
-    let sink = move |event: StepEvent| {
-        let _ = app.emit("step-event", event);
-    };
-    let record = |created: &Created| {
-        state.session.lock().unwrap().catalog.created.push(created.clone());
-        let _ = state.save();
-    };
-    let outcome = catalog::apply(&live, &test, &plan, ApplyOptions::default(), &sink, &record).await;
-    let (price_ids, portal) = if outcome.failed.is_empty() {
-        let live_catalog = catalog::read::read_catalog(&live).await.map_err(|f| f.describe())?;
-        let portal = catalog::portal::ensure_portal(&live).await.map_err(|f| f.describe())?;
-        (catalog::price_ids::price_id_vars(&live_catalog), Some(portal))
-    } else {
-        (Vec::new(), None)
-    };
-    if portal.is_some() {
-        let mut session = state.session.lock().unwrap();
-        session.catalog.price_ids = Some(price_ids.clone());
-        session.catalog.portal = portal.clone();
-    }
-    state.save()?;
-    Ok(CatalogApplied { outcome, price_ids, portal, view: view(&state) })
+) -> Result<WithView<CatalogApplied>, Problem> {
+    let wizard = state.wizard().await?;
+    let result = wizard.apply_catalog(&options(expected_tiers, accept_suggestions), &sink(&app)).await?;
+    Ok(WithView { result, view: view(&state) })
+}
+
+/// The candidate URLs for the Worker in `worker_env`, now the step's target.
+#[tauri::command]
+pub async fn webhook_candidates(worker_env: Option<String>, state: State<'_, AppState>) -> Result<Candidates, Problem> {
+    let wizard = state.wizard().await?;
+    wizard.set_worker_env(worker_env.as_deref().unwrap_or(""))?;
+    wizard.webhook_candidates(worker_env.as_deref().filter(|e| !e.is_empty())).await
+}
+
+fn ask(url: String, extra_events: Vec<String>) -> WebhookAsk {
+    WebhookAsk { url: Some(url), extra_events, worker_env: None }
+}
+
+/// What the step would do with the live endpoints (read-only).
+#[tauri::command]
+pub async fn plan_webhook(
+    url: String,
+    extra_events: Vec<String>,
+    state: State<'_, AppState>,
+) -> Result<WebhookPlan, Problem> {
+    state.wizard().await?.plan_webhook(&ask(url, extra_events)).await
+}
+
+#[derive(Serialize)]
+pub struct WebhookEnsured {
+    outcome: WebhookOutcome,
+    view: AppView,
+}
+
+/// Creates or reuses the endpoint; its secret goes to the keyring.
+#[tauri::command]
+pub async fn ensure_webhook(
+    url: String,
+    extra_events: Vec<String>,
+    state: State<'_, AppState>,
+) -> Result<WebhookEnsured, Problem> {
+    let outcome = state.wizard().await?.ensure_webhook(&ask(url, extra_events)).await?;
+    Ok(WebhookEnsured { outcome, view: view(&state) })
+}
+
+/// Turns off the endpoints the plan offered as duplicates.
+#[tauri::command]
+pub async fn disable_endpoints(ids: Vec<String>, state: State<'_, AppState>) -> Result<Vec<Endpoint>, Problem> {
+    state.wizard().await?.disable_duplicates(&ids).await
+}
+
+/// What the Secrets step will push, and where each secret stands.
+#[tauri::command]
+pub async fn secrets_preview(state: State<'_, AppState>) -> Result<Vec<SecretStatus>, Problem> {
+    Ok(state.wizard().await?.secrets_preview().await)
+}
+
+/// Pushes every secret with one `wrangler secret bulk` and confirms them.
+#[tauri::command]
+pub async fn push_secrets(app: AppHandle, state: State<'_, AppState>) -> Result<WithView<SecretsPushed>, Problem> {
+    let result = state.wizard().await?.push_secrets(None, &sink(&app)).await?;
+    Ok(WithView { result, view: view(&state) })
+}
+
+#[derive(Serialize)]
+pub struct Verified {
+    report: golive::verify::VerifyReport,
+    view: AppView,
+}
+
+/// Every Verify check, each streamed to the window as it lands.
+#[tauri::command]
+pub async fn run_verify(app: AppHandle, state: State<'_, AppState>) -> Result<Verified, Problem> {
+    let report = state.wizard().await?.verify(&sink(&app)).await?;
+    Ok(Verified { report, view: view(&state) })
+}
+
+/// Asks where to save the go-live report, writes it and returns the HTML file's path;
+/// `None` when the user cancels.
+#[tauri::command]
+pub async fn save_report(app: AppHandle, state: State<'_, AppState>) -> Result<Option<String>, Problem> {
+    let wizard = state.wizard().await?;
+    let Some(dir) = pick(app).await else { return Ok(None) };
+    let (_, page) = wizard.save_report(&dir)?;
+    *state.saved_report.lock().expect("no panic while holding it") = Some(page.clone());
+    Ok(Some(page.display().to_string()))
+}
+
+/// Opens the report golive just saved in the user's browser.
+#[tauri::command]
+pub fn open_report(app: AppHandle, state: State<'_, AppState>) -> Result<(), Problem> {
+    let page = state
+        .saved_report
+        .lock()
+        .expect("no panic while holding it")
+        .clone()
+        .ok_or_else(|| Problem::not_ready("No report was saved in this run.", "Save the report first."))?;
+    app.opener().open_path(page.display().to_string(), None::<&str>).map_err(|e| {
+        Problem::invalid(format!("Could not open the report: {e}"), "Open the file yourself from the folder you chose.")
+    })
 }
 
 /// Remembers which step the user is on, so the app reopens there.
 #[tauri::command]
-pub fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, String> {
-    {
-        let mut session = state.session.lock().unwrap();
-        if !session.reachable().contains(&step) {
-            return Err(format!("{} is not open yet: finish the steps before it.", step.title()));
-        }
-        session.current = step;
-    }
-    state.save()?;
+pub async fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, Problem> {
+    state.wizard().await?.go_to(step)?;
     Ok(view(&state))
+}
+
+async fn pick(app: AppHandle) -> Option<PathBuf> {
+    let picked =
+        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder()).await.ok()??;
+    picked.into_path().ok()
 }
 
 /// The system folder picker; `None` when the user cancels.
 #[tauri::command]
 pub async fn pick_folder(app: AppHandle) -> Option<String> {
-    let picked =
-        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder()).await.ok()??;
-    picked.into_path().ok().map(|p| p.display().to_string())
+    pick(app).await.map(|p| p.display().to_string())
 }
 
 /// Called by the window once its first view is drawn. With `GOLIVE_BENCH_FIRST_PAINT` set
@@ -252,11 +316,43 @@ pub fn first_paint(app: AppHandle, started: State<'_, crate::Started>) {
     }
 }
 
+/// Only the dashboards where the user must act may be opened from the window.
+fn dashboard_link(url: &str) -> Result<(), Problem> {
+    if links::allowed(url) {
+        return Ok(());
+    }
+    Err(Problem::invalid(
+        "golive only opens Stripe and Cloudflare dashboard links.",
+        "Copy the address and open it yourself if you trust it.",
+    ))
+}
+
 /// Opens a dashboard link in the user's browser.
 #[tauri::command]
-pub fn open_link(url: String, app: AppHandle) -> Result<(), String> {
-    if !links::allowed(&url) {
-        return Err("golive only opens Stripe and Cloudflare dashboard links.".into());
+pub fn open_link(url: String, app: AppHandle) -> Result<(), Problem> {
+    dashboard_link(&url)?;
+    app.opener().open_url(url, None::<&str>).map_err(|e| {
+        Problem::invalid(format!("Could not open the browser: {e}"), "Copy the link and open it yourself.")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command's failure reaches the window as the engine's problem, field for field.
+    #[test]
+    fn a_commands_error_crosses_as_the_problem() {
+        let err = dashboard_link("file:///etc/passwd").unwrap_err();
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["kind"], "invalid_input");
+        assert_eq!(json["code"], "invalid_input");
+        assert!(json["message"].as_str().unwrap().contains("dashboard links"));
+        assert!(json["fix"].as_str().unwrap().contains("open it yourself"));
+        let linked = Problem::not_ready("Verify has not run yet.", "Run Verify first.")
+            .with_link("Open API keys", "https://dashboard.stripe.com/apikeys");
+        let json = serde_json::to_value(&linked).unwrap();
+        assert_eq!(json["link"]["url"], "https://dashboard.stripe.com/apikeys");
+        assert_eq!(json["kind"], "not_ready");
     }
-    app.opener().open_url(url, None::<&str>).map_err(|e| format!("Could not open the browser: {e}"))
 }

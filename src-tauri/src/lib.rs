@@ -3,7 +3,6 @@
 
 mod commands;
 mod links;
-mod live_commands;
 mod state;
 
 use state::AppState;
@@ -17,24 +16,26 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(AppState::load(data_dir))
+        .manage(AppState::start(data_dir))
         .manage(started)
         .invoke_handler(tauri::generate_handler![
             commands::app_view,
             commands::set_mode,
+            commands::open_project,
+            commands::new_project,
             commands::rehearsal_inputs,
             commands::check_connect,
             commands::plan_catalog,
             commands::apply_catalog,
-            live_commands::webhook_candidates,
-            live_commands::plan_webhook,
-            live_commands::ensure_webhook,
-            live_commands::disable_endpoints,
-            live_commands::secrets_preview,
-            live_commands::push_secrets,
-            live_commands::run_verify,
-            live_commands::save_report,
-            live_commands::open_report,
+            commands::webhook_candidates,
+            commands::plan_webhook,
+            commands::ensure_webhook,
+            commands::disable_endpoints,
+            commands::secrets_preview,
+            commands::push_secrets,
+            commands::run_verify,
+            commands::save_report,
+            commands::open_report,
             commands::go_to,
             commands::pick_folder,
             commands::open_link,

@@ -1,97 +1,147 @@
-//! What the app holds between commands: the session (saved after every change), the mode,
-//! and the rehearsal stand-ins once started.
+//! What the app holds between commands: the wizard of the open project and mode (built on
+//! first use, so the first paint never waits for the rehearsal's stand-ins), the rehearsal
+//! while it is open, and the go-live report saved in this run. Which project opens at start
+//! comes from the sessions on disk ([`golive::wizard::SessionStore::recent`]).
 
 use golive::environment::{Environment, Mode};
-use golive::keystore::{self, EntryName};
-use golive::rehearsal::Rehearsal;
-use golive::session::{Session, FILE_NAME};
-use golive::stripe_key::{parse_key, KeySlot, StripeKey};
-use secrecy::ExposeSecret;
+use golive::session::Session;
+use golive::wizard::{LocalWorld, Problem, RecentProject, SessionStore, Wizard};
+use golive_rehearsal::Rehearsal;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use tokio::sync::OnceCell;
+use std::sync::{Arc, Mutex};
+
+/// Which session the window shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub mode: Mode,
+    /// `None`: a new project, before its first Connect.
+    pub project: Option<PathBuf>,
+}
 
 pub struct AppState {
-    pub data_dir: PathBuf,
-    pub session: Mutex<Session>,
-    /// A damaged session file, reported once to the window.
-    pub load_problem: Option<String>,
-    rehearsal: OnceCell<Rehearsal>,
-    /// The keys Connect accepted, in memory only, for the steps after it.
-    pub keys: Mutex<Option<(StripeKey, StripeKey)>>,
+    pub store: SessionStore,
+    opened: Mutex<Opened>,
+    wizard: tokio::sync::Mutex<Option<Arc<Wizard>>>,
+    /// Held while the rehearsal is open in this window (one process at a time may).
+    rehearsal: tokio::sync::Mutex<Option<Arc<Rehearsal>>>,
+    /// A damaged session file's backup, said once.
+    note: Mutex<Option<String>>,
+    /// Several projects on disk: the window starts on the recent-projects list.
+    pub choose_at_start: bool,
     /// The go-live report saved in this run, the only file the window may ask to open.
     pub saved_report: Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
-    /// Reopens the saved session; with none, starts in offline rehearsal.
-    pub fn load(data_dir: PathBuf) -> Self {
-        let (session, load_problem) = match Session::load(&data_dir.join(FILE_NAME)) {
-            Ok(Some(session)) => (session, None),
-            Ok(None) => (Session::new(Mode::Rehearsal), None),
-            Err(e) => (Session::new(Mode::Rehearsal), Some(e.0)),
+    /// With no session on disk: the offline rehearsal at Connect; with one: that project;
+    /// with several: the most recent, and the list to choose from first.
+    pub fn start(data_dir: PathBuf) -> Self {
+        let store = SessionStore::new(data_dir);
+        let recent = store.recent();
+        let opened = match recent.first() {
+            Some(p) => Opened { mode: p.mode, project: Some(p.project_dir.clone()) },
+            None => Opened { mode: Mode::Rehearsal, project: None },
         };
         Self {
-            data_dir,
-            session: Mutex::new(session),
-            load_problem,
-            rehearsal: OnceCell::new(),
-            keys: Mutex::new(None),
+            store,
+            opened: Mutex::new(opened),
+            wizard: tokio::sync::Mutex::new(None),
+            rehearsal: tokio::sync::Mutex::new(None),
+            note: Mutex::new(None),
+            choose_at_start: recent.len() > 1,
             saved_report: Mutex::new(None),
         }
     }
 
-    pub fn save(&self) -> Result<(), String> {
-        let session = self.session.lock().unwrap().clone();
-        session.save(&self.data_dir.join(FILE_NAME)).map_err(|e| e.0)
+    pub fn opened(&self) -> Opened {
+        self.opened.lock().expect("no panic while holding it").clone()
     }
 
-    pub fn mode(&self) -> Mode {
-        self.session.lock().unwrap().mode
+    /// Shows another session (it is built on next use); the others stay as they are on disk.
+    pub async fn open(&self, opened: Opened) {
+        *self.wizard.lock().await = None;
+        *self.opened.lock().expect("no panic while holding it") = opened;
     }
 
-    /// The rehearsal's stand-ins, started on first use.
-    pub async fn rehearsal(&self) -> Result<&Rehearsal, String> {
-        self.rehearsal
-            .get_or_try_init(|| Rehearsal::start(&self.data_dir))
-            .await
-            .map_err(|e| format!("The offline rehearsal could not start its local services: {e}"))
+    /// `mode`'s most recent project, or a new one.
+    pub fn most_recent(&self, mode: Mode) -> Opened {
+        let project = self.store.recent().into_iter().find(|p| p.mode == mode).map(|p| p.project_dir);
+        Opened { mode, project }
     }
 
-    /// The accepted keys, or what to do when the app was restarted since Connect.
-    pub fn keys(&self) -> Result<(StripeKey, StripeKey), String> {
-        self.keys.lock().unwrap().clone().ok_or_else(|| {
-            "golive keeps your keys in memory only: go back to Connect and press Check again, then return here."
-                .to_string()
-        })
+    pub fn recent(&self) -> Vec<RecentProject> {
+        self.store.recent()
     }
 
-    /// The live key: the one Connect accepted in this run, else the one the Secrets step
-    /// kept in the keyring for this Worker (so the later steps survive a restart).
-    pub async fn live_key(&self) -> Result<StripeKey, String> {
-        if let Ok((_, live)) = self.keys() {
-            return Ok(live);
-        }
-        let script = self.session.lock().unwrap().script_name();
-        let stored = match script {
-            Some(script) => {
-                let entry = EntryName::new(&script, true, keystore::STRIPE_SECRET_KEY);
-                keystore::blocking(move || keystore::get(&entry))
-                    .await
-                    .map_err(|e| format!("{} {}", e.message, e.fix))?
+    /// The session as it stands on disk (the window's view; no wizard needed).
+    pub fn session(&self) -> Session {
+        let opened = self.opened();
+        let Some(project) = &opened.project else { return Session::new(opened.mode) };
+        match self.store.load(opened.mode, project) {
+            Ok((session, note)) => {
+                if let Some(backup) = note.damaged_backup {
+                    self.damaged(&backup);
+                }
+                session
             }
-            None => None,
-        };
-        match stored {
-            Some(value) => parse_key(KeySlot::Live, value.expose_secret()).map_err(|p| p.message),
-            None => Err(self.keys().err().unwrap_or_default()),
+            Err(_) => Session::new(opened.mode),
         }
     }
 
-    pub async fn environment(&self) -> Result<Environment, String> {
-        match self.mode() {
-            Mode::Real => Ok(Environment::real()),
-            Mode::Rehearsal => Ok(self.rehearsal().await?.environment()),
+    fn damaged(&self, backup: &std::path::Path) {
+        *self.note.lock().expect("no panic while holding it") = Some(format!(
+            "golive's record of this project was damaged and could not be read; it was kept as {} and a new one started. Run the steps again: each finds what was already done in Stripe and Cloudflare.",
+            backup.display()
+        ));
+    }
+
+    /// The rehearsal, opened on first use and kept while the window lives.
+    pub async fn rehearsal(&self) -> Result<Arc<Rehearsal>, Problem> {
+        let mut held = self.rehearsal.lock().await;
+        if let Some(r) = held.as_ref() {
+            return Ok(r.clone());
         }
+        let r = Arc::new(Rehearsal::open(self.store.data_dir()).await?);
+        *held = Some(r.clone());
+        Ok(r)
+    }
+
+    /// The wizard of the open project and mode: the one place the rehearsal's environment
+    /// and world are chosen.
+    pub async fn wizard(&self) -> Result<Arc<Wizard>, Problem> {
+        let mut held = self.wizard.lock().await;
+        if let Some(w) = held.as_ref() {
+            return Ok(w.clone());
+        }
+        let opened = self.opened();
+        let (env, world): (Environment, Option<Arc<dyn LocalWorld>>) = match opened.mode {
+            Mode::Real => (Environment::real(), None),
+            Mode::Rehearsal => {
+                let r = self.rehearsal().await?;
+                (r.environment(), Some(r))
+            }
+        };
+        let wizard = match &opened.project {
+            Some(project) if project.is_dir() => Wizard::open(self.store.clone(), env, world, project)?,
+            _ => Wizard::blank(self.store.clone(), env, world)?,
+        };
+        if let Some(backup) = &wizard.load_note().damaged_backup {
+            self.damaged(backup);
+        }
+        let wizard = Arc::new(wizard);
+        *held = Some(wizard.clone());
+        Ok(wizard)
+    }
+
+    /// After Connect, the project the wizard works on is the one the window shows.
+    pub fn follow(&self, wizard: &Wizard) {
+        let session = wizard.session();
+        *self.opened.lock().expect("no panic while holding it") =
+            Opened { mode: session.mode, project: session.project_dir };
+    }
+
+    /// The note about a damaged session, once.
+    pub fn take_note(&self) -> Option<String> {
+        self.note.lock().expect("no panic while holding it").take()
     }
 }

@@ -1,6 +1,8 @@
 //! The real golive window, built by cargo and driven under Xvfb through tauri-driver and
 //! WebKitWebDriver: a malformed key is refused under its field; the rehearsal keys and a
-//! folder with wrangler.toml reach Continue; the keys leave the page once Connect passes.
+//! folder with wrangler.toml reach Continue; the keys leave the page once Connect passes;
+//! the whole rehearsal to Verify, with a restart after Secrets that lists the recent
+//! projects and resumes where it was; switching mode and back loses nothing.
 //!
 //! Needs a display (the test script runs it under xvfb-run), `/usr/bin/WebKitWebDriver`
 //! (webkit2gtk-driver) and tauri-driver from the repository's node_modules.
@@ -168,7 +170,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     // Continue opens the next step, and the app remembers it.
     cont.click().await.unwrap();
     wait_for_text(&client, "#view h1", "Catalog", Duration::from_secs(10)).await;
-    let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
+    let session = session_text(data.path());
     assert!(session.contains("\"current\": \"catalog\""), "{session}");
 
     // Catalog: the rehearsal's "Pro" trap blocks the plan with its fix; accepting golive's
@@ -191,7 +193,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert!(ids.contains("STRIPE_PORTAL_CONFIG_ID") && ids.contains("bpc_"), "{ids}");
     client.execute("document.getElementById('price-ids').scrollIntoView()", vec![]).await.unwrap();
     screenshot(&client, "catalog-applied.png").await;
-    let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
+    let session = session_text(data.path());
     assert!(session.contains("STRIPE_PRICE_ID_ENTERPRISE"), "{session}");
 
     // Webhook: the URL is derived from the account's workers.dev subdomain; the plan finds
@@ -226,10 +228,42 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
 
-    // Verify: the rehearsal's Worker runs locally with the pushed secrets; every check
-    // passes, results stream in, the stepper marks the flow done.
     client.find(Locator::Id("secrets-continue")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
+
+    // Quit mid-rehearsal, with a real project's session beside it; start again on the same
+    // data: the recent projects are listed (two), the rehearsal opens where it was, and
+    // Verify passes against what the first run pushed — nothing redone.
+    client.close().await.unwrap();
+    drop(driver);
+    let real_parent = tempfile::tempdir().unwrap();
+    let real_project = real_parent.path().join("pan-api");
+    std::fs::create_dir(&real_project).unwrap();
+    std::fs::write(real_project.join("wrangler.toml"), "name = \"pan-api\"\n").unwrap();
+    let mut real = golive::session::Session::new(golive::environment::Mode::Real);
+    real.project_dir = Some(real_project.clone());
+    let store = golive::wizard::SessionStore::new(data.path());
+    let real_file = store.save(&real).unwrap();
+    let real_before = std::fs::read_to_string(&real_file).unwrap();
+    let before_restart = session_text(data.path());
+    let driver = Driver::start(data.path());
+    let client = driver.session().await;
+    let listed = wait_for_text(&client, "#recent-projects", "Rehearsal", Duration::from_secs(30)).await;
+    assert!(listed.contains("Real") && listed.contains(&real_project.display().to_string()), "{listed}");
+    assert_eq!(client.find_all(Locator::Css("#recent-projects li")).await.unwrap().len(), 2);
+    screenshot(&client, "recent-projects.png").await;
+    client
+        .find(Locator::Css("#recent-projects li.recent-rehearsal .recent-open"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
+    assert_eq!(session_text(data.path()), before_restart, "reopening wrote nothing");
+
+    // Verify: the rehearsal's Worker runs locally with the pushed secrets; every check
+    // passes, results stream in, the stepper marks the flow done.
     client.find(Locator::Id("run-verify")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#verify-status", "Rehearsal passed", Duration::from_secs(120)).await;
     let checks = client.find(Locator::Id("verify-findings")).await.unwrap().text().await.unwrap();
@@ -252,8 +286,17 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     screenshot(&client, "verify-passed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
-    let session = std::fs::read_to_string(data.path().join("session.json")).unwrap();
+    let session = session_text(data.path());
     assert!(session.contains("\"current\": \"verify\""), "{session}");
+
+    // Real mode and back: each opens its own most recent project; neither loses anything.
+    client.find(Locator::Id("switch-mode")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#mode-banner", "Real accounts", Duration::from_secs(10)).await;
+    client.find(Locator::Id("switch-mode")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#mode-banner", "Offline rehearsal", Duration::from_secs(10)).await;
+    wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
+    assert_eq!(session_text(data.path()), session, "the rehearsal's session is as it was");
+    assert_eq!(std::fs::read_to_string(&real_file).unwrap(), real_before, "the real session is as it was");
     client.close().await.unwrap();
     drop(driver);
 
@@ -265,6 +308,18 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     for (what, text) in [("session file", &session), ("argv", &argv), ("app output", &output)] {
         golive_testkit::assert_no_key_in(what, text, &[&live_key, &test_key, &whsec]);
     }
+}
+
+/// The rehearsal's session file as golive saved it (one file per project and mode).
+fn session_text(data: &Path) -> String {
+    let store = golive::wizard::SessionStore::new(data);
+    let project = store
+        .recent()
+        .into_iter()
+        .find(|p| p.mode == golive::environment::Mode::Rehearsal)
+        .expect("the rehearsal has a session")
+        .project_dir;
+    std::fs::read_to_string(store.path_for(golive::environment::Mode::Rehearsal, &project)).unwrap()
 }
 
 /// A golive entry read back through the Secret Service with libsecret's own tool.

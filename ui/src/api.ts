@@ -1,4 +1,6 @@
-// The window's only way to the engine: typed wrappers over golive's Tauri commands.
+// The window's only way to the engine: typed wrappers over golive's Tauri commands. A
+// command that fails rejects with the engine's Problem ({kind, code, message, fix, link});
+// views show it with showProblem (findings.ts), like a failed check.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
@@ -23,6 +25,8 @@ import type {
 export const api = {
   appView: () => invoke<AppView>("app_view"),
   setMode: (mode: Mode) => invoke<AppView>("set_mode", { mode }),
+  openProject: (mode: Mode, projectDir: string) => invoke<AppView>("open_project", { mode, projectDir }),
+  newProject: () => invoke<AppView>("new_project"),
   rehearsalInputs: () => invoke<RehearsalInputs>("rehearsal_inputs"),
   checkConnect: (testKey: string, liveKey: string, projectDir: string) =>
     invoke<ConnectResult>("check_connect", { testKey, liveKey, projectDir }),

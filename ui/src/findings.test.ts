@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { renderFinding, worstFirst } from "./findings";
+import { problemOf, renderFinding, renderProblem, showProblem, worstFirst } from "./findings";
 import type { Finding } from "./types";
 
 const finding = (status: Finding["status"], check = "x"): Finding => ({
@@ -33,5 +33,38 @@ describe("worstFirst", () => {
   it("puts failures then warnings first, keeping order within each", () => {
     const sorted = worstFirst([finding("pass", "a"), finding("fail", "b"), finding("warn", "c"), finding("fail", "d")]);
     expect(sorted.map((f) => f.check)).toEqual(["b", "d", "c", "a"]);
+  });
+});
+
+describe("renderProblem", () => {
+  it("shows a command's problem like a failed check: message, what to do, and the link", () => {
+    const open = vi.fn();
+    const li = renderProblem(
+      {
+        kind: "invalid_input",
+        code: "other_account",
+        message: "These keys are of Stripe account acct_B, but this project is set up with acct_A.",
+        fix: "Use the keys of acct_A for this project.",
+        link: { label: "Open API keys", url: "https://dashboard.stripe.com/apikeys" },
+      },
+      open,
+    );
+    expect(li.classList.contains("finding-fail")).toBe(true);
+    expect(li.getAttribute("role")).toBe("alert");
+    expect(li.dataset.code).toBe("other_account");
+    expect(li.querySelector(".finding-title")?.textContent).toContain("acct_B");
+    expect(li.querySelector(".finding-fix")?.textContent).toBe("What to do: Use the keys of acct_A for this project.");
+    (li.querySelector("button") as HTMLButtonElement).click();
+    expect(open).toHaveBeenCalledWith("https://dashboard.stripe.com/apikeys");
+  });
+
+  it("turns a bare rejection into a problem that says it is a bug, never flattened text", () => {
+    const el = document.createElement("div");
+    el.textContent = "old status";
+    showProblem(el, "IPC failed", vi.fn());
+    expect(el.textContent).not.toContain("old status");
+    expect(el.querySelector(".finding-title")?.textContent).toBe("IPC failed");
+    expect(el.querySelector(".finding-fix")?.textContent).toContain("bug in golive");
+    expect(problemOf({ kind: "refused", code: "c", message: "m", fix: "f", link: null }).code).toBe("c");
   });
 });

@@ -1,7 +1,7 @@
 // One check's result as a row: its status, what was found, what to do, and a dashboard link.
 
 import { h } from "./dom";
-import type { Finding } from "./types";
+import type { Finding, Problem } from "./types";
 
 const MARKS = { pass: "✓", warn: "!", fail: "✗" } as const;
 const WORDS = { pass: "Passed", warn: "Warning", fail: "Failed" } as const;
@@ -33,4 +33,38 @@ export function worstFirst(findings: Finding[]): Finding[] {
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank[a.f.status] - rank[b.f.status] || a.i - b.i)
     .map((x) => x.f);
+}
+
+/** Whatever a command rejected with, as a problem: the engine's own, or (a failure of the
+ * bridge itself) one made from its text. */
+export function problemOf(err: unknown): Problem {
+  if (err && typeof err === "object" && "message" in err && "fix" in err) return err as Problem;
+  return {
+    kind: "internal",
+    code: "internal_error",
+    message: String(err),
+    fix: "This is a bug in golive: please report it with this message.",
+    link: null,
+  };
+}
+
+/** A problem that stopped a command, drawn exactly as a failed check: what happened, what to
+ * do, and where. */
+export function renderProblem(err: unknown, openLink: (url: string) => void): HTMLLIElement {
+  const problem = problemOf(err);
+  const li = renderFinding(
+    { check: `problem.${problem.code}`, status: "fail", title: problem.message, detail: "", fix: problem.fix, link: problem.link },
+    openLink,
+  );
+  li.classList.add("problem");
+  li.setAttribute("role", "alert");
+  li.dataset.code = problem.code;
+  li.querySelector(".finding-detail")?.remove();
+  return li;
+}
+
+/** Replaces what `el` shows with the problem, as a one-row findings list. */
+export function showProblem(el: HTMLElement, err: unknown, openLink: (url: string) => void): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  el.append(h("ul", { class: "findings problems" }, renderProblem(err, openLink)));
 }

@@ -6,6 +6,7 @@ import { renderStepper } from "./stepper";
 import type { AppView, StepId } from "./types";
 import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
+import { renderRecent } from "./views/recent";
 import { renderSecrets } from "./views/secrets";
 import { renderVerify } from "./views/verify";
 import { renderWebhook } from "./views/webhook";
@@ -23,7 +24,10 @@ function renderBanner(view: AppView): void {
     { type: "button", id: "switch-mode", class: "secondary" },
     rehearsal ? "Use my real Stripe account" : "Switch to the offline rehearsal",
   );
+  // Switching opens that mode's most recent project (or a new one): nothing is wiped.
   toggle.addEventListener("click", async () => show(await api.setMode(rehearsal ? "real" : "rehearsal")));
+  const projects = h("button", { type: "button", id: "show-projects", class: "secondary" }, "Projects");
+  projects.addEventListener("click", () => showRecent(view));
   bannerEl.className = rehearsal ? "banner banner-rehearsal" : "banner banner-real";
   bannerEl.append(
     h(
@@ -34,7 +38,7 @@ function renderBanner(view: AppView): void {
         ? "A practice run on this computer with a made-up Stripe account and Worker. Nothing leaves this machine."
         : "golive talks to Stripe and Cloudflare with your keys. Nothing is changed until you apply a step.",
     ),
-    toggle,
+    h("div", { class: "banner-actions" }, view.recent.length > 0 ? projects : null, toggle),
   );
   if (view.load_problem) bannerEl.append(h("p", { class: "field-problem", role: "alert" }, view.load_problem));
 }
@@ -43,7 +47,19 @@ function drawStepper(view: AppView): void {
   renderStepper(stepperEl, view.steps, view.current, async (step: StepId) => show(await api.goTo(step)));
 }
 
+/** The recent-projects list in place of a step. */
+function showRecent(view: AppView): void {
+  renderBanner(view);
+  teardown?.();
+  teardown = renderRecent(viewEl, { api, view, onOpen: show });
+}
+
 function show(view: AppView): void {
+  if (view.choose_project) {
+    drawStepper(view);
+    showRecent(view);
+    return;
+  }
   drawStepper(view);
   renderBanner(view);
   teardown?.();

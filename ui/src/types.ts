@@ -1,7 +1,7 @@
 // Mirrors of the engine's types as the Tauri commands return them (serde's JSON).
 
 export type Mode = "real" | "rehearsal";
-export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "verify";
+export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "verify" | "rotate";
 export type Status = "pass" | "warn" | "fail";
 
 export interface Link {
@@ -16,6 +16,25 @@ export interface Finding {
   detail: string;
   fix: string | null;
   link: Link | null;
+}
+
+/** The engine's one error type: what stopped a command, what to do, and where. */
+export interface Problem {
+  kind: "invalid_input" | "not_ready" | "refused" | "internal";
+  code: string;
+  message: string;
+  fix: string;
+  link: Link | null;
+}
+
+/** A project with a session on this computer. */
+export interface RecentProject {
+  mode: Mode;
+  project_dir: string;
+  worker: string | null;
+  current: StepId;
+  verified: boolean;
+  saved_at: number;
 }
 
 export interface StepView {
@@ -49,6 +68,8 @@ export interface AppView {
   secrets: SecretsRecord | null;
   verify: VerifyReport | null;
   load_problem: string | null;
+  recent: RecentProject[];
+  choose_project: boolean;
 }
 
 export interface KeyProblem {

@@ -3,6 +3,7 @@
 
 import type { Api } from "../api";
 import { clear, h } from "../dom";
+import { showProblem } from "../findings";
 import type { AppView, CatalogPlan, PlanAction, PriceIdVar, PortalOutcome, StepEvent } from "../types";
 
 export interface CatalogViewDeps {
@@ -213,7 +214,7 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
     try {
       showPlan(await api.planCatalog(expected(), accept.checked));
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       planButton.disabled = false;
     }
@@ -246,7 +247,7 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
       }
       await runPlan();
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       planButton.disabled = false;
     }

@@ -10,7 +10,7 @@ const view: AppView = {
   project_dir: null,
   connect: null,
   catalog: { created: [], price_ids: null, portal: null },
-  worker_env: null, webhook: null, secrets: null, verify: null, load_problem: null,
+  worker_env: null, webhook: null, secrets: null, verify: null, load_problem: null, recent: [], choose_project: false,
 };
 
 function fakeApi(result: ConnectResult): Api {

@@ -3,7 +3,7 @@
 
 import type { Api } from "../api";
 import { clear, h } from "../dom";
-import { renderFinding, worstFirst } from "../findings";
+import { renderFinding, worstFirst, showProblem } from "../findings";
 import type { AppView, ConnectOutcome, KeyProblem, StepEvent } from "../types";
 
 export interface ConnectViewDeps {
@@ -42,7 +42,7 @@ function keyField(id: string, label: string, placeholder: string, help: string) 
   return { wrap, input, problem };
 }
 
-function showProblem(el: HTMLElement, problem: KeyProblem | null): void {
+function showKeyProblem(el: HTMLElement, problem: KeyProblem | null): void {
   clear(el);
   if (!problem) return;
   el.append(h("strong", {}, problem.message), " ", problem.fix);
@@ -100,7 +100,15 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
   if (view.mode === "rehearsal") {
     const fill = h("button", { type: "button", id: "fill-rehearsal", class: "secondary" }, "Fill in the rehearsal keys");
     fill.addEventListener("click", async () => {
-      const inputs = await api.rehearsalInputs();
+      status.textContent = "Opening the rehearsal…";
+      let inputs;
+      try {
+        inputs = await api.rehearsalInputs();
+      } catch (err) {
+        showProblem(status, err, (url) => void api.openLink(url));
+        return;
+      }
+      status.textContent = "";
       test.input.value = inputs.test_key;
       live.input.value = inputs.live_key;
       folder.value = inputs.project_dir;
@@ -136,14 +144,14 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
     cont.disabled = true;
     clear(results);
     clear(done);
-    showProblem(test.problem, null);
-    showProblem(live.problem, null);
+    showKeyProblem(test.problem, null);
+    showKeyProblem(live.problem, null);
     status.textContent = "Checking…";
     try {
       const result = await api.checkConnect(test.input.value, live.input.value, folder.value);
       if (result.kind === "key_problems") {
-        showProblem(test.problem, result.test);
-        showProblem(live.problem, result.live);
+        showKeyProblem(test.problem, result.test);
+        showKeyProblem(live.problem, result.live);
         status.textContent = "Fix the key above and check again. Nothing was sent to Stripe.";
         (result.test ? test.input : live.input).focus();
         return;
@@ -163,7 +171,7 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
         status.textContent = "Some checks failed — each one says what to do. Then check again.";
       }
     } catch (err) {
-      status.textContent = `Could not run the checks: ${String(err)}`;
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       check.disabled = false;
     }

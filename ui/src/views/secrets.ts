@@ -4,6 +4,7 @@
 
 import type { Api } from "../api";
 import { clear, h } from "../dom";
+import { showProblem } from "../findings";
 import type { AppView, SecretStatus, StepEvent } from "../types";
 
 export interface SecretsViewDeps {
@@ -86,11 +87,11 @@ export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => v
       status.textContent = `All ${pushed.record.confirmed.length} secrets are on ${pushed.record.script}${pushed.record.env ? ` (${pushed.record.env})` : ""}.`;
       cont.disabled = false;
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       pushButton.disabled = false;
     }
   });
-  void api.secretsPreview().then(show, (err) => (status.textContent = String(err)));
+  void api.secretsPreview().then(show, (err) => showProblem(status, err, (url) => void api.openLink(url)));
   return () => void unlisten.then((f) => f());
 }

@@ -4,7 +4,7 @@
 
 import type { Api } from "../api";
 import { clear, h } from "../dom";
-import { renderFinding, worstFirst } from "../findings";
+import { renderFinding, worstFirst, showProblem } from "../findings";
 import type { AppView, Finding, StepEvent, VerifyReport } from "../types";
 
 export interface VerifyViewDeps {
@@ -67,7 +67,7 @@ export function renderVerify(root: HTMLElement, deps: VerifyViewDeps): () => voi
       save.disabled = false;
       run.textContent = "Run again";
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       run.disabled = false;
     }
@@ -80,9 +80,9 @@ export function renderVerify(root: HTMLElement, deps: VerifyViewDeps): () => voi
         open.hidden = false;
       }
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     }
   });
-  open.addEventListener("click", () => void api.openReport().catch((err) => (status.textContent = String(err))));
+  open.addEventListener("click", () => void api.openReport().catch((err) => showProblem(status, err, (url) => void api.openLink(url))));
   return () => void unlisten.then((f) => f());
 }

@@ -4,7 +4,7 @@
 
 import type { Api } from "../api";
 import { clear, h } from "../dom";
-import { renderFinding } from "../findings";
+import { renderFinding, showProblem } from "../findings";
 import type { AppView, Candidates, FoundEndpoint, Role, WebhookPlan } from "../types";
 
 export interface WebhookViewDeps {
@@ -158,7 +158,7 @@ export function renderWebhook(root: HTMLElement, deps: WebhookViewDeps): () => v
       showPlan(await api.planWebhook(urlInput.value, extraEvents()));
     } catch (err) {
       ensureButton.disabled = true;
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       checkButton.disabled = false;
     }
@@ -168,7 +168,7 @@ export function renderWebhook(root: HTMLElement, deps: WebhookViewDeps): () => v
     try {
       showCandidates(await api.webhookCandidates(envSelect.value || (envSelect.options.length ? null : view.worker_env)));
     } catch (err) {
-      note.textContent = String(err);
+      showProblem(note, err, (url) => void api.openLink(url));
       note.hidden = false;
     }
   };
@@ -189,7 +189,7 @@ export function renderWebhook(root: HTMLElement, deps: WebhookViewDeps): () => v
       cont.disabled = false;
       showPlanAfter(await api.planWebhook(urlInput.value, extraEvents()));
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
       ensureButton.disabled = false;
     }
   });
@@ -210,7 +210,7 @@ export function renderWebhook(root: HTMLElement, deps: WebhookViewDeps): () => v
       status.textContent = `Disabled ${off.map((e) => e.id).join(", ")}.`;
       showPlanAfter(await api.planWebhook(urlInput.value, extraEvents()));
     } catch (err) {
-      status.textContent = String(err);
+      showProblem(status, err, (url) => void api.openLink(url));
     } finally {
       disableButton.disabled = false;
     }

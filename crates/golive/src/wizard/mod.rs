@@ -510,7 +510,7 @@ impl Wizard {
 
     /// Targets the wrangler environment `env` (`""`: the top level), which must be one the
     /// Worker's configuration defines — checked before anything is stored or run under it.
-    fn set_worker_env(&self, env: &str) -> Result<(), Problem> {
+    pub fn set_worker_env(&self, env: &str) -> Result<(), Problem> {
         let env = Some(env.trim().to_string()).filter(|e| !e.is_empty());
         if let Some(name) = &env {
             let session = self.connected()?;
