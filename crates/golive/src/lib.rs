@@ -14,7 +14,6 @@ pub mod local_worker;
 pub mod nonce;
 pub mod problem;
 pub mod progress;
-pub mod rehearsal;
 pub mod rotate;
 pub mod secrets;
 pub mod session;
