@@ -555,3 +555,44 @@ async fn two_webhooks_then_two_secret_pushes_at_once_make_one_endpoint_and_push_
         let _ = golive::keystore::delete(&golive::keystore::EntryName::new(&worker, true, var));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_project_on_the_same_account_starts_at_connect_and_leaves_the_first_intact() {
+    let world = World::new().await;
+    world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let applied = with_keys(
+        &world,
+        world.command(&repo_wrangler()).args(["catalog", "apply", "--json"]),
+        &world.test_key,
+        &world.live_key,
+    )
+    .output()
+    .unwrap();
+    assert_eq!(applied.status.code(), Some(0), "{}", String::from_utf8_lossy(&applied.stdout));
+    let first = world.session_text();
+
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(
+        other.path().join("wrangler.toml"),
+        format!("name = \"second-api\"\naccount_id = \"{CF_ACCOUNT}\"\n"),
+    )
+    .unwrap();
+    let out = world
+        .command(&repo_wrangler())
+        .args(["connect", "--json", "--project"])
+        .arg(other.path())
+        .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
+        .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(world.session_text(), first, "the first project's session is untouched");
+    let store = golive::wizard::SessionStore::new(world.data.path());
+    let second: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(store.path_for(golive::environment::Mode::Real, other.path())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(second["current"], "connect");
+    assert!(second["catalog"]["price_ids"].is_null(), "the second project starts with nothing done: {second:#}");
+    assert_eq!(store.recent().len(), 2);
+}

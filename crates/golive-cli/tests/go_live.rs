@@ -10,6 +10,14 @@ use golive_testkit::{repo_root, repo_wrangler};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+/// Every rehearsal keeps its webhook secret under the same Worker name in the keyring: the
+/// tests that reach the Webhook step run one at a time.
+static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    KEYRING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn golive(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_golive"))
         .args(args)
@@ -67,6 +75,7 @@ fn statuses(doc: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothing() {
+    let _keyring = one_at_a_time();
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
     ok(golive(d, &["--rehearsal", "connect", "--json"]));
@@ -171,4 +180,28 @@ fn a_data_folder_that_is_a_file_is_the_users_to_fix_exit_2() {
     let err = &json_of(&out)["error"];
     assert_eq!(err["kind"], "invalid_input");
     assert!(err["fix"].as_str().unwrap().contains("GOLIVE_DATA_DIR"), "{err}");
+}
+
+#[test]
+fn an_installed_golive_outside_the_source_tree_runs_the_rehearsal_to_verify() {
+    let _keyring = one_at_a_time();
+    // The binary alone in a folder of its own, started from there, with only the node
+    // packages named (as an installed golive finds them): nothing may come from the checkout.
+    let installed = tempfile::tempdir().unwrap();
+    let binary = installed.path().join("golive");
+    std::fs::copy(env!("CARGO_BIN_EXE_golive"), &binary).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(&binary)
+        .args(["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"])
+        .current_dir(installed.path())
+        .env("GOLIVE_DATA_DIR", data.path())
+        .env("GOLIVE_NODE_MODULES", repo_root().join("node_modules"))
+        .env_remove("GOLIVE_WRANGLER")
+        .env_remove("CLOUDFLARE_API_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let doc = ok(out);
+    assert_eq!(doc["passed"], true, "{doc:#}");
+    assert_eq!(statuses(&doc).last().unwrap(), &("verify".to_string(), "passed".to_string()));
 }
