@@ -152,7 +152,10 @@ pub async fn check_connect(
     };
     let input = ConnectInput { test_key: test, live_key: live, project_dir: PathBuf::from(project_dir.trim()) };
     let wizard = state.wizard().await?;
-    let report = wizard.connect(input, &sink(&app)).await?;
+    let report = {
+        let wizard = wizard.clone();
+        state.running.run(async move { wizard.connect(input, &sink(&app)).await }).await?
+    };
     state.follow(&wizard);
     Ok(ConnectResult::Report { report: Box::new(report), view: Box::new(view(&state)) })
 }
@@ -168,7 +171,9 @@ pub async fn plan_catalog(
     accept_suggestions: bool,
     state: State<'_, AppState>,
 ) -> Result<CatalogPlan, Problem> {
-    Ok(state.wizard().await?.plan_catalog(&options(expected_tiers, accept_suggestions)).await?.1)
+    let wizard = state.wizard().await?;
+    let options = options(expected_tiers, accept_suggestions);
+    Ok(state.running.run(async move { wizard.plan_catalog(&options).await }).await?.1)
 }
 
 #[derive(Serialize)]
@@ -187,7 +192,8 @@ pub async fn apply_catalog(
     state: State<'_, AppState>,
 ) -> Result<WithView<CatalogApplied>, Problem> {
     let wizard = state.wizard().await?;
-    let result = wizard.apply_catalog(&options(expected_tiers, accept_suggestions), &sink(&app)).await?;
+    let options = options(expected_tiers, accept_suggestions);
+    let result = state.running.run(async move { wizard.apply_catalog(&options, &sink(&app)).await }).await?;
     Ok(WithView { result, view: view(&state) })
 }
 
@@ -210,7 +216,8 @@ pub async fn plan_webhook(
     extra_events: Vec<String>,
     state: State<'_, AppState>,
 ) -> Result<WebhookPlan, Problem> {
-    state.wizard().await?.plan_webhook(&ask(url, extra_events)).await
+    let wizard = state.wizard().await?;
+    state.running.run(async move { wizard.plan_webhook(&ask(url, extra_events)).await }).await
 }
 
 #[derive(Serialize)]
@@ -226,7 +233,8 @@ pub async fn ensure_webhook(
     extra_events: Vec<String>,
     state: State<'_, AppState>,
 ) -> Result<WebhookEnsured, Problem> {
-    let outcome = state.wizard().await?.ensure_webhook(&ask(url, extra_events)).await?;
+    let wizard = state.wizard().await?;
+    let outcome = state.running.run(async move { wizard.ensure_webhook(&ask(url, extra_events)).await }).await?;
     Ok(WebhookEnsured { outcome, view: view(&state) })
 }
 
@@ -245,7 +253,8 @@ pub async fn secrets_preview(state: State<'_, AppState>) -> Result<Vec<SecretSta
 /// Pushes every secret with one `wrangler secret bulk` and confirms them.
 #[tauri::command]
 pub async fn push_secrets(app: AppHandle, state: State<'_, AppState>) -> Result<WithView<SecretsPushed>, Problem> {
-    let result = state.wizard().await?.push_secrets(None, &sink(&app)).await?;
+    let wizard = state.wizard().await?;
+    let result = state.running.run(async move { wizard.push_secrets(None, &sink(&app)).await }).await?;
     Ok(WithView { result, view: view(&state) })
 }
 
@@ -258,7 +267,8 @@ pub struct Verified {
 /// Every Verify check, each streamed to the window as it lands.
 #[tauri::command]
 pub async fn run_verify(app: AppHandle, state: State<'_, AppState>) -> Result<Verified, Problem> {
-    let report = state.wizard().await?.verify(&sink(&app)).await?;
+    let wizard = state.wizard().await?;
+    let report = state.running.run(async move { wizard.verify(&sink(&app)).await }).await?;
     Ok(Verified { report, view: view(&state) })
 }
 
@@ -285,6 +295,13 @@ pub fn open_report(app: AppHandle, state: State<'_, AppState>) -> Result<(), Pro
     app.opener().open_path(page.display().to_string(), None::<&str>).map_err(|e| {
         Problem::invalid(format!("Could not open the report: {e}"), "Open the file yourself from the folder you chose.")
     })
+}
+
+/// Stops the long step that is running (Connect's checks, a plan, a write, Verify); the step
+/// answers with a "stopped" problem. Whether one was running.
+#[tauri::command]
+pub fn cancel(state: State<'_, AppState>) -> bool {
+    state.running.cancel()
 }
 
 /// Remembers which step the user is on, so the app reopens there.

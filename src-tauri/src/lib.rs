@@ -37,6 +37,7 @@ pub fn run() {
             commands::save_report,
             commands::open_report,
             commands::go_to,
+            commands::cancel,
             commands::pick_folder,
             commands::open_link,
             commands::first_paint,

@@ -18,8 +18,53 @@ pub struct Opened {
     pub project: Option<PathBuf>,
 }
 
+/// The one long step running for the window, so Cancel can stop it. Stopping drops the
+/// step's future where it stands — as a crash would, which every step survives: what it
+/// wrote is saved as it lands, and running the step again finishes without duplicates.
+#[derive(Default)]
+pub struct Running {
+    abort: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Running {
+    /// Runs `work` so that [`Running::cancel`] can stop it; a stopped step is a problem that
+    /// says so and how to go on.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Problem>> + Send + 'static,
+    ) -> Result<T, Problem> {
+        let task = tokio::spawn(work);
+        *self.abort.lock().expect("no panic while holding it") = Some(task.abort_handle());
+        let result = task.await;
+        self.abort.lock().expect("no panic while holding it").take();
+        match result {
+            Ok(result) => result,
+            Err(e) if e.is_cancelled() => Err(Problem::new(
+                golive::wizard::ProblemKind::NotReady,
+                "cancelled",
+                "Stopped: you pressed Cancel.",
+                "Run the step again when you are ready: golive picks up where it stopped and makes nothing twice.",
+            )),
+            Err(e) => Err(Problem::internal(format!("The step stopped unexpectedly: {e}"))),
+        }
+    }
+
+    /// Stops the running step, if one is running; whether one was.
+    pub fn cancel(&self) -> bool {
+        match self.abort.lock().expect("no panic while holding it").take() {
+            Some(handle) => {
+                handle.abort();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 pub struct AppState {
     pub store: SessionStore,
+    /// The long step running now (Cancel stops it).
+    pub running: Running,
     opened: Mutex<Opened>,
     wizard: tokio::sync::Mutex<Option<Arc<Wizard>>>,
     /// Held while the rehearsal is open in this window (one process at a time may).
@@ -49,6 +94,7 @@ impl AppState {
             rehearsal: tokio::sync::Mutex::new(None),
             note: Mutex::new(None),
             choose_at_start: recent.len() > 1,
+            running: Running::default(),
             saved_report: Mutex::new(None),
         }
     }
@@ -143,5 +189,27 @@ impl AppState {
     /// The note about a damaged session, once.
     pub fn take_note(&self) -> Option<String> {
         self.note.lock().expect("no panic while holding it").take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn cancel_stops_a_step_that_never_ends_with_a_problem_that_says_how_to_go_on() {
+        let running = std::sync::Arc::new(Running::default());
+        assert!(!running.cancel(), "nothing runs yet");
+        let step = {
+            let running = running.clone();
+            tokio::spawn(async move { running.run(std::future::pending::<Result<(), Problem>>()).await })
+        };
+        while !running.cancel() {
+            tokio::task::yield_now().await;
+        }
+        let problem = step.await.unwrap().unwrap_err();
+        assert_eq!(problem.code, "cancelled");
+        assert!(problem.fix.contains("picks up where it stopped"));
+        assert_eq!(running.run(async { Ok(7) }).await.unwrap(), 7, "the next step runs as usual");
     }
 }

@@ -4,6 +4,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { track } from "./busy";
 import type {
   AppView,
   Candidates,
@@ -29,21 +30,27 @@ export const api = {
   newProject: () => invoke<AppView>("new_project"),
   rehearsalInputs: () => invoke<RehearsalInputs>("rehearsal_inputs"),
   checkConnect: (testKey: string, liveKey: string, projectDir: string) =>
-    invoke<ConnectResult>("check_connect", { testKey, liveKey, projectDir }),
+    track(invoke<ConnectResult>("check_connect", { testKey, liveKey, projectDir })),
   planCatalog: (expectedTiers: string[] | null, acceptSuggestions: boolean) =>
-    invoke<CatalogPlan>("plan_catalog", { expectedTiers, acceptSuggestions }),
+    track(invoke<CatalogPlan>("plan_catalog", { expectedTiers, acceptSuggestions })),
   applyCatalog: (expectedTiers: string[] | null, acceptSuggestions: boolean) =>
-    invoke<CatalogApplied>("apply_catalog", { expectedTiers, acceptSuggestions }),
+    track(invoke<CatalogApplied>("apply_catalog", { expectedTiers, acceptSuggestions })),
   webhookCandidates: (workerEnv: string | null) => invoke<Candidates>("webhook_candidates", { workerEnv }),
-  planWebhook: (url: string, extraEvents: string[]) => invoke<WebhookPlan>("plan_webhook", { url, extraEvents }),
-  ensureWebhook: (url: string, extraEvents: string[]) => invoke<WebhookEnsured>("ensure_webhook", { url, extraEvents }),
+  planWebhook: (url: string, extraEvents: string[]) =>
+    track(invoke<WebhookPlan>("plan_webhook", { url, extraEvents })),
+  ensureWebhook: (url: string, extraEvents: string[]) =>
+    track(invoke<WebhookEnsured>("ensure_webhook", { url, extraEvents })),
   disableEndpoints: (ids: string[]) => invoke<Endpoint[]>("disable_endpoints", { ids }),
   secretsPreview: () => invoke<SecretStatus[]>("secrets_preview"),
-  pushSecrets: () => invoke<SecretsPushed>("push_secrets"),
-  runVerify: () => invoke<Verified>("run_verify"),
+  pushSecrets: () =>
+    track(invoke<SecretsPushed>("push_secrets")),
+  runVerify: () =>
+    track(invoke<Verified>("run_verify")),
   saveReport: () => invoke<string | null>("save_report"),
   openReport: () => invoke<void>("open_report"),
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
+  /** Stops the long step that is running; it rejects with a "cancelled" problem. */
+  cancel: () => invoke<boolean>("cancel"),
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),
   firstPaint: () => invoke<void>("first_paint"),

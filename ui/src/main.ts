@@ -1,6 +1,7 @@
 // Starts the window: draws the stepper, the mode banner and the current step's view.
 
 import { api } from "./api";
+import { onBusy } from "./busy";
 import { clear, h } from "./dom";
 import { renderStepper } from "./stepper";
 import type { AppView, StepId } from "./types";
@@ -88,6 +89,15 @@ function show(view: AppView): void {
   }
   viewEl.focus({ preventScroll: true });
 }
+
+// Cancel, offered while a long step runs: the step stops where it stands and says so; running
+// it again picks up where it stopped.
+const cancelButton = h("button", { type: "button", id: "cancel-step", class: "secondary cancel-step", hidden: true }, "Cancel");
+cancelButton.addEventListener("click", () => void api.cancel());
+document.body.append(cancelButton);
+onBusy((busy) => {
+  cancelButton.hidden = !busy;
+});
 
 api.appView().then(
   (view) => {
