@@ -4,6 +4,7 @@
 
 use crate::args::KeyArgs;
 use crate::keys_input;
+use crate::output::Printer;
 use golive::connect::{ConnectInput, ConnectReport};
 use golive::environment::Environment;
 use golive::progress::Silent;
@@ -28,7 +29,7 @@ pub fn project_or_cwd(project: Option<PathBuf>) -> PathBuf {
 impl Context {
     /// The keys are read (and shape-checked) first, then the rehearsal opened if asked, then
     /// the project's session.
-    pub async fn open(rehearsal: bool, args: &KeyArgs) -> Result<Context, Problem> {
+    pub async fn open(out: &Printer, rehearsal: bool, args: &KeyArgs) -> Result<Context, Problem> {
         let data_dir = golive::session::data_dir();
         let (env, world, rehearsal, keys, project) = if rehearsal {
             let r = Arc::new(Rehearsal::open(&data_dir).await?);
@@ -50,6 +51,7 @@ impl Context {
             (Environment::real(), None, None, keys, project)
         };
         let wizard = Wizard::open(SessionStore::new(&data_dir), env, world, &project)?;
+        out.load_note(wizard.load_note());
         let input = ConnectInput { test_key: keys.0, live_key: keys.1, project_dir: project };
         Ok(Context { wizard, input: Some(input), _rehearsal: rehearsal })
     }
@@ -57,15 +59,16 @@ impl Context {
     /// For Rotate: the rehearsal connects with its made-up keys as every rehearsal command
     /// does; a real project needs no keys given — the wizard takes the live key the Secrets
     /// step kept in the keyring (and proves it is the project's account).
-    pub async fn open_for_rotate(rehearsal: bool, project: Option<PathBuf>) -> Result<Context, Problem> {
+    pub async fn open_for_rotate(out: &Printer, rehearsal: bool, project: Option<PathBuf>) -> Result<Context, Problem> {
         if rehearsal {
-            let ctx = Context::open(true, &KeyArgs { project, ..KeyArgs::default() }).await?;
+            let ctx = Context::open(out, true, &KeyArgs { project, ..KeyArgs::default() }).await?;
             ctx.connected().await?;
             return Ok(ctx);
         }
         let data_dir = golive::session::data_dir();
         let project = project_or_cwd(project);
         let wizard = Wizard::open(SessionStore::new(&data_dir), Environment::real(), None, &project)?;
+        out.load_note(wizard.load_note());
         Ok(Context { wizard, input: None, _rehearsal: None })
     }
 

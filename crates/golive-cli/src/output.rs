@@ -356,6 +356,17 @@ impl Printer {
         }
     }
 
+    /// A damaged session file, moved aside: said on stderr in both modes (stdout stays the
+    /// command's one document).
+    pub fn load_note(&self, note: &golive::wizard::LoadNote) {
+        if let Some(backup) = &note.damaged_backup {
+            eprintln!(
+                "! golive's record of this project was damaged and could not be read; it was kept as {} and a new one started. The steps find what was already done in Stripe and Cloudflare when you run them again.",
+                backup.display()
+            );
+        }
+    }
+
     /// The rehearsal was forgotten.
     pub fn reset(&self, data_dir: &std::path::Path) {
         if self.json {

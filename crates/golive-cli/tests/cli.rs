@@ -596,3 +596,23 @@ async fn a_second_project_on_the_same_account_starts_at_connect_and_leaves_the_f
     assert!(second["catalog"]["price_ids"].is_null(), "the second project starts with nothing done: {second:#}");
     assert_eq!(store.recent().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_session_is_kept_as_a_backup_and_said() {
+    let world = World::new().await;
+    let store = golive::wizard::SessionStore::new(world.data.path());
+    let path = store.path_for(golive::environment::Mode::Real, world.project.path());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, "{ \"version\": 2, \"webhook\": { \"endpoint_id\": \"we_lost\"").unwrap();
+    let out = world.connect_stdin(&repo_wrangler(), &format!("{}\n{}\n", world.test_key, world.live_key));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("damaged") && said.contains("kept as"), "{said}");
+    let backups: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("damaged"))
+        .collect();
+    assert_eq!(backups.len(), 1, "the damaged file is kept");
+    assert!(std::fs::read_to_string(backups[0].path()).unwrap().contains("we_lost"));
+}

@@ -44,7 +44,7 @@ pub async fn run(
         )
         .with_code("needs_yes"));
     }
-    let ctx = Context::open(rehearsal, &catalog.keys).await?;
+    let ctx = Context::open(out, rehearsal, &catalog.keys).await?;
     let ask = GoLiveAsk {
         connect: ctx.input(),
         catalog: ValidateOptions { expected_tiers: catalog.tiers, accept_suggestions: catalog.accept_suggestions },

@@ -25,8 +25,8 @@ fn start_of(start: &RotateStart) -> Start {
     }
 }
 
-async fn open(rehearsal: bool, args: &RotateArgs) -> Result<Context, Problem> {
-    Context::open_for_rotate(rehearsal, args.project.clone()).await
+async fn open(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<Context, Problem> {
+    Context::open_for_rotate(out, rehearsal, args.project.clone()).await
 }
 
 /// What the user rolled in the Dashboard, from stdin or the environment (never argv).
@@ -43,7 +43,7 @@ pub async fn plan(
     args: &RotateArgs,
     start: &RotateStart,
 ) -> Result<ExitStatus, Problem> {
-    let ctx = open(rehearsal, args).await?;
+    let ctx = open(out, rehearsal, args).await?;
     out.rotate_plan(&ctx.wizard.rotate_plan(start_of(start))?);
     Ok(ExitStatus::Success)
 }
@@ -55,7 +55,7 @@ pub async fn start(
     start: &RotateStart,
 ) -> Result<ExitStatus, Problem> {
     let given = given(args)?;
-    let ctx = open(rehearsal, args).await?;
+    let ctx = open(out, rehearsal, args).await?;
     let rotation = ctx.wizard.rotate_start(start_of(start), given, &out.sink()).await?;
     out.rotation(Some(&rotation), &ctx.wizard.rotate_status().retiring);
     Ok(ExitStatus::Success)
@@ -63,14 +63,14 @@ pub async fn start(
 
 pub async fn resume(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<ExitStatus, Problem> {
     let given = given(args)?;
-    let ctx = open(rehearsal, args).await?;
+    let ctx = open(out, rehearsal, args).await?;
     let outcome = ctx.wizard.rotate_continue(given, &out.sink()).await?;
     out.rotation(outcome.rotation.as_ref(), &outcome.retiring);
     Ok(ExitStatus::Success)
 }
 
 pub async fn status(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<ExitStatus, Problem> {
-    let ctx = open(rehearsal, args).await?;
+    let ctx = open(out, rehearsal, args).await?;
     let record = ctx.wizard.rotate_status();
     out.rotation(record.open.as_ref().or(record.history.last()), &record.retiring);
     Ok(ExitStatus::Success)

@@ -17,7 +17,7 @@ fn options(args: &CatalogArgs) -> ValidateOptions {
 }
 
 pub async fn connect(out: &Printer, rehearsal: bool, keys: &KeyArgs) -> Result<ExitStatus, Problem> {
-    let ctx = Context::open(rehearsal, keys).await?;
+    let ctx = Context::open(out, rehearsal, keys).await?;
     let report = ctx.wizard.connect(ctx.input(), &out.sink()).await?;
     out.connect_report(&report);
     Ok(match Problem::from_connect(&report) {
@@ -27,7 +27,7 @@ pub async fn connect(out: &Printer, rehearsal: bool, keys: &KeyArgs) -> Result<E
 }
 
 pub async fn catalog_plan(out: &Printer, rehearsal: bool, args: &CatalogArgs) -> Result<ExitStatus, Problem> {
-    let ctx = Context::open(rehearsal, &args.keys).await?;
+    let ctx = Context::open(out, rehearsal, &args.keys).await?;
     ctx.connected().await?;
     let (_, plan) = ctx.wizard.plan_catalog(&options(args)).await?;
     out.catalog_plan(&plan);
@@ -43,7 +43,7 @@ pub async fn catalog_apply(
     if let Some(path) = env_file {
         outputs::check(path, Output::File)?;
     }
-    let ctx = Context::open(rehearsal, &args.keys).await?;
+    let ctx = Context::open(out, rehearsal, &args.keys).await?;
     ctx.connected().await?;
     let applied = ctx.wizard.apply_catalog(&options(args), &out.sink()).await?;
     let Some(portal) = applied.portal.as_ref().filter(|_| applied.outcome.failed.is_empty()) else {
@@ -65,7 +65,7 @@ pub async fn catalog_apply(
 }
 
 pub async fn webhook(out: &Printer, rehearsal: bool, args: &WebhookArgs) -> Result<ExitStatus, Problem> {
-    let ctx = Context::open(rehearsal, &args.keys).await?;
+    let ctx = Context::open(out, rehearsal, &args.keys).await?;
     ctx.connected().await?;
     let ask = WebhookAsk {
         url: args.target.url.clone(),
@@ -98,7 +98,7 @@ pub async fn secrets_push(
     keys: &KeyArgs,
     env: Option<String>,
 ) -> Result<ExitStatus, Problem> {
-    let ctx = Context::open(rehearsal, keys).await?;
+    let ctx = Context::open(out, rehearsal, keys).await?;
     ctx.connected().await?;
     let pushed = ctx.wizard.push_secrets(env, &out.sink()).await?;
     out.secrets_pushed(&pushed.record, &pushed.statuses);
@@ -114,7 +114,7 @@ pub async fn verify(
     if let Some(dir) = report_dir {
         outputs::check(dir, Output::Folder)?;
     }
-    let ctx = Context::open(rehearsal, keys).await?;
+    let ctx = Context::open(out, rehearsal, keys).await?;
     ctx.connected().await?;
     let report = ctx.wizard.verify(&out.sink()).await?;
     let saved = match report_dir {
