@@ -66,6 +66,7 @@ pub fn view(state: &AppState) -> AppView {
         current: session.current,
         steps: StepId::ALL
             .iter()
+            .chain([StepId::Rotate].iter())
             .map(|s| StepView { id: *s, title: s.title(), reachable: reachable.contains(s), done: session.done(*s) })
             .collect(),
         project_dir: session.project_dir.clone(),
@@ -295,6 +296,105 @@ pub fn open_report(app: AppHandle, state: State<'_, AppState>) -> Result<(), Pro
     app.opener().open_path(page.display().to_string(), None::<&str>).map_err(|e| {
         Problem::invalid(format!("Could not open the report: {e}"), "Open the file yourself from the folder you chose.")
     })
+}
+
+/// What the user chose on the Rotate view.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotateChoice {
+    kind: golive::rotate::Kind,
+    #[serde(default)]
+    dashboard: bool,
+    #[serde(default = "day")]
+    old_secret_hours: u64,
+}
+
+fn day() -> u64 {
+    24
+}
+
+impl RotateChoice {
+    fn start(&self) -> golive::rotate::Start {
+        golive::rotate::Start {
+            kind: self.kind,
+            dashboard: self.dashboard,
+            previous_for: std::time::Duration::from_secs(self.old_secret_hours.min(24) * 3600),
+        }
+    }
+}
+
+/// What the user rolled in the Dashboard, pasted into the Rotate view (empty: not given).
+fn given(new_key: Option<String>, new_secret: Option<String>) -> Result<golive::rotate::Given, Problem> {
+    let new_key = new_key.map(SecretString::from).filter(|k| !k.expose_secret().trim().is_empty());
+    let key = match new_key {
+        Some(key) => Some(
+            parse_key(KeySlot::Live, key.expose_secret().trim())
+                .map_err(|p| Problem::invalid(p.message, p.fix).with_code(p.code))?,
+        ),
+        None => None,
+    };
+    let webhook_secret =
+        new_secret.map(|s| SecretString::from(s.trim().to_string())).filter(|s| !s.expose_secret().is_empty());
+    Ok(golive::rotate::Given { key, webhook_secret })
+}
+
+/// Where rotations stand, with the window's view.
+#[derive(Serialize)]
+pub struct Rotated {
+    rotation: Option<golive::rotate::Rotation>,
+    retiring: Vec<golive::rotate::Retiring>,
+    view: AppView,
+}
+
+/// What a rotation will do, in plain words (read-only).
+#[tauri::command]
+pub async fn rotate_plan(
+    choice: RotateChoice,
+    state: State<'_, AppState>,
+) -> Result<golive::rotate::RotatePlan, Problem> {
+    state.wizard().await?.rotate_plan(choice.start())
+}
+
+/// The open rotation (or the last one) and old keys still kept.
+#[tauri::command]
+pub async fn rotate_status(state: State<'_, AppState>) -> Result<Rotated, Problem> {
+    let record = state.wizard().await?.rotate_status();
+    Ok(Rotated {
+        rotation: record.open.or(record.history.last().cloned()),
+        retiring: record.retiring,
+        view: view(&state),
+    })
+}
+
+/// Starts a rotation and takes it as far as it goes now.
+#[tauri::command]
+pub async fn rotate_start(
+    choice: RotateChoice,
+    new_key: Option<String>,
+    new_secret: Option<String>,
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Rotated, Problem> {
+    let (wizard, given) = (state.wizard().await?, given(new_key, new_secret)?);
+    let start = choice.start();
+    let rotation = {
+        let wizard = wizard.clone();
+        state.running.run(async move { wizard.rotate_start(start, given, &sink(&app)).await }).await?
+    };
+    Ok(Rotated { rotation: Some(rotation), retiring: wizard.rotate_status().retiring, view: view(&state) })
+}
+
+/// Goes on with the open rotation (and forgets old keys Stripe now refuses).
+#[tauri::command]
+pub async fn rotate_continue(
+    new_key: Option<String>,
+    new_secret: Option<String>,
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Rotated, Problem> {
+    let (wizard, given) = (state.wizard().await?, given(new_key, new_secret)?);
+    let outcome = state.running.run(async move { wizard.rotate_continue(given, &sink(&app)).await }).await?;
+    Ok(Rotated { rotation: outcome.rotation, retiring: outcome.retiring, view: view(&state) })
 }
 
 /// Stops the long step that is running (Connect's checks, a plan, a write, Verify); the step

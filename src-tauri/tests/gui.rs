@@ -2,7 +2,8 @@
 //! WebKitWebDriver: a malformed key is refused under its field; the rehearsal keys and a
 //! folder with wrangler.toml reach Continue; the keys leave the page once Connect passes;
 //! the whole rehearsal to Verify, with a restart after Secrets that lists the recent
-//! projects and resumes where it was; switching mode and back loses nothing.
+//! projects and resumes where it was; switching mode and back loses nothing; Rotate rolls
+//! the webhook secret and Verify passes again.
 //!
 //! Needs a display (the test script runs it under xvfb-run), `/usr/bin/WebKitWebDriver`
 //! (webkit2gtk-driver) and tauri-driver from the repository's node_modules.
@@ -129,9 +130,9 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     // Opens in offline rehearsal, with every step listed and the later ones locked.
     wait_for_text(&client, "#mode-banner", "Offline rehearsal", Duration::from_secs(30)).await;
     let steps = client.find_all(Locator::Css("#stepper button")).await.unwrap();
-    assert_eq!(steps.len(), 6);
+    assert_eq!(steps.len(), 7, "the six go-live steps and Rotate");
     let locked = client.find_all(Locator::Css("#stepper button[disabled]")).await.unwrap();
-    assert_eq!(locked.len(), 5);
+    assert_eq!(locked.len(), 6);
 
     // A publishable key in the live slot: refused under its field, nothing else runs.
     client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
@@ -282,7 +283,8 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
         .await
         .unwrap();
     let labels: Vec<String> = serde_json::from_value(labels).unwrap();
-    assert!(labels.iter().all(|l| l.ends_with(", done")), "every step is done: {labels:?}");
+    assert!(labels[..6].iter().all(|l| l.ends_with(", done")), "every go-live step is done: {labels:?}");
+    assert!(labels[6].ends_with("Rotate"), "Rotate is open now, not done: {labels:?}");
     screenshot(&client, "verify-passed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
@@ -297,6 +299,27 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
     assert_eq!(session_text(data.path()), session, "the rehearsal's session is as it was");
     assert_eq!(std::fs::read_to_string(&real_file).unwrap(), real_before, "the real session is as it was");
+
+    // Rotate (step 7): the webhook secret, automatically — a new endpoint, both secrets on the
+    // Worker, the new one proven, the old endpoint retired — then Verify passes again.
+    let old_whsec = keyring_value("rehearsal-api/live/STRIPE_WEBHOOK_SECRET");
+    client.find(Locator::Css("#stepper button[data-step='rotate']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Rotate", Duration::from_secs(10)).await;
+    wait_for_text(&client, "#rotate-plan", "second live endpoint", Duration::from_secs(20)).await;
+    client.find(Locator::Id("rotate-start")).await.unwrap().click().await.unwrap();
+    let timeline = wait_for_text(&client, "#rotate-state", "Rotation done", Duration::from_secs(120)).await;
+    assert!(timeline.contains("Old endpoint retired"), "{timeline}");
+    client.execute("document.getElementById('rotate-state').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&client, "rotate-done.png").await;
+    let whsec_now = keyring_value("rehearsal-api/live/STRIPE_WEBHOOK_SECRET");
+    assert!(whsec_now.starts_with("whsec_") && whsec_now != old_whsec, "the keyring holds the new secret");
+    let html = client.source().await.unwrap();
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec, &whsec_now]);
+    client.find(Locator::Id("rotate-verify")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
+    client.find(Locator::Id("run-verify")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#verify-status", "Rehearsal passed", Duration::from_secs(120)).await;
+    let session = session_text(data.path());
     client.close().await.unwrap();
     drop(driver);
 

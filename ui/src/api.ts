@@ -13,6 +13,9 @@ import type {
   ConnectResult,
   Mode,
   Endpoint,
+  RotateChoice,
+  RotatePlan,
+  Rotated,
   RehearsalInputs,
   SecretStatus,
   SecretsPushed,
@@ -49,6 +52,12 @@ export const api = {
   saveReport: () => invoke<string | null>("save_report"),
   openReport: () => invoke<void>("open_report"),
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
+  rotatePlan: (choice: RotateChoice) => invoke<RotatePlan>("rotate_plan", { choice }),
+  rotateStatus: () => invoke<Rotated>("rotate_status"),
+  rotateStart: (choice: RotateChoice, newKey: string | null, newSecret: string | null) =>
+    track(invoke<Rotated>("rotate_start", { choice, newKey, newSecret })),
+  rotateContinue: (newKey: string | null, newSecret: string | null) =>
+    track(invoke<Rotated>("rotate_continue", { newKey, newSecret })),
   /** Stops the long step that is running; it rejects with a "cancelled" problem. */
   cancel: () => invoke<boolean>("cancel"),
   pickFolder: () => invoke<string | null>("pick_folder"),

@@ -8,6 +8,7 @@ import type { AppView, StepId } from "./types";
 import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
 import { renderRecent } from "./views/recent";
+import { renderRotate } from "./views/rotate";
 import { renderSecrets } from "./views/secrets";
 import { renderVerify } from "./views/verify";
 import { renderWebhook } from "./views/webhook";
@@ -84,6 +85,8 @@ function show(view: AppView): void {
     teardown = renderWebhook(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("secrets")) });
   } else if (view.current === "secrets") {
     teardown = renderSecrets(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
+  } else if (view.current === "rotate") {
+    teardown = renderRotate(viewEl, { api, view, onView: drawStepper, onVerify: async () => show(await api.goTo("verify")) });
   } else {
     teardown = renderVerify(viewEl, { api, view, onView: drawStepper });
   }

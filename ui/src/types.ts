@@ -255,3 +255,52 @@ export interface Verified {
   report: VerifyReport;
   view: AppView;
 }
+
+export type RotateKind = "api-key" | "webhook-secret" | "all";
+export type RotatePhase =
+  | "await_new_key"
+  | "push_key"
+  | "prove_key"
+  | "create_endpoint"
+  | "await_new_secret"
+  | "push_secrets"
+  | "prove_secret"
+  | "retire_endpoint"
+  | "retire_previous"
+  | "done";
+
+export interface RotateChoice {
+  kind: RotateKind;
+  dashboard: boolean;
+  oldSecretHours: number;
+}
+
+export interface RotatePlan {
+  kind: RotateKind;
+  steps: string[];
+  dashboard: Link | null;
+  open: Rotation | null;
+}
+
+export interface Rotation {
+  id: string;
+  kind: RotateKind;
+  phase: RotatePhase;
+  started: number;
+  timeline: { phase: RotatePhase; at: number; note: string }[];
+  waiting: { message: string; fix: string; link: Link | null } | null;
+  worker_versions: number;
+  dashboard: boolean;
+}
+
+export interface Retiring {
+  entry: string;
+  hint: string;
+  since: number;
+}
+
+export interface Rotated {
+  rotation: Rotation | null;
+  retiring: Retiring[];
+  view: AppView;
+}

@@ -154,7 +154,7 @@ pub(super) async fn poll_accepted(ctx: &Ctx<'_>, secret: &SecretString, what: &s
         drop(local);
         if finding.status != Status::Fail {
             return Ok(format!(
-                "the Worker accepted an event signed with {} alone, {what}",
+                "The Worker accepted an event signed with {} alone, on {what}",
                 hint_of(secret.expose_secret())
             ));
         }
