@@ -282,3 +282,37 @@ async fn the_dashboard_path_pushes_both_secrets_proves_the_new_one_and_removes_t
     keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
     keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET_NEXT")).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_old_endpoint_stays_while_an_older_event_still_has_a_failed_delivery() {
+    let _one_at_a_time = KEYRING.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    live(data.path()).await;
+    let (rehearsal, wizard, _) = process(data.path()).await;
+    let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
+    // An event Stripe could not deliver before the rotation: it may yet be retried to A.
+    let failed = rehearsal.stripe().record_event(
+        rehearsal.account_id(),
+        true,
+        "customer.subscription.updated",
+        serde_json::json!({ "id": "sub_failed", "object": "subscription" }),
+        false,
+    );
+    let waiting = wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await.unwrap();
+    assert_eq!(waiting.phase, Phase::RetireEndpoint, "{waiting:#?}");
+    let said = waiting.waiting.as_ref().unwrap();
+    assert!(said.message.contains(&failed) && said.message.contains(&old), "{said:#?}");
+    assert!(said.fix.contains("golive rotate continue"));
+    let endpoints = rehearsal.stripe().webhook_endpoints(rehearsal.account_id(), true);
+    assert_eq!(endpoints.iter().filter(|e| e.status == "enabled").count(), 2, "A is kept, B delivers too");
+    assert!(endpoints.iter().any(|e| e.id == old && e.status == "enabled"));
+    let worker = rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap();
+    assert!(worker.contains_key("STRIPE_WEBHOOK_SECRET_PREVIOUS"), "both secrets stay on the Worker");
+    // Verify understands the overlap: two enabled endpoints for the URL is the rotation's.
+    let report = wizard.verify(&Silent).await.unwrap();
+    let unique = report.findings.iter().find(|f| f.check == "verify.endpoint.unique").unwrap();
+    assert_eq!(unique.status, golive::findings::Status::Pass, "{unique:#?}");
+    for variable in ["STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_NEXT"] {
+        keystore::delete(&EntryName::new(WORKER_NAME, true, variable)).unwrap();
+    }
+}

@@ -203,7 +203,7 @@ pub(super) async fn failing_older_deliveries(
         delivery_success: bool,
         #[serde(rename = "created[gte]")]
         since: i64,
-        #[serde(rename = "created[lt]")]
+        #[serde(rename = "created[lte]")]
         before: i64,
         limit: u32,
     }
