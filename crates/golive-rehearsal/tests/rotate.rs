@@ -268,8 +268,14 @@ async fn the_dashboard_path_pushes_both_secrets_proves_the_new_one_and_removes_t
     assert_eq!(held("STRIPE_WEBHOOK_SECRET").as_deref(), Some(first.expose_secret()));
     assert_eq!(ids(), endpoints, "no endpoint made");
 
-    // The old secret kept 24 h: both on the Worker, the rotation waits for the expiry.
-    let second = secret("second");
+    // Rolled in the (stand-in's) Dashboard, the old secret kept 24 h: Stripe signs with both,
+    // both are on the Worker, the rotation waits for the expiry.
+    let endpoint = wizard.session().webhook.unwrap().endpoint_id.unwrap();
+    let rolled = rehearsal
+        .stripe()
+        .roll_endpoint_secret(rehearsal.account_id(), true, &endpoint, std::time::Duration::from_secs(24 * 3600))
+        .unwrap();
+    let second = secrecy::SecretString::from(rolled);
     let given = Given { webhook_secret: Some(second.clone()), ..Given::default() };
     let open = wizard.rotate_start(dashboard(24), given, &Silent).await.unwrap();
     assert_eq!(open.phase, Phase::RetirePrevious, "{open:#?}");
@@ -279,6 +285,16 @@ async fn the_dashboard_path_pushes_both_secrets_proves_the_new_one_and_removes_t
     assert_eq!(worker["STRIPE_WEBHOOK_SECRET_PREVIOUS"], first.expose_secret());
     let again = wizard.rotate_continue(Given::default(), &Silent).await.unwrap().rotation.unwrap();
     assert_eq!(again.phase, Phase::RetirePrevious, "before the expiry nothing is removed");
+
+    // A real delivery during the overlap (two `v1=` in one header) is accepted by the Worker.
+    let worker = rehearsal.start_worker(&rehearsal.environment()).await.unwrap();
+    rehearsal.stripe().route_deliveries("rehearsal-api.rehearsal.workers.dev", &worker.base_url());
+    let price = wizard.session().catalog.price_ids.unwrap()[0].price_id.clone();
+    let (_, _, deliveries) = rehearsal.stripe().trigger_subscription(rehearsal.account_id(), true, &price).await;
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].signature.matches("v1=").count(), 2, "Stripe signs with both secrets");
+    assert_eq!(deliveries[0].status, Some(200), "the Worker accepts it");
+    drop(worker);
     keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
     keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET_NEXT")).unwrap();
 }

@@ -80,4 +80,14 @@ async fn keeps_the_newest_tier_once_per_event_and_accepts_the_previous_secret() 
         400
     );
     assert_eq!(tier(&worker), "free");
+    // While a secret is rolled in the Dashboard, Stripe puts one `v1=` per active secret in
+    // one header: the event passes when any of them matches — also when only the second does
+    // (a loop that gives up at the first failing signature would drop it).
+    let payload = event("evt_5", "customer.subscription.created", t + 40, "pro", "active");
+    let both = stripe_spec::signature::header_all(&[&stranger, &previous], now(), &payload);
+    let request = golive::http::Request::post(format!("{}/webhook/stripe", worker.base_url()), payload.as_str())
+        .header("stripe-signature", both.as_str());
+    let answer = golive::http::send(request, std::time::Duration::from_secs(15)).await.unwrap();
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    assert_eq!(tier(&worker), "pro");
 }

@@ -51,7 +51,8 @@ fn routed(url: &str, routes: &[(String, String)]) -> String {
 struct Target {
     endpoint_id: String,
     url: String,
-    secret: String,
+    /// Every active secret: one `v1=` each.
+    secrets: Vec<String>,
     api_version: String,
 }
 
@@ -74,6 +75,7 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
             .get(account_id)
             .map(|a| a.api_version.clone())
             .unwrap_or_else(|| crate::resources::events::ACCOUNT_API_VERSION.to_string());
+        let now = guard.now();
         let data = guard.mode(account_id, livemode);
         let targets: Vec<Target> = data
             .webhook_endpoints
@@ -83,7 +85,7 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
             .map(|e| Target {
                 endpoint_id: e.id.clone(),
                 url: e.url.clone(),
-                secret: e.secret.clone(),
+                secrets: e.active_secrets(now),
                 api_version: e.api_version.clone().unwrap_or_else(|| account_default.clone()),
             })
             .collect();
@@ -94,7 +96,8 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
     let mut deliveries = Vec::new();
     for target in targets {
         let body = render_for(event, &target.api_version, pending);
-        let signature = signature(&target.secret, crate::ids::real_now(), &body);
+        let secrets: Vec<&str> = target.secrets.iter().map(String::as_str).collect();
+        let signature = stripe_spec::signature::header_all(&secrets, crate::ids::real_now(), &body);
         let request = hyper::Request::post(routed(&target.url, &routes))
             .header("content-type", "application/json; charset=utf-8")
             .header("stripe-signature", &signature)

@@ -277,6 +277,29 @@ impl StandIn {
         self.state.lock().unwrap().mode(account_id, livemode).portal_configurations.clone()
     }
 
+    /// The Dashboard's "Roll secret" on an endpoint (no API does this): a new signing secret
+    /// from now on, and the old one signing every delivery beside it (one `v1=` each) until
+    /// `old_expires_in` has passed by the stand-in's clock (zero: at once, "Now"). The new
+    /// secret, as the Dashboard reveals it. `None` when there is no such endpoint.
+    pub fn roll_endpoint_secret(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        endpoint_id: &str,
+        old_expires_in: Duration,
+    ) -> Option<String> {
+        let mut state = self.state.lock().unwrap();
+        let now = state.now();
+        let endpoint = state.mode(account_id, livemode).webhook_endpoints.iter_mut().find(|e| e.id == endpoint_id)?;
+        let new = resources::webhooks::new_secret();
+        let old = std::mem::replace(&mut endpoint.secret, new.clone());
+        if !old_expires_in.is_zero() {
+            endpoint.previous_secrets.push((old, now + old_expires_in.as_secs() as i64));
+        }
+        state.persist();
+        Some(new)
+    }
+
     /// Webhook endpoints of an account in one mode, oldest first, with their secrets.
     pub fn webhook_endpoints(&self, account_id: &str, livemode: bool) -> Vec<resources::webhooks::WebhookEndpoint> {
         self.state.lock().unwrap().mode(account_id, livemode).webhook_endpoints.clone()

@@ -65,6 +65,9 @@ struct SavedPrice {
 struct SavedEndpoint {
     endpoint: WebhookEndpoint,
     secret: String,
+    /// Rolled secrets still signing until their expiry.
+    #[serde(default)]
+    previous_secrets: Vec<(String, i64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -140,7 +143,11 @@ fn snapshot(state: &State) -> Snapshot {
             webhook_endpoints: data
                 .webhook_endpoints
                 .iter()
-                .map(|e| SavedEndpoint { endpoint: e.clone(), secret: e.secret.clone() })
+                .map(|e| SavedEndpoint {
+                    endpoint: e.clone(),
+                    secret: e.secret.clone(),
+                    previous_secrets: e.previous_secrets.clone(),
+                })
                 .collect(),
             events: data.events.iter().map(|e| SavedEvent { event: e.clone(), delivered: e.delivered }).collect(),
             meters: data.meters.clone(),
@@ -199,7 +206,7 @@ fn restore(snapshot: Snapshot, state: &mut State) -> Result<(), String> {
             webhook_endpoints: saved
                 .webhook_endpoints
                 .into_iter()
-                .map(|e| WebhookEndpoint { secret: e.secret, ..e.endpoint })
+                .map(|e| WebhookEndpoint { secret: e.secret, previous_secrets: e.previous_secrets, ..e.endpoint })
                 .collect(),
             events: saved.events.into_iter().map(|e| Event { delivered: e.delivered, ..e.event }).collect(),
             meters: saved.meters,

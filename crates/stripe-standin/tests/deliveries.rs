@@ -182,3 +182,40 @@ async fn the_event_and_its_subscription_carry_every_field_of_the_typings() {
     assert_has_fields(&item["plan"], &required_fields(&plans, "export interface Plan {"), "the item's plan");
     assert_eq!(item["plan"]["amount"], 9900);
 }
+
+#[tokio::test]
+async fn a_secret_rolled_in_the_dashboard_signs_beside_the_new_one_until_it_expires() {
+    let standin = StandIn::start().await.unwrap();
+    let keys = standin.add_account(AccountSpec::default());
+    let (base, _seen) = receiver().await;
+    standin.route_deliveries("api.example.com", &base);
+    let id = endpoint(&standin, &keys.live_secret, "rolled", None).await;
+    let old = standin.webhook_endpoints(&keys.account_id, true)[0].secret.clone();
+    let new = standin
+        .roll_endpoint_secret(&keys.account_id, true, &id, std::time::Duration::from_secs(3600))
+        .expect("the endpoint exists");
+    assert_ne!(new, old);
+    assert!(new.starts_with("whsec_"));
+    let (_, price) = standin.insert_monthly_tier(&keys.account_id, true, &SEED_TIERS[1]);
+
+    // During the overlap: one header, a `v1=` for the new secret then one for the old.
+    let (_, _, deliveries) = standin.trigger_subscription(&keys.account_id, true, &price).await;
+    let d = &deliveries[0];
+    let t: i64 = d.signature.split(',').next().unwrap().trim_start_matches("t=").parse().unwrap();
+    assert_eq!(d.signature, stripe_spec::signature::header_all(&[&new, &old], t, &d.body));
+    assert_eq!(d.status, Some(200));
+
+    // After the expiry the user chose, only the new secret signs.
+    standin.advance_clock(std::time::Duration::from_secs(2 * 3600));
+    let (_, _, deliveries) = standin.trigger_subscription(&keys.account_id, true, &price).await;
+    let d = &deliveries[0];
+    let t: i64 = d.signature.split(',').next().unwrap().trim_start_matches("t=").parse().unwrap();
+    assert_eq!(d.signature, stripe_spec::signature::header(&new, t, &d.body));
+
+    // "Now": the old secret stops at once.
+    let newest = standin.roll_endpoint_secret(&keys.account_id, true, &id, std::time::Duration::ZERO).unwrap();
+    let (_, _, deliveries) = standin.trigger_subscription(&keys.account_id, true, &price).await;
+    assert_eq!(deliveries[0].signature.matches("v1=").count(), 1);
+    assert_eq!(standin.webhook_endpoints(&keys.account_id, true)[0].secret, newest);
+    assert!(standin.roll_endpoint_secret(&keys.account_id, true, "we_missing", std::time::Duration::ZERO).is_none());
+}

@@ -44,6 +44,25 @@ pub struct WebhookEndpoint {
     /// Kept to sign deliveries; serialised only in the answer to create.
     #[serde(skip)]
     pub secret: String,
+    /// Secrets rolled away in the Dashboard that still sign deliveries until their expiry
+    /// (Unix time, by the stand-in's clock): `(secret, expires_at)`.
+    #[serde(skip)]
+    pub previous_secrets: Vec<(String, i64)>,
+}
+
+/// A new secret made the way create makes one.
+pub fn new_secret() -> String {
+    format!("{}_{}", "whsec", random_alnum(32))
+}
+
+impl WebhookEndpoint {
+    /// Every secret that signs a delivery at `now`: the current one first, then the rolled
+    /// ones not yet expired.
+    pub fn active_secrets(&self, now: i64) -> Vec<String> {
+        std::iter::once(self.secret.clone())
+            .chain(self.previous_secrets.iter().filter(|(_, until)| *until > now).map(|(s, _)| s.clone()))
+            .collect()
+    }
 }
 
 // Accepts every parameter Stripe does; the ones the stand-in does not model are read and dropped.
@@ -139,6 +158,7 @@ pub async fn create(
         status: "enabled".into(),
         url,
         secret: format!("{}_{}", "whsec", random_alnum(32)),
+        previous_secrets: Vec::new(),
     };
     data.webhook_endpoints.push(endpoint.clone());
     let mut answer = serde_json::to_value(&endpoint).expect("endpoint serialises");
