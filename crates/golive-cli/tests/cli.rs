@@ -334,16 +334,7 @@ fn posts(world: &World) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_of_another_account_are_refused_by_every_later_step_and_connect_moves_the_project() {
     let world = World::new().await;
-    world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
-    let out = with_keys(
-        &world,
-        world.command(&repo_wrangler()).args(["catalog", "apply", "--json"]),
-        &world.test_key,
-        &world.live_key,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    world.pro_tier_applied();
     let first_price = world.stripe.prices(&world.account_id, true)[0].id.clone();
     assert!(world.session_text().contains(&first_price));
 
@@ -559,16 +550,7 @@ async fn two_webhooks_then_two_secret_pushes_at_once_make_one_endpoint_and_push_
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_project_on_the_same_account_starts_at_connect_and_leaves_the_first_intact() {
     let world = World::new().await;
-    world.stripe.insert_tier_with_prices(&world.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
-    let applied = with_keys(
-        &world,
-        world.command(&repo_wrangler()).args(["catalog", "apply", "--json"]),
-        &world.test_key,
-        &world.live_key,
-    )
-    .output()
-    .unwrap();
-    assert_eq!(applied.status.code(), Some(0), "{}", String::from_utf8_lossy(&applied.stdout));
+    world.pro_tier_applied();
     let first = world.session_text();
 
     let other = tempfile::tempdir().unwrap();

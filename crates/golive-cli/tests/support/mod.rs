@@ -82,6 +82,20 @@ impl World {
         worker
     }
 
+    /// A "Pro" tier in test mode, copied to live mode by `golive catalog apply` (which must pass).
+    pub fn pro_tier_applied(&self) {
+        self.stripe.insert_tier_with_prices(&self.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+        let out = self
+            .command(&golive_testkit::repo_wrangler())
+            .args(["catalog", "apply", "--json", "--project"])
+            .arg(self.project.path())
+            .env("GOLIVE_STRIPE_TEST_KEY", &self.test_key)
+            .env("GOLIVE_STRIPE_LIVE_KEY", &self.live_key)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+
     /// The project's real-mode session file, as golive saved it.
     pub fn session_text(&self) -> String {
         let store = golive::wizard::SessionStore::new(self.data.path());
