@@ -14,7 +14,7 @@ const REFERENCE_WORKER: &str = include_str!("../../../examples/worker/src/index.
 
 fn wrangler_toml() -> String {
     format!(
-        "# The offline rehearsal's sample Worker (golive's reference Worker).\nname = \"{WORKER_NAME}\"\naccount_id = \"{CF_ACCOUNT_ID}\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\nworkers_dev = true\n\n[[kv_namespaces]]\nbinding = \"TIERS\"\nid = \"00000000000000000000000000000000\"\n"
+        "# The offline rehearsal's sample Worker (golive's reference Worker).\nname = \"{WORKER_NAME}\"\naccount_id = \"{CF_ACCOUNT_ID}\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\nworkers_dev = true\n\n[[kv_namespaces]]\nbinding = \"TIERS\"\nid = \"00000000000000000000000000000000\"\n\n[version_metadata]\nbinding = \"CF_VERSION_METADATA\"\n"
     )
 }
 

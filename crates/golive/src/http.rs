@@ -10,7 +10,13 @@ pub struct Answer {
     pub status: u16,
     pub body: Vec<u8>,
     pub elapsed: Duration,
+    /// The Worker version that answered, when it says (golive's reference Worker sends
+    /// `Golive-Worker-Version` from the version-metadata binding).
+    pub worker_version: Option<String>,
 }
+
+/// The header golive's reference Worker names its answering version in.
+pub const WORKER_VERSION_HEADER: &str = "golive-worker-version";
 
 /// Makes `ring` rustls' crypto provider for this process (reqwest is built without one so
 /// that only one provider, and one TLS stack, is compiled in). Safe to call again.
@@ -90,6 +96,7 @@ pub async fn send(request: Request, limit: Duration) -> Result<Answer, String> {
     };
     let answer = builder.send().await.map_err(describe)?;
     let status = answer.status().as_u16();
+    let worker_version = answer.headers().get(WORKER_VERSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = answer.bytes().await.map_err(describe)?;
-    Ok(Answer { status, body: body.to_vec(), elapsed: started.elapsed() })
+    Ok(Answer { status, body: body.to_vec(), elapsed: started.elapsed(), worker_version })
 }

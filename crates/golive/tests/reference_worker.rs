@@ -90,4 +90,7 @@ async fn keeps_the_newest_tier_once_per_event_and_accepts_the_previous_secret() 
     let answer = golive::http::send(request, std::time::Duration::from_secs(15)).await.unwrap();
     assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
     assert_eq!(tier(&worker), "pro");
+    // The answer names the Worker version that served it (the version-metadata binding).
+    let version = answer.worker_version.expect("the reference Worker names its version");
+    assert!(!version.is_empty() && version != "unknown", "{version}");
 }

@@ -81,19 +81,28 @@ async function apply(event, env) {
 
 export default {
   async fetch(request, env) {
-    const url = new URL(request.url);
-    if (url.pathname !== "/webhook/stripe") return json({ error: "not found" }, 404);
-    if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
-    const signature = request.headers.get("stripe-signature");
-    if (!signature) return json({ error: "missing Stripe-Signature header" }, 400);
-    const body = await request.text();
-    const event = await verifiedEvent(body, signature, env);
-    if (!event) return json({ error: "invalid signature" }, 400);
-    if (!HANDLED.has(event.type)) return json({ received: true });
-    const seen = `event:${event.id}`;
-    if (await env.TIERS.get(seen)) return json({ received: true });
-    await apply(event, env);
-    await env.TIERS.put(seen, "1", { expirationTtl: SEEN_TTL_SECONDS });
-    return json({ received: true });
+    const answer = await handle(request, env);
+    // Which version of the Worker answered (the version-metadata binding): golive reads it
+    // to see when a new version, with new secrets, serves.
+    answer.headers.set("golive-worker-version", env.CF_VERSION_METADATA?.id ?? "unknown");
+    return answer;
   },
 };
+
+/** The webhook route: verify, then store the tier once per event, never older over newer. */
+async function handle(request, env) {
+  const url = new URL(request.url);
+  if (url.pathname !== "/webhook/stripe") return json({ error: "not found" }, 404);
+  if (request.method !== "POST") return new Response(null, { status: 405, headers: { allow: "POST" } });
+  const signature = request.headers.get("stripe-signature");
+  if (!signature) return json({ error: "missing Stripe-Signature header" }, 400);
+  const body = await request.text();
+  const event = await verifiedEvent(body, signature, env);
+  if (!event) return json({ error: "invalid signature" }, 400);
+  if (!HANDLED.has(event.type)) return json({ received: true });
+  const seen = `event:${event.id}`;
+  if (await env.TIERS.get(seen)) return json({ received: true });
+  await apply(event, env);
+  await env.TIERS.put(seen, "1", { expirationTtl: SEEN_TTL_SECONDS });
+  return json({ received: true });
+}

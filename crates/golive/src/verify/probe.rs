@@ -128,7 +128,8 @@ fn refused(status: u16) -> bool {
 
 fn answer(a: &crate::http::Answer) -> String {
     let body = String::from_utf8_lossy(&a.body);
-    format!("{} {} in {} ms", a.status, body.chars().take(120).collect::<String>(), a.elapsed.as_millis())
+    let version = a.worker_version.as_deref().map(|v| format!(", from Worker version {v}")).unwrap_or_default();
+    format!("{} {} in {} ms{version}", a.status, body.chars().take(120).collect::<String>(), a.elapsed.as_millis())
 }
 
 const SIGNED: &str = "verify.probe.signed";
