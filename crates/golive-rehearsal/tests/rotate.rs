@@ -300,7 +300,7 @@ async fn the_dashboard_path_pushes_both_secrets_proves_the_new_one_and_removes_t
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_old_endpoint_stays_while_an_older_event_still_has_a_failed_delivery() {
+async fn the_old_endpoint_stays_while_an_older_event_still_has_a_failed_delivery_and_goes_once_the_retry_lands() {
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
@@ -328,7 +328,70 @@ async fn the_old_endpoint_stays_while_an_older_event_still_has_a_failed_delivery
     let report = wizard.verify(&Silent).await.unwrap();
     let unique = report.findings.iter().find(|f| f.check == "verify.endpoint.unique").unwrap();
     assert_eq!(unique.status, golive::findings::Status::Pass, "{unique:#?}");
-    for variable in ["STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_NEXT"] {
-        keystore::delete(&EntryName::new(WORKER_NAME, true, variable)).unwrap();
+
+    // Stripe's retry lands (the Worker, holding both secrets, accepts it): A may go now.
+    let worker = rehearsal.start_worker(&rehearsal.environment()).await.unwrap();
+    rehearsal.stripe().route_deliveries("rehearsal-api.rehearsal.workers.dev", &worker.base_url());
+    assert_eq!(rehearsal.stripe().retry_failed_deliveries().await, 1);
+    let retried: Vec<_> = rehearsal.stripe().deliveries().into_iter().filter(|d| d.event_id == failed).collect();
+    assert!(retried.iter().any(|d| d.endpoint_id == old), "retried to A: {retried:#?}");
+    assert!(retried.iter().all(|d| d.status == Some(200)), "{retried:#?}");
+    drop(worker);
+    let done = wizard.rotate_continue(Given::default(), &Silent).await.unwrap().rotation.unwrap();
+    assert_eq!(done.phase, Phase::Done, "{done:#?}");
+    assert!(rehearsal.stripe().webhook_endpoints(rehearsal.account_id(), true).iter().all(|e| e.id != old));
+    keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_key_rotation_stopped_at_each_phase_continues_with_the_key_kept_and_nothing_leaks() {
+    let _one_at_a_time = KEYRING.lock().await;
+    for stop_at in [Phase::PushKey, Phase::ProveKey] {
+        let data = tempfile::tempdir().unwrap();
+        live(data.path()).await;
+        let (old, new) = {
+            let (rehearsal, wizard, _) = process(data.path()).await;
+            let old = rehearsal.inputs().live_key.expose_secret().to_string();
+            let new = rehearsal.stripe().roll_key(rehearsal.account_id(), true);
+            let key = parse_key(KeySlot::Live, &new).unwrap();
+            let wizard = Arc::new(wizard);
+            let running = {
+                let wizard = wizard.clone();
+                let given = Given { key: Some(key), ..Given::default() };
+                tokio::spawn(async move { wizard.rotate_start(Start::new(Kind::ApiKey), given, &Silent).await })
+            };
+            let store = SessionStore::new(data.path());
+            let project = wizard.session().project_dir.unwrap();
+            loop {
+                let (session, _) = store.load(golive::environment::Mode::Rehearsal, &project).unwrap();
+                if session.rotate.open.as_ref().is_some_and(|r| r.phase == stop_at) || running.is_finished() {
+                    running.abort();
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let _ = running.await;
+            (old, new)
+        };
+        // A new process, no key given again: the one kept in the keyring finishes the rotation.
+        let (rehearsal, wizard, _) = process(data.path()).await;
+        assert!(wizard.session().rotate.open.is_some(), "stopped at {stop_at:?}: still open");
+        let outcome = wizard.rotate_continue(Given::default(), &Silent).await.unwrap();
+        assert_eq!(outcome.rotation.unwrap().phase, Phase::Done, "continued from {stop_at:?}");
+        assert_eq!(held("STRIPE_SECRET_KEY").as_deref(), Some(new.as_str()));
+        assert_eq!(held("STRIPE_SECRET_KEY_PREVIOUS").as_deref(), Some(old.as_str()));
+        assert_eq!(held("STRIPE_SECRET_KEY_NEXT"), None, "the keyring holds exactly the live values");
+        assert_eq!(rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap()["STRIPE_SECRET_KEY"], new);
+        // No key and no webhook secret in the sessions or the report.
+        let reports = tempfile::tempdir().unwrap();
+        wizard.verify(&Silent).await.unwrap();
+        wizard.save_report(reports.path()).unwrap();
+        let whsec = held("STRIPE_WEBHOOK_SECRET").unwrap();
+        let written = golive_testkit::all_text_under(&data.path().join("sessions"))
+            + &golive_testkit::all_text_under(reports.path());
+        golive_testkit::assert_no_key_in("sessions and report", &written, &[&new, &old, &whsec]);
+        for variable in ["STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY_PREVIOUS", "STRIPE_WEBHOOK_SECRET"] {
+            keystore::delete(&EntryName::new(WORKER_NAME, true, variable)).unwrap();
+        }
     }
 }

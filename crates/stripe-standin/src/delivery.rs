@@ -67,6 +67,23 @@ pub fn render_for(event: &Event, api_version: &str, pending_webhooks: u32) -> St
 
 /// Delivers `event` (already in the log) and records the outcome on it.
 pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &Event) -> Vec<Delivery> {
+    deliver_to(state, account_id, livemode, event, false).await
+}
+
+/// Stripe's retry of `event`: delivered again to each enabled endpoint that has not yet
+/// answered it with a 2xx (never to a disabled or deleted one); the event's
+/// `delivery_success` becomes true once every one has.
+pub async fn redeliver(state: &Shared, account_id: &str, livemode: bool, event: &Event) -> Vec<Delivery> {
+    deliver_to(state, account_id, livemode, event, true).await
+}
+
+async fn deliver_to(
+    state: &Shared,
+    account_id: &str,
+    livemode: bool,
+    event: &Event,
+    only_unanswered: bool,
+) -> Vec<Delivery> {
     let (targets, routes) = {
         let mut guard = state.lock().unwrap();
         let routes = guard.delivery_routes.clone();
@@ -76,11 +93,20 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
             .map(|a| a.api_version.clone())
             .unwrap_or_else(|| crate::resources::events::ACCOUNT_API_VERSION.to_string());
         let now = guard.now();
+        let answered: Vec<String> = guard
+            .deliveries
+            .iter()
+            .filter(|d| only_unanswered && d.event_id == event.id && d.status.is_some_and(|s| (200..300).contains(&s)))
+            .map(|d| d.endpoint_id.clone())
+            .collect();
         let data = guard.mode(account_id, livemode);
         let targets: Vec<Target> = data
             .webhook_endpoints
             .iter()
             .filter(|e| e.status == "enabled")
+            .filter(|e| !answered.contains(&e.id))
+            // An endpoint made after the event never receives it, retries included.
+            .filter(|e| e.created <= event.created)
             .filter(|e| e.enabled_events.iter().any(|t| t == "*" || t == &event.kind))
             .map(|e| Target {
                 endpoint_id: e.id.clone(),
@@ -128,6 +154,11 @@ pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &E
     }
     let all_ok = deliveries.iter().all(|d| d.status.is_some_and(|s| (200..300).contains(&s)));
     let mut guard = state.lock().unwrap();
+    if only_unanswered && deliveries.is_empty() {
+        // Nothing left to retry to (the failing endpoint was disabled or deleted): Stripe's
+        // record of the event stays as it was.
+        return deliveries;
+    }
     if let Some(stored) = guard.mode(account_id, livemode).events.iter_mut().find(|e| e.id == event.id) {
         stored.delivered = all_ok;
         stored.pending_webhooks =

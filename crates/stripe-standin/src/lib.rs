@@ -310,6 +310,31 @@ impl StandIn {
         self.state.lock().unwrap().delivery_routes.push((host.into(), base.into()));
     }
 
+    /// Stripe's retries, at once (a test hook standing in for its backoff over up to three
+    /// days in live mode): every event whose delivery has not fully succeeded is delivered
+    /// again to the enabled endpoints that have not answered it with a 2xx. How many events
+    /// are fully delivered now.
+    pub async fn retry_failed_deliveries(&self) -> usize {
+        let pending: Vec<(String, bool, resources::events::Event)> = {
+            let state = self.state.lock().unwrap();
+            state
+                .modes
+                .iter()
+                .flat_map(|((account, livemode), data)| {
+                    data.events.iter().filter(|e| !e.delivered).map(move |e| (account.clone(), *livemode, e.clone()))
+                })
+                .collect()
+        };
+        let mut now_delivered = 0;
+        for (account, livemode, event) in pending {
+            let deliveries = delivery::redeliver(&self.state, &account, livemode, &event).await;
+            if !deliveries.is_empty() && deliveries.iter().all(|d| d.status.is_some_and(|s| (200..300).contains(&s))) {
+                now_delivered += 1;
+            }
+        }
+        now_delivered
+    }
+
     /// Every webhook delivery made so far.
     pub fn deliveries(&self) -> Vec<delivery::Delivery> {
         self.state.lock().unwrap().deliveries.clone()

@@ -219,3 +219,36 @@ async fn a_secret_rolled_in_the_dashboard_signs_beside_the_new_one_until_it_expi
     assert_eq!(standin.webhook_endpoints(&keys.account_id, true)[0].secret, newest);
     assert!(standin.roll_endpoint_secret(&keys.account_id, true, "we_missing", std::time::Duration::ZERO).is_none());
 }
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_to_enabled_endpoints_until_they_land() {
+    let standin = StandIn::start().await.unwrap();
+    let keys = standin.add_account(AccountSpec::default());
+    let id = endpoint(&standin, &keys.live_secret, "late", None).await;
+    let (_, price) = standin.insert_monthly_tier(&keys.account_id, true, &SEED_TIERS[1]);
+    // Nothing listens at api.example.com yet: the delivery fails, the event is not delivered.
+    let (_, _, first) = standin.trigger_subscription(&keys.account_id, true, &price).await;
+    assert_eq!(first[0].status, None);
+    let failing = get(&standin.base_url(), "v1/events?delivery_success=false", &keys.live_secret).await;
+    assert_eq!(failing.json()["data"].as_array().unwrap().len(), 1);
+
+    // Disabled, the endpoint gets no retry, and the event stays failed.
+    let off =
+        post(&standin.base_url(), &format!("v1/webhook_endpoints/{id}"), &keys.live_secret, "disabled=true").await;
+    assert_eq!(off.status, 200);
+    assert_eq!(standin.retry_failed_deliveries().await, 0);
+    assert_eq!(standin.deliveries().len(), 1, "no retry to a disabled endpoint");
+
+    // Enabled again and reachable: the retry lands and the event counts as delivered.
+    let on =
+        post(&standin.base_url(), &format!("v1/webhook_endpoints/{id}"), &keys.live_secret, "disabled=false").await;
+    assert_eq!(on.status, 200);
+    let (base, seen) = receiver().await;
+    standin.route_deliveries("api.example.com", &base);
+    assert_eq!(standin.retry_failed_deliveries().await, 1);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    let failing = get(&standin.base_url(), "v1/events?delivery_success=false", &keys.live_secret).await;
+    assert!(failing.json()["data"].as_array().unwrap().is_empty());
+    assert_eq!(standin.retry_failed_deliveries().await, 0, "nothing left to retry");
+    assert_eq!(seen.lock().unwrap().len(), 1, "a landed delivery is not sent again");
+}
