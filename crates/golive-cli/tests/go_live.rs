@@ -117,6 +117,19 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     let waiting = ok(golive(d, &["--rehearsal", "rotate", "start", "--kind", "api-key", "--json"]));
     assert_eq!(waiting["rotation"]["phase"], "await_new_key");
     assert!(waiting["rotation"]["waiting"]["link"]["url"].as_str().unwrap().contains("dashboard.stripe.com/apikeys"));
+    // A test key given as the new live key is refused before anything is sent.
+    let test_key = format!("{}_{}", "sk_test", "51Abcdefghijklmnopqrstuv");
+    let refused = Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["--rehearsal", "rotate", "continue", "--json"])
+        .env("GOLIVE_DATA_DIR", d)
+        .env("GOLIVE_NODE_MODULES", repo_root().join("node_modules"))
+        .env("GOLIVE_STRIPE_NEW_LIVE_KEY", &test_key)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let err = &json_of(&refused)["error"];
+    assert!(err["message"].as_str().unwrap().contains("live key"), "{err}");
+    assert!(!String::from_utf8_lossy(&refused.stdout).contains(&test_key[8..]), "the key is not echoed");
     let second = golive(d, &["--rehearsal", "rotate", "start", "--json"]);
     assert_eq!(second.status.code(), Some(2));
     assert_eq!(json_of(&second)["error"]["code"], "rotation_open");

@@ -329,9 +329,18 @@ async fn the_old_endpoint_stays_while_an_older_event_still_has_a_failed_delivery
     let unique = report.findings.iter().find(|f| f.check == "verify.endpoint.unique").unwrap();
     assert_eq!(unique.status, golive::findings::Status::Pass, "{unique:#?}");
 
-    // Stripe's retry lands (the Worker, holding both secrets, accepts it): A may go now.
+    // During the overlap both endpoints deliver each new event, with the same event id, each
+    // signed with its own secret; the Worker (holding both) accepts both.
     let worker = rehearsal.start_worker(&rehearsal.environment()).await.unwrap();
     rehearsal.stripe().route_deliveries("rehearsal-api.rehearsal.workers.dev", &worker.base_url());
+    let price = wizard.session().catalog.price_ids.unwrap()[0].price_id.clone();
+    let (_, _, both) = rehearsal.stripe().trigger_subscription(rehearsal.account_id(), true, &price).await;
+    assert_eq!(both.len(), 2, "A and B each deliver it: {both:#?}");
+    assert_eq!(both[0].event_id, both[1].event_id);
+    assert_ne!(both[0].signature, both[1].signature, "each endpoint signs with its own secret");
+    assert!(both.iter().all(|d| d.status == Some(200)), "{both:#?}");
+
+    // Stripe's retry lands (the Worker, holding both secrets, accepts it): A may go now.
     assert_eq!(rehearsal.stripe().retry_failed_deliveries().await, 1);
     let retried: Vec<_> = rehearsal.stripe().deliveries().into_iter().filter(|d| d.event_id == failed).collect();
     assert!(retried.iter().any(|d| d.endpoint_id == old), "retried to A: {retried:#?}");

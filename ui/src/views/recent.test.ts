@@ -35,6 +35,7 @@ describe("renderRecent", () => {
       newProject: vi.fn().mockResolvedValue(opened),
       setMode: vi.fn(),
       openLink: vi.fn(),
+      goTo: vi.fn().mockResolvedValue(opened),
     };
     const onOpen = vi.fn();
     const root = document.createElement("div");
@@ -53,6 +54,11 @@ describe("renderRecent", () => {
     (items[1].querySelector("button") as HTMLButtonElement).click();
     await vi.waitFor(() => expect(onOpen).toHaveBeenCalledWith(opened));
     expect(api.openProject).toHaveBeenCalledWith("rehearsal", "/data/rehearsal/project");
+    // Only the verified project offers Rotate, and it opens that project at Rotate.
+    expect(root.querySelectorAll(".recent-rotate").length).toBe(1);
+    (items[0].querySelector(".recent-rotate") as HTMLButtonElement).click();
+    await vi.waitFor(() => expect(api.goTo).toHaveBeenCalledWith("rotate"));
+    expect(api.openProject).toHaveBeenCalledWith("real", "/home/a/pan-api");
   });
 
   it("starts a new project, and shows a refusal like a failed check", async () => {
@@ -61,6 +67,7 @@ describe("renderRecent", () => {
       newProject: vi.fn().mockResolvedValue(view([])),
       setMode: vi.fn(),
       openLink: vi.fn(),
+      goTo: vi.fn(),
     };
     const root = document.createElement("div");
     const onOpen = vi.fn();

@@ -17,7 +17,7 @@ const STEP_WORDS: Record<RecentProject["current"], string> = {
 };
 
 export interface RecentDeps {
-  api: Pick<Api, "openProject" | "newProject" | "setMode" | "openLink">;
+  api: Pick<Api, "openProject" | "newProject" | "setMode" | "openLink" | "goTo">;
   view: AppView;
   onOpen: (view: AppView) => void;
 }
@@ -44,6 +44,18 @@ export function renderRecent(root: HTMLElement, deps: RecentDeps): () => void {
         showProblem(status, err, (url) => void api.openLink(url));
       }
     });
+    // A project that went live (Verify passed) can go straight to Rotate.
+    const rotate = p.verified
+      ? h("button", { type: "button", class: "secondary recent-rotate", "data-project": p.project_dir }, "Rotate…")
+      : null;
+    rotate?.addEventListener("click", async () => {
+      try {
+        await api.openProject(p.mode, p.project_dir);
+        deps.onOpen(await api.goTo("rotate"));
+      } catch (err) {
+        showProblem(status, err, (url) => void api.openLink(url));
+      }
+    });
     list.append(
       h(
         "li",
@@ -56,6 +68,7 @@ export function renderRecent(root: HTMLElement, deps: RecentDeps): () => void {
           { class: "recent-state" },
           p.verified ? "✓ Verified" : `At ${STEP_WORDS[p.current] ?? p.current}`,
         ),
+        rotate,
       ),
     );
   }
