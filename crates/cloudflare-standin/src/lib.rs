@@ -177,6 +177,22 @@ impl CloudflareStandIn {
         inner.account_mut(account).and_then(|a| a.scripts.get(script)).map(|s| s.versions).unwrap_or(0)
     }
 
+    /// Puts `script` in a gradual deployment (its latest version deployed to part of the
+    /// traffic, `on`), or ends it: meanwhile every secret change is refused as Cloudflare
+    /// refuses it (code 10214). Returns whether the script exists.
+    pub fn set_gradual_deployment(&self, account: &str, script: &str, on: bool) -> bool {
+        let mut inner = self.inner.lock().unwrap();
+        let found = match inner.account_mut(account).and_then(|a| a.scripts.get_mut(script)) {
+            Some(found) => {
+                found.gradual = on;
+                true
+            }
+            None => false,
+        };
+        inner.persist();
+        found
+    }
+
     /// Answers the next request whose `METHOD path` contains `path_contains` with a
     /// Cloudflare failure (`status`, `code`, `message`).
     pub fn fail_next(&self, path_contains: &str, status: u16, code: u32, message: &str) {

@@ -23,6 +23,10 @@ pub struct Account {
 pub struct Script {
     pub secrets: BTreeMap<String, String>,
     pub versions: u32,
+    /// A gradual deployment is in progress (the latest version is not fully deployed):
+    /// Cloudflare refuses secret changes until it ends.
+    #[serde(default)]
+    pub gradual: bool,
 }
 
 /// A failure queued for the next request whose path contains `path_contains`.

@@ -75,6 +75,9 @@ pub async fn put_secret(
         return failure(StatusCode::BAD_REQUEST, 10021, "Unsupported secret type.");
     }
     with_script(&inner, &account, &script, |s| {
+        if s.gradual {
+            return gradual_refusal();
+        }
         s.secrets.insert(body.name.clone(), body.text);
         s.versions += 1;
         success(json!({ "name": body.name, "type": "secret_text" }))
@@ -90,12 +93,14 @@ pub async fn delete_secret(
     if let Err(refused) = admit(&inner, &headers, &what, Some(&account)) {
         return refused.response();
     }
-    with_script(&inner, &account, &script, |s| match s.secrets.remove(&name) {
-        Some(_) => {
+    with_script(&inner, &account, &script, |s| match (s.gradual, s.secrets.contains_key(&name)) {
+        (true, _) => gradual_refusal(),
+        (false, true) => {
+            s.secrets.remove(&name);
             s.versions += 1;
             success(Value::Null)
         }
-        None => failure(StatusCode::NOT_FOUND, 10056, "Secret not found."),
+        (false, false) => failure(StatusCode::NOT_FOUND, 10056, "Secret not found."),
     })
 }
 
@@ -170,6 +175,9 @@ fn apply_bindings(inner: &mut Inner, account: &str, script: &str, bindings: Opti
         return worker_not_found();
     };
     let Some(bindings) = bindings else { return success(settings_json(found)) };
+    if found.gradual {
+        return gradual_refusal();
+    }
     let mut next = BTreeMap::new();
     for binding in bindings.into_iter().filter(|b| b.kind == "secret_text") {
         let value = match binding.text {
@@ -187,4 +195,14 @@ fn apply_bindings(inner: &mut Inner, account: &str, script: &str, bindings: Opti
     found.secrets = next;
     found.versions += 1;
     success(settings_json(found))
+}
+
+/// What Cloudflare answers a secret change while a gradual deployment is in progress
+/// (wrangler's `secret put` shows the message, `secret bulk` the code).
+fn gradual_refusal() -> Response {
+    failure(
+        StatusCode::BAD_REQUEST,
+        10214,
+        "Secret edit failed. You attempted to modify a secret, but the latest version of your Worker isn't currently deployed. Please ensure that the latest version of your Worker is fully deployed (wrangler versions deploy) before modifying secrets.",
+    )
 }

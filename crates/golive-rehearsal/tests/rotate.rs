@@ -404,3 +404,27 @@ async fn an_api_key_rotation_stopped_at_each_phase_continues_with_the_key_kept_a
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gradual_deployment_stops_the_rotation_before_the_push_and_continue_finishes_it_after() {
+    let _one_at_a_time = KEYRING.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    live(data.path()).await;
+    let (rehearsal, wizard, _) = process(data.path()).await;
+    let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
+    assert!(rehearsal.cloudflare().set_gradual_deployment(CF_ACCOUNT_ID, WORKER_NAME, true));
+    let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
+    let problem = wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await.unwrap_err();
+    assert_eq!(problem.code, "gradual_deployment", "{problem:?}");
+    assert!(problem.fix.contains("versions deploy") && !problem.message.contains("[code: 10214]"), "{problem:?}");
+    assert_eq!(rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME), versions, "nothing pushed");
+    let open = wizard.session().rotate.open.unwrap();
+    assert_eq!(open.phase, Phase::PushSecrets, "the new endpoint is made and kept; the push waits");
+    assert!(held("STRIPE_WEBHOOK_SECRET_NEXT").is_some());
+
+    assert!(rehearsal.cloudflare().set_gradual_deployment(CF_ACCOUNT_ID, WORKER_NAME, false));
+    let done = wizard.rotate_continue(Given::default(), &Silent).await.unwrap().rotation.unwrap();
+    assert_eq!(done.phase, Phase::Done);
+    assert_rotated(&rehearsal, &old);
+    keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();
+}

@@ -339,17 +339,14 @@ async fn every_wrangler_failure_says_what_to_do() {
 
     // a gradual deployment in progress: Cloudflare refuses the change (10214); golive names
     // it and the way out instead of the raw code, and nothing is pushed
-    w.fx.cloudflare.fail_next(
-        "/settings",
-        400,
-        10214,
-        "Secret edit failed. You attempted to modify a secret, but the latest version of your Worker isn't currently deployed.",
-    );
+    assert!(w.fx.cloudflare.set_gradual_deployment(CF_ACCOUNT, &w.script(), true));
     let gradual = w.push_with(&w.fx.env()).await.unwrap_err();
     check(gradual.clone(), |e| matches!(e, WranglerError::GradualDeployment { .. }), "versions deploy");
     let problem = golive::wizard::Problem::from(gradual);
     assert_eq!((problem.kind, problem.code.as_str()), (golive::wizard::ProblemKind::NotReady, "gradual_deployment"));
     assert!(w.fx.cloudflare.secrets(CF_ACCOUNT, &w.script()).unwrap().is_empty(), "nothing pushed");
+    assert_eq!(w.fx.cloudflare.versions(CF_ACCOUNT, &w.script()), 0, "no version made");
+    assert!(w.fx.cloudflare.set_gradual_deployment(CF_ACCOUNT, &w.script(), false));
 
     // the Worker is not deployed (any more): golive says so and creates no empty Worker
     w.fx.cloudflare.remove_script(CF_ACCOUNT, &w.script());
