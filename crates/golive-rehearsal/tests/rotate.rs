@@ -57,6 +57,27 @@ fn held(variable: &str) -> Option<String> {
     keystore::get(&EntryName::new(WORKER_NAME, true, variable)).unwrap().map(|s| s.expose_secret().to_string())
 }
 
+/// Starts a rotation in a task and drops the task (as a killed process stops) the moment the
+/// session records `phase`.
+async fn stopped_at(data: &Path, wizard: Wizard, phase: Phase, start: Start, given: Given) {
+    let wizard = Arc::new(wizard);
+    let running = {
+        let wizard = wizard.clone();
+        tokio::spawn(async move { wizard.rotate_start(start, given, &Silent).await })
+    };
+    let store = SessionStore::new(data);
+    let project = wizard.session().project_dir.unwrap();
+    loop {
+        let (session, _) = store.load(golive::environment::Mode::Rehearsal, &project).unwrap();
+        if session.rotate.open.as_ref().is_some_and(|r| r.phase == phase) || running.is_finished() {
+            running.abort();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let _ = running.await;
+}
+
 /// After a finished webhook rotation: one enabled endpoint for the URL (not the old one),
 /// the keyring's current secret is its secret and nothing is left under `…_NEXT`, the
 /// Worker holds that secret and no previous one.
@@ -148,25 +169,7 @@ async fn a_rotation_stopped_at_each_phase_continues_in_a_new_process_to_one_endp
         let old = {
             let (_rehearsal, wizard, _) = process(data.path()).await;
             let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
-            let wizard = Arc::new(wizard);
-            let running = {
-                let wizard = wizard.clone();
-                tokio::spawn(async move {
-                    wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await
-                })
-            };
-            // The task is dropped (as a killed process stops) once the phase is recorded.
-            let store = SessionStore::new(data.path());
-            let project = wizard.session().project_dir.unwrap();
-            loop {
-                let (session, _) = store.load(golive::environment::Mode::Rehearsal, &project).unwrap();
-                if session.rotate.open.as_ref().is_some_and(|r| r.phase == stop_at) || running.is_finished() {
-                    running.abort();
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-            let _ = running.await;
+            stopped_at(data.path(), wizard, stop_at, Start::new(Kind::WebhookSecret), Given::default()).await;
             old
         };
         let (rehearsal, wizard, _) = process(data.path()).await;
@@ -362,24 +365,8 @@ async fn an_api_key_rotation_stopped_at_each_phase_continues_with_the_key_kept_a
             let (rehearsal, wizard, _) = process(data.path()).await;
             let old = rehearsal.inputs().live_key.expose_secret().to_string();
             let new = rehearsal.stripe().roll_key(rehearsal.account_id(), true);
-            let key = parse_key(KeySlot::Live, &new).unwrap();
-            let wizard = Arc::new(wizard);
-            let running = {
-                let wizard = wizard.clone();
-                let given = Given { key: Some(key), ..Given::default() };
-                tokio::spawn(async move { wizard.rotate_start(Start::new(Kind::ApiKey), given, &Silent).await })
-            };
-            let store = SessionStore::new(data.path());
-            let project = wizard.session().project_dir.unwrap();
-            loop {
-                let (session, _) = store.load(golive::environment::Mode::Rehearsal, &project).unwrap();
-                if session.rotate.open.as_ref().is_some_and(|r| r.phase == stop_at) || running.is_finished() {
-                    running.abort();
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-            let _ = running.await;
+            let given = Given { key: Some(parse_key(KeySlot::Live, &new).unwrap()), ..Given::default() };
+            stopped_at(data.path(), wizard, stop_at, Start::new(Kind::ApiKey), given).await;
             (old, new)
         };
         // A new process, no key given again: the one kept in the keyring finishes the rotation.
