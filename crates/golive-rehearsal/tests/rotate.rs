@@ -227,6 +227,17 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
     assert_eq!(outcome.retiring.len(), 1, "the old key is kept until Stripe refuses it");
     assert!(wizard.session().connect.unwrap().live_key_hint.ends_with(&new[new.len() - 4..]));
 
+    // The old key cannot come back through Connect (Secrets would push it again).
+    let inputs = rehearsal.inputs();
+    let with_old = ConnectInput {
+        test_key: parse_key(KeySlot::Test, inputs.test_key.expose_secret()).unwrap(),
+        live_key: parse_key(KeySlot::Live, &old).unwrap(),
+        project_dir: inputs.project_dir.clone(),
+    };
+    let refused = wizard.connect(with_old, &Silent).await.unwrap_err();
+    assert_eq!(refused.code, "rotated_key", "{refused:?}");
+    assert!(refused.fix.contains("new live key"));
+
     // While Stripe still accepts the old key, it stays; once its expiry passes, it goes.
     assert_eq!(wizard.rotate_continue(Given::default(), &Silent).await.unwrap().retiring.len(), 1);
     rehearsal.stripe().revoke_key(&old);

@@ -295,6 +295,7 @@ impl Wizard {
             let (session, _) = self.store.load(self.env.mode, &input.project_dir)?;
             *self.session.lock().expect("no panic while holding the session") = session;
         }
+        self.refuse_a_rotated_key(&input).await?;
         if !may_switch_account {
             if let Some(old) = self.session().connect.filter(|old| old.account.id != outcome.account.id) {
                 *self.keys.lock().expect("no panic while holding the keys") = None;
@@ -322,6 +323,31 @@ impl Wizard {
             session.connect = Some(outcome);
         })?;
         Ok(report)
+    }
+
+    /// A live key this project rotated away from (kept as previous until Stripe refuses it)
+    /// must not come back through Connect: the Secrets step would push it again, and the
+    /// Worker would stop working the day it expires.
+    async fn refuse_a_rotated_key(&self, input: &ConnectInput) -> Result<(), Problem> {
+        let session = self.session();
+        let (Some(script), Some(retiring)) = (session.script_name(), session.rotate.retiring.last()) else {
+            return Ok(());
+        };
+        let entry = EntryName::new(&script, true, crate::rotate::KEY_PREVIOUS);
+        let Some(previous) = keystore::blocking(move || keystore::get(&entry)).await? else { return Ok(()) };
+        if previous.expose_secret() != input.live_key.expose() {
+            return Ok(());
+        }
+        *self.keys.lock().expect("no panic while holding the keys") = None;
+        Err(Problem::invalid(
+            format!(
+                "The live key {} is the one this project rotated away from on {}; Stripe stops accepting it when the expiry you chose passes.",
+                input.live_key.hint(),
+                crate::clock::describe(retiring.since)
+            ),
+            "Use the new live key: the keyring holds it (`--keys-from-keyring`), or copy it again from Dashboard → Developers → API keys.",
+        )
+        .with_code("rotated_key"))
     }
 
     /// The catalog plan: both catalogs read and compared, tiers validated; nothing written.
