@@ -127,6 +127,20 @@ pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInp
     })
 }
 
+/// The rehearsal's Dashboard "Roll key" (old key kept): the new made-up live key, for the
+/// Rotate view's field. Refused outside the rehearsal — a real key is rolled in Stripe's
+/// Dashboard.
+#[tauri::command]
+pub async fn rehearsal_roll_key(state: State<'_, AppState>) -> Result<String, Problem> {
+    if state.opened().mode != golive::environment::Mode::Rehearsal {
+        return Err(Problem::invalid(
+            "Only the rehearsal's made-up key can be rolled from golive.",
+            "Roll your live key in the Stripe Dashboard (API keys → ⋯ → Roll key), then paste the new key.",
+        ));
+    }
+    Ok(state.rehearsal().await?.roll_live_key().expose_secret().to_string())
+}
+
 /// Either the keys' shapes are wrong (nothing was sent), or the full Connect report.
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -352,7 +366,7 @@ pub async fn rotate_plan(
     choice: RotateChoice,
     state: State<'_, AppState>,
 ) -> Result<golive::rotate::RotatePlan, Problem> {
-    state.wizard().await?.rotate_plan(choice.start())
+    state.wizard().await?.rotate_plan(choice.start()).await
 }
 
 /// The open rotation (or the last one) and old keys still kept.

@@ -24,6 +24,7 @@ pub fn run() {
             commands::open_project,
             commands::new_project,
             commands::rehearsal_inputs,
+            commands::rehearsal_roll_key,
             commands::check_connect,
             commands::plan_catalog,
             commands::apply_catalog,

@@ -32,6 +32,8 @@ export const api = {
   openProject: (mode: Mode, projectDir: string) => invoke<AppView>("open_project", { mode, projectDir }),
   newProject: () => invoke<AppView>("new_project"),
   rehearsalInputs: () => invoke<RehearsalInputs>("rehearsal_inputs"),
+  /** The rehearsal's Dashboard "Roll key": a new made-up live key (rehearsal only). */
+  rehearsalRollKey: () => invoke<string>("rehearsal_roll_key"),
   checkConnect: (testKey: string, liveKey: string, projectDir: string) =>
     track(invoke<ConnectResult>("check_connect", { testKey, liveKey, projectDir })),
   planCatalog: (expectedTiers: string[] | null, acceptSuggestions: boolean) =>

@@ -280,6 +280,8 @@ export interface RotatePlan {
   steps: string[];
   dashboard: Link | null;
   open: Rotation | null;
+  /** A gradual deployment of the Worker in progress: no rotation can start until it ends. */
+  rollout: { message: string; fix: string; link: Link | null } | null;
 }
 
 export interface Rotation {

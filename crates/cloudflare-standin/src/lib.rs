@@ -68,6 +68,7 @@ impl CloudflareStandIn {
             .route(&format!("{scripts}/secrets"), get(workers::list_secrets).put(workers::put_secret))
             .route(&format!("{scripts}/secrets/{{name}}"), delete(workers::delete_secret))
             .route(&format!("{scripts}/settings"), get(workers::get_settings).patch(workers::patch_settings))
+            .route(&format!("{scripts}/deployments"), get(workers::deployments))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(inner.clone(), persist_after_changes))
             .with_state(inner.clone());

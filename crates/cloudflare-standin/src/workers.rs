@@ -1,7 +1,9 @@
 //! Workers: the account's workers.dev subdomain, and a Worker's secrets as wrangler reaches
 //! them — `secret put` (PUT …/secrets), `secret list` (GET …/secrets), `secret delete`
 //! (DELETE …/secrets/NAME) and `secret bulk` (GET …/settings, then PATCH …/settings with a
-//! multipart `settings` part). An unknown Worker answers 404 code 10007, as Cloudflare does.
+//! multipart `settings` part), and the deployment serving now as `wrangler deployments
+//! status` reads it (GET …/deployments: newest first, each version with its share of the
+//! traffic). An unknown Worker answers 404 code 10007, as Cloudflare does.
 
 use crate::envelope::{failure, paged, success, WORKER_NOT_FOUND};
 use crate::gate::admit;
@@ -101,6 +103,48 @@ pub async fn delete_secret(
             success(Value::Null)
         }
         (false, false) => failure(StatusCode::NOT_FOUND, 10056, "Secret not found."),
+    })
+}
+
+/// Version `n` of a Worker as Cloudflare names versions (a UUID), the same on every call.
+pub fn version_id(script: &str, n: u32) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in script.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}-{:04x}-4{:03x}-8000-{:012x}", hash >> 32, (hash >> 16) & 0xffff, hash & 0xfff, n)
+}
+
+pub async fn deployments(
+    State(inner): State<Shared>,
+    headers: HeaderMap,
+    Path((account, script)): Path<(String, String)>,
+) -> Response {
+    let what = format!("GET /accounts/{account}/workers/scripts/{script}/deployments");
+    if let Err(refused) = admit(&inner, &headers, &what, Some(&account)) {
+        return refused.response();
+    }
+    with_script(&inner, &account, &script, |s| {
+        let latest = version_id(&script, s.versions);
+        // A gradual deployment: the latest version on part of the traffic, the one before it
+        // on the rest (what `wrangler versions deploy a@90% b@10%` leaves).
+        let versions = if s.gradual {
+            vec![
+                json!({ "version_id": latest, "percentage": 10.0 }),
+                json!({ "version_id": version_id(&script, s.versions.saturating_sub(1)), "percentage": 90.0 }),
+            ]
+        } else {
+            vec![json!({ "version_id": latest, "percentage": 100.0 })]
+        };
+        success(json!({ "deployments": [{
+            "id": version_id(&format!("{script}/deployment"), s.versions),
+            "source": "wrangler",
+            "strategy": "percentage",
+            "author_email": "founder@example.com",
+            "created_on": "2026-11-01T00:00:00.000000Z",
+            "annotations": { "workers/triggered_by": if s.gradual { "deployment" } else { "secret" } },
+            "versions": versions,
+        }] }))
     })
 }
 

@@ -210,6 +210,10 @@ pub struct RotateArgs {
     /// input; without it, from GOLIVE_STRIPE_NEW_WEBHOOK_SECRET when set.
     #[arg(long)]
     pub secret_stdin: bool,
+    /// With --rehearsal: roll the made-up live key in the rehearsal's Dashboard (the old one
+    /// keeps working) and give the new one, as you would paste a real one.
+    #[arg(long, conflicts_with = "key_stdin")]
+    pub roll_rehearsal_key: bool,
 }
 
 /// How a rotation starts.

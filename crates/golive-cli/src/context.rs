@@ -18,7 +18,7 @@ pub struct Context {
     /// The keys and folder for Connect (`None`: a command that takes the keyring's key).
     input: Option<ConnectInput>,
     /// Held for the command: dropping it stops the rehearsal's stand-ins.
-    _rehearsal: Option<Arc<Rehearsal>>,
+    rehearsal: Option<Arc<Rehearsal>>,
 }
 
 /// The folder given, or the current one.
@@ -53,7 +53,7 @@ impl Context {
         let wizard = Wizard::open(SessionStore::new(&data_dir), env, world, &project)?;
         out.load_note(wizard.load_note());
         let input = ConnectInput { test_key: keys.0, live_key: keys.1, project_dir: project };
-        Ok(Context { wizard, input: Some(input), _rehearsal: rehearsal })
+        Ok(Context { wizard, input: Some(input), rehearsal })
     }
 
     /// For Rotate: the rehearsal connects with its made-up keys as every rehearsal command
@@ -69,13 +69,18 @@ impl Context {
         let project = project_or_cwd(project);
         let wizard = Wizard::open(SessionStore::new(&data_dir), Environment::real(), None, &project)?;
         out.load_note(wizard.load_note());
-        Ok(Context { wizard, input: None, _rehearsal: None })
+        Ok(Context { wizard, input: None, rehearsal: None })
     }
 
     /// Connect's read-only checks, for the steps after it: they act on the keys and the
     /// Worker as they are now, and stop with Connect's problem when it does not pass.
     pub async fn connected(&self) -> Result<ConnectReport, Problem> {
         self.wizard.connect_checked(self.input(), &Silent).await
+    }
+
+    /// The open rehearsal, when this command runs in it.
+    pub fn rehearsal(&self) -> Option<&Rehearsal> {
+        self.rehearsal.as_deref()
     }
 
     /// The keys and folder Connect checks.

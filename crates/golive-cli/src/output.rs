@@ -317,6 +317,9 @@ impl Printer {
         if let Some(open) = &plan.open {
             println!("! A rotation of {} is open: `golive rotate continue` goes on with it.", open.kind.title());
         }
+        if let Some(rollout) = &plan.rollout {
+            println!("! {}\n  Fix: {}", rollout.message, rollout.fix);
+        }
     }
 
     /// Where a rotation stands: its timeline, and what it waits for.

@@ -135,6 +135,13 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     assert_eq!(json_of(&second)["error"]["code"], "rotation_open");
     let status = ok(golive(d, &["--rehearsal", "rotate", "status", "--json"]));
     assert_eq!(status["rotation"]["kind"], "api-key");
+    // The rehearsal's Dashboard rolls its made-up key; the rotation takes it to the end, and
+    // the rehearsal connects with the new key from then on (the old one is refused).
+    let rolled = ok(golive(d, &["--rehearsal", "rotate", "continue", "--roll-rehearsal-key", "--json"]));
+    assert_eq!(rolled["rotation"]["phase"], "done", "{rolled:#}");
+    assert!(rolled["rotation"]["key"]["new_hint"].as_str().is_some(), "{rolled:#}");
+    let real = golive(d, &["rotate", "continue", "--roll-rehearsal-key", "--json"]);
+    assert_eq!(real.status.code(), Some(2), "only the rehearsal's key is rolled by golive");
     let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));
     assert_eq!(again["passed"], true, "the setup is still proven after the rotation: {again:#}");
 }

@@ -236,13 +236,20 @@ impl Rehearsal {
         }
     }
 
-    /// The made-up keys and the sample project, for Connect.
+    /// The made-up keys (the newest live one, after a roll) and the sample project, for
+    /// Connect.
     pub fn inputs(&self) -> Inputs {
-        Inputs {
-            test_key: self.test_key.clone(),
-            live_key: self.live_key.clone(),
-            project_dir: self.project_dir.clone(),
-        }
+        let live_key = match self.stripe.account_keys(&self.account_id) {
+            Some(keys) => SecretString::from(keys.live_secret),
+            None => self.live_key.clone(),
+        };
+        Inputs { test_key: self.test_key.clone(), live_key, project_dir: self.project_dir.clone() }
+    }
+
+    /// The rehearsal's Dashboard: "Roll key" on the live secret key, with a later expiry (the
+    /// old key keeps working). The new key, for Rotate to be given as a user would paste it.
+    pub fn roll_live_key(&self) -> SecretString {
+        SecretString::from(self.stripe.roll_key(&self.account_id, true))
     }
 
     pub fn project_dir(&self) -> &Path {

@@ -105,7 +105,7 @@ async fn the_webhook_secret_rotates_with_two_worker_versions_and_verify_passes_a
     let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
     let old_secret = held("STRIPE_WEBHOOK_SECRET").unwrap();
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
-    let plan = wizard.rotate_plan(Start::new(Kind::WebhookSecret)).unwrap();
+    let plan = wizard.rotate_plan(Start::new(Kind::WebhookSecret)).await.unwrap();
     assert!(plan.steps.iter().any(|s| s.contains(&old)), "{plan:#?}");
 
     let started = std::time::Instant::now();
@@ -218,7 +218,13 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
         .rotate_continue(Given { key: Some(parse_key(KeySlot::Live, &new).unwrap()), ..Given::default() }, &Silent)
         .await
         .unwrap();
-    assert_eq!(outcome.rotation.as_ref().unwrap().phase, Phase::Done, "{outcome:#?}");
+    let rotation = outcome.rotation.as_ref().unwrap();
+    assert_eq!(rotation.phase, Phase::Done, "{outcome:#?}");
+    // Proven by an answer from another Worker version than the one before the push.
+    let before = rotation.key.as_ref().unwrap().version_before.clone().unwrap();
+    assert_ne!(before, "unknown", "the reference Worker names its version");
+    let proof = &rotation.timeline.iter().find(|m| m.phase == Phase::Done).unwrap().note;
+    assert!(proof.contains(&format!(", not {before} which answered before")), "{proof}");
     assert_eq!(rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME) - versions, 1, "one version for the push");
     assert_eq!(rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap()["STRIPE_SECRET_KEY"], new);
     assert_eq!(held("STRIPE_SECRET_KEY").as_deref(), Some(new.as_str()));
@@ -404,7 +410,7 @@ async fn an_api_key_rotation_stopped_at_each_phase_continues_with_the_key_kept_a
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_gradual_deployment_stops_the_rotation_before_the_push_and_continue_finishes_it_after() {
+async fn a_gradual_deployment_is_in_the_plan_and_refuses_the_start_with_nothing_made() {
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
@@ -412,16 +418,23 @@ async fn a_gradual_deployment_stops_the_rotation_before_the_push_and_continue_fi
     let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
     assert!(rehearsal.cloudflare().set_gradual_deployment(CF_ACCOUNT_ID, WORKER_NAME, true));
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
+
+    // The plan reads the deployment (`wrangler deployments status`) and names the split.
+    let plan = wizard.rotate_plan(Start::new(Kind::WebhookSecret)).await.unwrap();
+    let rollout = plan.rollout.expect("the plan sees the gradual deployment");
+    assert!(rollout.message.contains("at 10%") && rollout.message.contains("at 90%"), "{rollout:?}");
+    assert!(rollout.fix.contains("versions deploy"), "{rollout:?}");
+
     let problem = wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await.unwrap_err();
     assert_eq!(problem.code, "gradual_deployment", "{problem:?}");
     assert!(problem.fix.contains("versions deploy") && !problem.message.contains("[code: 10214]"), "{problem:?}");
     assert_eq!(rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME), versions, "nothing pushed");
-    let open = wizard.session().rotate.open.unwrap();
-    assert_eq!(open.phase, Phase::PushSecrets, "the new endpoint is made and kept; the push waits");
-    assert!(held("STRIPE_WEBHOOK_SECRET_NEXT").is_some());
+    assert!(wizard.session().rotate.open.is_none(), "no rotation is left open");
+    assert!(held("STRIPE_WEBHOOK_SECRET_NEXT").is_none(), "no new endpoint was made");
 
     assert!(rehearsal.cloudflare().set_gradual_deployment(CF_ACCOUNT_ID, WORKER_NAME, false));
-    let done = wizard.rotate_continue(Given::default(), &Silent).await.unwrap().rotation.unwrap();
+    assert!(wizard.rotate_plan(Start::new(Kind::WebhookSecret)).await.unwrap().rollout.is_none());
+    let done = wizard.rotate_start(Start::new(Kind::WebhookSecret), Given::default(), &Silent).await.unwrap();
     assert_eq!(done.phase, Phase::Done);
     assert_rotated(&rehearsal, &old);
     keystore::delete(&EntryName::new(WORKER_NAME, true, "STRIPE_WEBHOOK_SECRET")).unwrap();

@@ -20,6 +20,10 @@ pub struct KeyRecord {
     pub account_id: String,
     pub livemode: bool,
     pub access: Access,
+    /// How many rolls made it (0 for a key the account started with): the newest is the
+    /// one the Dashboard shows.
+    #[serde(default)]
+    pub generation: u32,
 }
 
 /// The authenticated caller of one request.

@@ -153,9 +153,10 @@ impl StandIn {
         let test_secret = fresh_key("sk_test_");
         let live_secret = fresh_key("sk_live_");
         for (key, livemode) in [(&test_secret, false), (&live_secret, true)] {
-            state
-                .keys
-                .insert(key.clone(), KeyRecord { account_id: account_id.clone(), livemode, access: Access::Full });
+            state.keys.insert(
+                key.clone(),
+                KeyRecord { account_id: account_id.clone(), livemode, access: Access::Full, generation: 0 },
+            );
         }
         state.persist();
         AccountKeys { account_id, test_secret, live_secret }
@@ -167,7 +168,9 @@ impl StandIn {
         let key = fresh_key(if livemode { "rk_live_" } else { "rk_test_" });
         let access = Access::Restricted(permissions.iter().map(|p| p.to_string()).collect());
         let mut state = self.state.lock().unwrap();
-        state.keys.insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access });
+        state
+            .keys
+            .insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access, generation: 0 });
         state.persist();
         key
     }
@@ -177,9 +180,17 @@ impl StandIn {
     pub fn roll_key(&self, account_id: &str, livemode: bool) -> String {
         let key = fresh_key(if livemode { "sk_live_" } else { "sk_test_" });
         let mut state = self.state.lock().unwrap();
-        state
+        let generation = 1 + state
             .keys
-            .insert(key.clone(), KeyRecord { account_id: account_id.to_string(), livemode, access: Access::Full });
+            .values()
+            .filter(|r| r.account_id == account_id && r.livemode == livemode)
+            .map(|r| r.generation)
+            .max()
+            .unwrap_or(0);
+        state.keys.insert(
+            key.clone(),
+            KeyRecord { account_id: account_id.to_string(), livemode, access: Access::Full, generation },
+        );
         state.persist();
         key
     }
@@ -196,9 +207,9 @@ impl StandIn {
         self.state.lock().unwrap().accounts.keys().cloned().collect()
     }
 
-    /// An account's secret keys (`sk_test_…`, `sk_live_…`, as [`Self::add_account`] made
-    /// them), e.g. to find them again in a restored stand-in; `None` for an unknown account
-    /// or one whose secret keys were revoked.
+    /// An account's secret keys (`sk_test_…`, `sk_live_…`: the newest of each mode, as the
+    /// Dashboard shows them after a roll), e.g. to find them again in a restored stand-in;
+    /// `None` for an unknown account or one whose secret keys were revoked.
     pub fn account_keys(&self, account_id: &str) -> Option<AccountKeys> {
         let state = self.state.lock().unwrap();
         let secret = |livemode: bool| {
@@ -206,8 +217,8 @@ impl StandIn {
                 .keys
                 .iter()
                 .filter(|(_, r)| r.account_id == account_id && r.livemode == livemode && r.access == Access::Full)
+                .max_by_key(|(key, r)| (r.generation, std::cmp::Reverse(key.as_str())))
                 .map(|(key, _)| key.clone())
-                .min()
         };
         Some(AccountKeys {
             account_id: account_id.to_string(),

@@ -45,3 +45,45 @@ describe("renderRotation", () => {
     expect(el.textContent).toContain("sk_live_…ABCD");
   });
 });
+
+describe("renderRotate", () => {
+  const appView = (mode: "real" | "rehearsal") => ({ mode }) as unknown as import("../types").AppView;
+  const fakeApi = (rollout: { message: string; fix: string; link: null } | null) => ({
+    openLink: vi.fn(),
+    rotatePlan: vi.fn().mockResolvedValue({ kind: "api-key", steps: ["Roll the key"], dashboard: null, open: null, rollout }),
+    rotateStatus: vi.fn().mockResolvedValue({ rotation: null, retiring: [], view: appView("rehearsal") }),
+    rehearsalRollKey: vi.fn().mockResolvedValue("sk_live_rolledInTheRehearsal0001"),
+    onStepEvent: vi.fn().mockReturnValue(Promise.resolve(() => {})),
+  });
+  const render = async (mode: "real" | "rehearsal", rollout: Parameters<typeof fakeApi>[0] = null) => {
+    const api = fakeApi(rollout);
+    const root = document.body.appendChild(document.createElement("div"));
+    const { renderRotate } = await import("./rotate");
+    renderRotate(root, { api: api as never, view: appView(mode), onView: vi.fn(), onVerify: vi.fn() });
+    (root.querySelector("#rotate-key") as HTMLInputElement).click();
+    await vi.waitFor(() => expect(api.rotatePlan).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(root.querySelector("#rotate-plan li")).not.toBeNull());
+    return { root, api };
+  };
+
+  it("offers the rehearsal's Dashboard roll for the API key, filling the field with the new key", async () => {
+    const { root, api } = await render("rehearsal");
+    const roll = root.querySelector("#rotate-roll") as HTMLButtonElement;
+    expect(roll.hidden).toBe(false);
+    roll.click();
+    await vi.waitFor(() => expect((root.querySelector("#rotate-value") as HTMLInputElement).value).toContain("rolled"));
+    expect(api.rehearsalRollKey).toHaveBeenCalledOnce();
+  });
+
+  it("never offers it for a real project: a real key is rolled in Stripe's Dashboard", async () => {
+    const { root } = await render("real");
+    expect((root.querySelector("#rotate-roll") as HTMLButtonElement).hidden).toBe(true);
+  });
+
+  it("shows a gradual deployment in the way and keeps Start disabled", async () => {
+    const rollout = { message: "A gradual deployment is in progress. Serving now: v2 at 10%, v1 at 90%.", fix: "npx wrangler versions deploy", link: null };
+    const { root } = await render("real", rollout);
+    await vi.waitFor(() => expect(root.querySelector("#rotate-status")?.textContent).toContain("at 10%"));
+    expect((root.querySelector("#rotate-start") as HTMLButtonElement).disabled).toBe(true);
+  });
+});

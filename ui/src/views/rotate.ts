@@ -95,7 +95,14 @@ export function renderRotate(root: HTMLElement, deps: RotateViewDeps): () => voi
   const dashboard = h("button", { type: "button", class: "link-button", id: "rotate-dashboard", hidden: true }, "");
   const valueLabel = h("label", { for: "rotate-value" }, "");
   const value = h("input", { type: "password", id: "rotate-value", autocomplete: "off", spellcheck: "false" });
-  const valueField = h("div", { class: "field", hidden: true }, valueLabel, value);
+  // The rehearsal has no Dashboard to roll its made-up key in: this button is that Dashboard.
+  const roll = h("button", { type: "button", class: "secondary", id: "rotate-roll", hidden: true }, "Roll the key in the rehearsal's Dashboard");
+  roll.addEventListener("click", () => {
+    api.rehearsalRollKey().then((key) => {
+      value.value = key;
+    }, (err) => showProblem(status, err, openLink));
+  });
+  const valueField = h("div", { class: "field", hidden: true }, valueLabel, value, roll);
   const start = h("button", { type: "button", id: "rotate-start", class: "primary" }, "Start the rotation");
   const next = h("button", { type: "button", id: "rotate-continue", class: "primary", hidden: true }, "Continue");
   const verify = h("button", { type: "button", id: "rotate-verify", class: "secondary", hidden: true }, "Run Verify");
@@ -130,6 +137,7 @@ export function renderRotate(root: HTMLElement, deps: RotateViewDeps): () => voi
   const showField = () => {
     const need = needs();
     valueField.hidden = need === null;
+    roll.hidden = need !== "key" || deps.view.mode !== "rehearsal";
     valueLabel.textContent = need === "key" ? "The new live secret key (sk_live_…)" : "The new signing secret (whsec_…)";
   };
   const showRotated = (rotated: Rotated) => {
@@ -153,6 +161,8 @@ export function renderRotate(root: HTMLElement, deps: RotateViewDeps): () => voi
         dashboard.textContent = `${p.dashboard.label} ↗`;
         dashboard.onclick = () => openLink(p.dashboard!.url);
       }
+      if (p.rollout) showProblem(status, { code: "gradual_deployment", ...p.rollout }, openLink);
+      start.disabled = p.rollout !== null;
       showField();
     } catch (err) {
       showProblem(status, err, openLink);

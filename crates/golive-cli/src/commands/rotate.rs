@@ -30,7 +30,13 @@ async fn open(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<Conte
 }
 
 /// What the user rolled in the Dashboard, from stdin or the environment (never argv).
-fn given(args: &RotateArgs) -> Result<Given, Problem> {
+fn given(args: &RotateArgs, rehearsal: bool) -> Result<Given, Problem> {
+    if args.roll_rehearsal_key && !rehearsal {
+        return Err(Problem::invalid(
+            "--roll-rehearsal-key works only with --rehearsal: golive cannot roll a real key.",
+            "Roll your live key in the Stripe Dashboard (API keys → ⋯ → Roll key), then give it in GOLIVE_STRIPE_NEW_LIVE_KEY or with --key-stdin.",
+        ));
+    }
     Ok(Given {
         key: keys_input::new_live_key(args.key_stdin)?,
         webhook_secret: keys_input::new_webhook_secret(args.secret_stdin)?,
@@ -44,7 +50,7 @@ pub async fn plan(
     start: &RotateStart,
 ) -> Result<ExitStatus, Problem> {
     let ctx = open(out, rehearsal, args).await?;
-    out.rotate_plan(&ctx.wizard.rotate_plan(start_of(start))?);
+    out.rotate_plan(&ctx.wizard.rotate_plan(start_of(start)).await?);
     Ok(ExitStatus::Success)
 }
 
@@ -54,16 +60,37 @@ pub async fn start(
     args: &RotateArgs,
     start: &RotateStart,
 ) -> Result<ExitStatus, Problem> {
-    let given = given(args)?;
+    let mut given = given(args, rehearsal)?;
     let ctx = open(out, rehearsal, args).await?;
+    rolled_in_rehearsal(&ctx, args, &mut given)?;
     let rotation = ctx.wizard.rotate_start(start_of(start), given, &out.sink()).await?;
     out.rotation(Some(&rotation), &ctx.wizard.rotate_status().retiring);
     Ok(ExitStatus::Success)
 }
 
+/// `--roll-rehearsal-key`: the rehearsal's Dashboard rolls its made-up key, given as new.
+fn rolled_in_rehearsal(ctx: &Context, args: &RotateArgs, given: &mut Given) -> Result<(), Problem> {
+    if !args.roll_rehearsal_key {
+        return Ok(());
+    }
+    let rehearsal = ctx.rehearsal().ok_or_else(|| {
+        Problem::invalid(
+            "--roll-rehearsal-key works only with --rehearsal.",
+            "Roll a real key in the Stripe Dashboard and give it in GOLIVE_STRIPE_NEW_LIVE_KEY or with --key-stdin.",
+        )
+    })?;
+    let key = rehearsal.roll_live_key();
+    given.key = Some(
+        golive::stripe_key::parse_key(golive::stripe_key::KeySlot::Live, secrecy::ExposeSecret::expose_secret(&key))
+            .map_err(|p| Problem::internal(format!("The rehearsal rolled a key golive cannot read: {}", p.message)))?,
+    );
+    Ok(())
+}
+
 pub async fn resume(out: &Printer, rehearsal: bool, args: &RotateArgs) -> Result<ExitStatus, Problem> {
-    let given = given(args)?;
+    let mut given = given(args, rehearsal)?;
     let ctx = open(out, rehearsal, args).await?;
+    rolled_in_rehearsal(&ctx, args, &mut given)?;
     let outcome = ctx.wizard.rotate_continue(given, &out.sink()).await?;
     out.rotation(outcome.rotation.as_ref(), &outcome.retiring);
     Ok(ExitStatus::Success)

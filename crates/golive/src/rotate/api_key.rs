@@ -90,13 +90,33 @@ pub(super) async fn push(ctx: &Ctx<'_>) -> Result<(), Problem> {
     ctx.change(Change::Secrets(record))
 }
 
-/// Proves the Worker answers on the new version, then makes the new key current: the old one
-/// becomes `…_PREVIOUS` (safe to run again after a crash at any point).
-pub(super) async fn prove_and_make_current(ctx: &Ctx<'_>) -> Result<(String, Retiring), Problem> {
-    let current = keyring_get(entry(ctx, crate::webhook::SECRET_VAR)).await?.ok_or_else(|| {
+async fn webhook_secret_now(ctx: &Ctx<'_>) -> Result<secrecy::SecretString, Problem> {
+    keyring_get(entry(ctx, crate::webhook::SECRET_VAR)).await?.ok_or_else(|| {
         Problem::not_ready("The keyring has no webhook secret for this Worker.", "Run the Webhook step again.")
-    })?;
-    let proof = webhook_secret::poll_accepted(ctx, &current, "the version with the new key").await?;
+    })
+}
+
+/// The version of the Worker that answers a signed probe now (`unknown` when the Worker
+/// does not name it or did not answer): recorded before the new key is pushed.
+pub(super) async fn version_now(ctx: &Ctx<'_>) -> String {
+    let Ok(secret) = webhook_secret_now(ctx).await else { return UNKNOWN.into() };
+    webhook_secret::answering_version(ctx, &secret).await.unwrap_or_else(|| UNKNOWN.into())
+}
+
+const UNKNOWN: &str = "unknown";
+
+/// Proves the Worker answers on a version other than `before` (the one that answered before
+/// the push: a new version holds the new key), then makes the new key current: the old one
+/// becomes `…_PREVIOUS` (safe to run again after a crash at any point). A Worker that does not
+/// name its version is proven only to answer, and the note says how to let it name it.
+pub(super) async fn prove_and_make_current(ctx: &Ctx<'_>, before: Option<&str>) -> Result<(String, Retiring), Problem> {
+    let current = webhook_secret_now(ctx).await?;
+    let before = before.filter(|v| *v != UNKNOWN);
+    let mut proof =
+        webhook_secret::poll_accepted_from(ctx, &current, "a Worker version with the new key", before).await?;
+    if before.is_none() {
+        proof.push_str(" (the Worker does not name its version, so golive cannot tell the new version from the old: add `[version_metadata] binding = \"CF_VERSION_METADATA\"` to wrangler.toml and answer with its id in a `Golive-Worker-Version` header, as the reference Worker does)");
+    }
     let new = next_key(ctx).await;
     let held = keyring_get(entry(ctx, STRIPE_SECRET_KEY)).await?;
     let new = match (new, &held) {

@@ -115,6 +115,10 @@ pub struct EndpointSwap {
 pub struct KeySwap {
     pub old_hint: String,
     pub new_hint: Option<String>,
+    /// The Worker version that answered before the new key was pushed (recorded before the
+    /// push): the proof is an answer from another version, which holds the new key.
+    #[serde(default)]
+    pub version_before: Option<String>,
 }
 
 /// A rotation, as the session keeps it: no value, only hints and keyring entry names.
@@ -276,6 +280,9 @@ pub struct RotatePlan {
     pub dashboard: Option<Link>,
     /// The rotation already open, if one is (a new one cannot start).
     pub open: Option<Rotation>,
+    /// A gradual deployment of the Worker is in progress: Cloudflare refuses secret changes
+    /// until it ends, so a rotation cannot start; what the user does about it.
+    pub rollout: Option<Waiting>,
 }
 
 pub fn plan(start: Start, input: &RotateInput<'_>) -> RotatePlan {
@@ -317,7 +324,27 @@ pub fn plan(start: Start, input: &RotateInput<'_>) -> RotatePlan {
             None
         },
         open: input.record.open.clone(),
+        rollout: None,
     }
+}
+
+/// A gradual deployment in progress (`wrangler deployments status`): while one is, Cloudflare
+/// refuses every secret change (10214), so a rotation would stop at its first push. The
+/// problem to stop with, naming the versions and their shares.
+pub async fn rollout_in_progress(ctx: &Ctx<'_>) -> Result<Option<Problem>, Problem> {
+    let target = webhook_secret::target(ctx);
+    let versions = crate::secrets::push::serving_versions(&target, ctx.env).await?;
+    if !crate::secrets::push::gradual(&versions) {
+        return Ok(None);
+    }
+    let shares: Vec<String> = versions.iter().map(|v| format!("{} at {}%", v.version_id, v.percentage)).collect();
+    let mut problem =
+        Problem::from(crate::secrets::SecretsError::Wrangler(crate::wrangler::WranglerError::GradualDeployment {
+            script: ctx.input.script.clone(),
+        }));
+    problem.message =
+        format!("{} Serving now: {}.", problem.message.replace(" Nothing was pushed.", ""), shares.join(", "));
+    Ok(Some(problem))
 }
 
 /// A new rotation of `kind`, recorded before anything acts.
@@ -357,7 +384,7 @@ pub fn begin(start: Start, input: &RotateInput<'_>) -> Result<Rotation, Problem>
         started: crate::clock::unix_now(),
         timeline: Vec::new(),
         key: (kind != Kind::WebhookSecret)
-            .then(|| KeySwap { old_hint: input.connect.live_key_hint.clone(), new_hint: None }),
+            .then(|| KeySwap { old_hint: input.connect.live_key_hint.clone(), ..KeySwap::default() }),
         endpoint,
         waiting: None,
         worker_versions: 0,
@@ -423,12 +450,18 @@ pub async fn advance(ctx: &Ctx<'_>, mut rotation: Rotation, given: Given) -> Res
                 }
             },
             Phase::PushKey => {
+                let swap = rotation.key.as_mut().expect("a key rotation has its key swap");
+                if swap.version_before.is_none() {
+                    swap.version_before = Some(api_key::version_now(ctx).await);
+                    save(&rotation, &mut record)?;
+                }
                 api_key::push(ctx).await?;
                 rotation.worker_versions += 1;
                 (Phase::ProveKey, "New key pushed to the Worker (one new version)".to_string())
             }
             Phase::ProveKey => {
-                let (note, retiring) = api_key::prove_and_make_current(ctx).await?;
+                let before = rotation.key.as_ref().and_then(|k| k.version_before.clone());
+                let (note, retiring) = api_key::prove_and_make_current(ctx, before.as_deref()).await?;
                 record.retiring.retain(|r| r.entry != retiring.entry);
                 record.retiring.push(retiring);
                 live_key = api_key::current_key(ctx).await?;

@@ -124,41 +124,68 @@ pub(super) async fn push(ctx: &Ctx<'_>) -> Result<(), Problem> {
 /// Posts a probe signed with `secret` alone until the Worker accepts it, within
 /// [`PROPAGATION_LIMIT`]; says what answered.
 pub(super) async fn poll_accepted(ctx: &Ctx<'_>, secret: &SecretString, what: &str) -> Result<String, Problem> {
+    poll_accepted_from(ctx, secret, what, None).await
+}
+
+/// One signed probe: whether the Worker accepted it, what it said, and the version that
+/// answered.
+async fn probe_once(ctx: &Ctx<'_>, secret: &SecretString) -> Result<(bool, String, Option<String>), Problem> {
     let url = ctx.input.webhook.url.clone();
     let price = ctx.input.catalog.price_ids.iter().flatten().next();
     let (tier, price_id) = price.map(|p| (p.tier.as_str(), p.price_id.as_str())).unwrap_or(("", ""));
     let api_version =
         ctx.input.webhook.api_version.clone().unwrap_or_else(|| crate::webhook::PINNED_API_VERSION.into());
+    // The rehearsal's Worker runs on this machine with the secrets its Cloudflare holds now:
+    // started afresh for each try, as a deployed one picks up a new version.
+    let local = match ctx.world {
+        Some(world) => Some(world.start_worker(ctx.env).await?),
+        None => None,
+    };
+    let mut env = ctx.env.clone();
+    if let Some(worker) = &local {
+        env.webhook_probe_base = Some(worker.base_url());
+    }
+    let event = crate::verify::probe::ProbeEvent::new(tier, price_id, None, &api_version, crate::clock::unix_now());
+    let facts = async {
+        crate::verify::probe::SecretFacts {
+            pushed_hint: None,
+            held_hint: hint_of(secret.expose_secret()),
+            on_worker: None,
+        }
+    };
+    let (finding, version) = crate::verify::probe::signed_answered(&env, &url, secret, &event, facts).await;
+    Ok((finding.status != Status::Fail, format!("{} — {}", finding.title, finding.detail), version))
+}
+
+/// The Worker version that accepts a probe signed with `secret` now, if it names one.
+pub(super) async fn answering_version(ctx: &Ctx<'_>, secret: &SecretString) -> Option<String> {
+    match probe_once(ctx, secret).await {
+        Ok((true, _, version)) => version,
+        _ => None,
+    }
+}
+
+/// Posts a probe signed with `secret` alone until the Worker accepts it — from a version
+/// other than `not_version`, when given — within [`PROPAGATION_LIMIT`]; says what answered.
+pub(super) async fn poll_accepted_from(
+    ctx: &Ctx<'_>,
+    secret: &SecretString,
+    what: &str,
+    not_version: Option<&str>,
+) -> Result<String, Problem> {
     let started = std::time::Instant::now();
     let mut last: String;
     loop {
-        // The rehearsal's Worker runs on this machine with the secrets its Cloudflare holds
-        // now: started afresh for each try, as a deployed one picks up a new version.
-        let local = match ctx.world {
-            Some(world) => Some(world.start_worker(ctx.env).await?),
-            None => None,
-        };
-        let mut env = ctx.env.clone();
-        if let Some(worker) = &local {
-            env.webhook_probe_base = Some(worker.base_url());
-        }
-        let event = crate::verify::probe::ProbeEvent::new(tier, price_id, None, &api_version, crate::clock::unix_now());
-        let facts = async {
-            crate::verify::probe::SecretFacts {
-                pushed_hint: None,
-                held_hint: hint_of(secret.expose_secret()),
-                on_worker: None,
+        let (accepted, said, version) = probe_once(ctx, secret).await?;
+        match new_version(accepted, not_version, version.as_deref()) {
+            Ok(from) => {
+                return Ok(format!(
+                    "The Worker accepted an event signed with {} alone, on {what}{from}",
+                    hint_of(secret.expose_secret())
+                ))
             }
-        };
-        let finding = crate::verify::probe::signed(&env, &url, secret, &event, facts).await;
-        drop(local);
-        if finding.status != Status::Fail {
-            return Ok(format!(
-                "The Worker accepted an event signed with {} alone, on {what}",
-                hint_of(secret.expose_secret())
-            ));
+            Err(why) => last = why.unwrap_or(said),
         }
-        last = format!("{} — {}", finding.title, finding.detail);
         if started.elapsed() + PROBE_EVERY > PROPAGATION_LIMIT {
             break;
         }
@@ -174,6 +201,21 @@ pub(super) async fn poll_accepted(ctx: &Ctx<'_>, secret: &SecretString, what: &s
         ),
         "Cloudflare may still be rolling the new version out: run `golive rotate continue` in a few minutes. Nothing was retired; the old secret keeps working meanwhile.",
     ))
+}
+
+/// Whether an answer proves a new version serves: accepted, and (when the version before
+/// the push is known) from another version. `Ok`: how the proof names the version;
+/// `Err(Some)`: why not yet, when the answer itself was fine.
+fn new_version(accepted: bool, not_version: Option<&str>, version: Option<&str>) -> Result<String, Option<String>> {
+    match (accepted, not_version, version) {
+        (false, _, _) => Err(None),
+        (true, None, Some(v)) => Ok(format!(" (Worker version {v})")),
+        (true, None, None) => Ok(String::new()),
+        (true, Some(old), Some(v)) if v != old => Ok(format!(" (Worker version {v}, not {old} which answered before)")),
+        (true, Some(old), _) => {
+            Err(Some(format!("accepted, but still by Worker version {old}, the one that answered before the push")))
+        }
+    }
 }
 
 /// Proves the Worker holds B's secret.
@@ -319,5 +361,24 @@ pub(super) fn waiting_for_expiry(until: i64) -> Waiting {
         ),
         fix: format!("Run `golive rotate continue` after {}: it removes {WEBHOOK_PREVIOUS} from the Worker (safe to run from cron before then: it only checks the time).", crate::clock::describe(until)),
         link: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_version;
+
+    #[test]
+    fn a_new_key_is_proven_only_by_an_answer_from_another_version() {
+        // Refused: not proven, whatever answered.
+        assert_eq!(new_version(false, Some("v1"), Some("v2")), Err(None));
+        // Accepted by the version that answered before the push: that one has the old key.
+        assert!(new_version(true, Some("v1"), Some("v1")).unwrap_err().unwrap().contains("v1"));
+        // …or by a Worker that stopped naming its version: nothing proves it is new.
+        assert!(new_version(true, Some("v1"), None).is_err());
+        // Another version answered: it holds the new key.
+        assert!(new_version(true, Some("v1"), Some("v2")).unwrap().contains("v2, not v1"));
+        // Nothing known of the version before: an accepted answer is all there is.
+        assert_eq!(new_version(true, None, None), Ok(String::new()));
     }
 }

@@ -27,7 +27,11 @@ pub struct PushTarget<'a> {
 impl PushTarget<'_> {
     /// `--env=<name>` in one argument, so no environment name can be read as an option.
     fn args(&self, command: &[&str]) -> Vec<String> {
-        let mut args = vec!["secret".to_string()];
+        self.args_of("secret", command)
+    }
+
+    fn args_of(&self, group: &str, command: &[&str]) -> Vec<String> {
+        let mut args = vec![group.to_string()];
         args.extend(command.iter().map(|a| a.to_string()));
         if let Some(env) = self.env {
             args.push(format!("--env={env}"));
@@ -111,6 +115,44 @@ pub async fn push(
             .map(|v| (v.name.clone(), secrecy::ExposeSecret::expose_secret(&v.value).to_string()))
             .collect(),
     })
+}
+
+/// One version of the deployment serving now, and its share of the traffic (percent).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct VersionShare {
+    pub version_id: String,
+    pub percentage: f64,
+}
+
+#[derive(Deserialize)]
+struct Deployment {
+    versions: Vec<VersionShare>,
+}
+
+/// The versions serving the Worker now (`wrangler deployments status --json`); more than
+/// one, or one below 100 %, is a gradual deployment in progress, during which Cloudflare
+/// refuses every secret change (10214).
+pub async fn serving_versions(target: &PushTarget<'_>, env: &Environment) -> Result<Vec<VersionShare>, SecretsError> {
+    let args = target.args_of("deployments", &["status", "--json"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
+        .await
+        .map_err(SecretsError::Wrangler)?;
+    if !output.success {
+        return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
+    }
+    let json = output.stdout.find('{').map(|i| &output.stdout[i..]).unwrap_or("");
+    let deployment: Deployment = serde_json::from_str(json.trim()).map_err(|e| {
+        SecretsError::Wrangler(wrangler::WranglerError::Broken(format!(
+            "`wrangler deployments status --json` printed no deployment ({e})"
+        )))
+    })?;
+    Ok(deployment.versions)
+}
+
+/// Whether `versions` is a gradual deployment in progress.
+pub fn gradual(versions: &[VersionShare]) -> bool {
+    versions.len() > 1 || versions.iter().any(|v| v.percentage < 100.0)
 }
 
 /// `wrangler secret delete NAME` (one new Worker version); wrangler asks no question when

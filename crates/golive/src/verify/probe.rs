@@ -144,20 +144,49 @@ pub async fn signed(
     event: &ProbeEvent,
     facts: impl Future<Output = SecretFacts>,
 ) -> Finding {
+    signed_answered(env, endpoint_url, secret, event, facts).await.0
+}
+
+/// [`signed`], with the Worker version that answered (its `Golive-Worker-Version`), if it
+/// named one.
+pub async fn signed_answered(
+    env: &Environment,
+    endpoint_url: &str,
+    secret: &SecretString,
+    event: &ProbeEvent,
+    facts: impl Future<Output = SecretFacts>,
+) -> (Finding, Option<String>) {
     let title = "A correctly signed event, as Stripe sends it, is accepted";
     let url = probe_url(env, endpoint_url);
     let header = signature::header(secret.expose_secret(), event.created, &event.stripe);
-    let a = match post(&url, &event.stripe, &header).await {
-        Ok(a) => a,
-        Err(e) => {
-            return Finding::fail(
+    match post(&url, &event.stripe, &header).await {
+        Ok(a) => {
+            let version = a.worker_version.clone();
+            (judge_signed(env, endpoint_url, secret, event, facts, a).await, version)
+        }
+        Err(e) => (
+            Finding::fail(
                 SIGNED,
                 title,
                 format!("POST {}: {e}", target(&url, endpoint_url)),
                 "Check that the Worker is deployed (`npx wrangler deploy`) at this address.",
-            )
-        }
-    };
+            ),
+            None,
+        ),
+    }
+}
+
+/// What the Worker's answer `a` to the signed probe says.
+async fn judge_signed(
+    env: &Environment,
+    endpoint_url: &str,
+    secret: &SecretString,
+    event: &ProbeEvent,
+    facts: impl Future<Output = SecretFacts>,
+    a: crate::http::Answer,
+) -> Finding {
+    let title = "A correctly signed event, as Stripe sends it, is accepted";
+    let url = probe_url(env, endpoint_url);
     let received = serde_json::from_slice::<Value>(&a.body).ok() == Some(json!({ "received": true }));
     let evidence = format!("POST {} → {}", target(&url, endpoint_url), answer(&a));
     if a.status == 200 && received && a.elapsed < SLOW {

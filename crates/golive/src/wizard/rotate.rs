@@ -59,10 +59,14 @@ fn apply(session: &mut Session, change: Change) {
 }
 
 impl Wizard {
-    /// What a rotation would do, in plain words (read-only).
-    pub fn rotate_plan(&self, start: Start) -> Result<RotatePlan, Problem> {
-        let session = self.session();
-        Ok(rotate::plan(start, &input(&session)?))
+    /// What a rotation would do, in plain words, and whether a gradual deployment of the
+    /// Worker stands in its way (read-only).
+    pub async fn rotate_plan(&self, start: Start) -> Result<RotatePlan, Problem> {
+        let mut plan = rotate::plan(start, &input(&self.session())?);
+        let rollout =
+            self.with_rotation_ctx(&crate::progress::Silent, |ctx| Box::pin(rotate::rollout_in_progress(ctx))).await?;
+        plan.rollout = rollout.map(|p| rotate::Waiting { message: p.message, fix: p.fix, link: None });
+        Ok(plan)
     }
 
     /// The session's rotations as they stand.
@@ -81,6 +85,10 @@ impl Wizard {
                 "Verify has not passed for this project, so there is no proven setup to rotate from.",
                 "Run Verify first (and fix what it finds); rotate once it passes.",
             ));
+        }
+        // A rotation that could not push would leave a new endpoint waiting for the rollout.
+        if let Some(rollout) = self.with_rotation_ctx(sink, |ctx| Box::pin(rotate::rollout_in_progress(ctx))).await? {
+            return Err(rollout);
         }
         self.run_rotation(rotation, given, sink).await
     }
