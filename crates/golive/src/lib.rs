@@ -2,6 +2,7 @@
 //! to live mode, with no GUI and no terminal I/O. The desktop app and the `golive` CLI are
 //! thin faces over it.
 
+pub mod audit;
 pub mod catalog;
 pub mod clock;
 pub mod cloudflare_api;

@@ -43,6 +43,9 @@ pub struct Session {
     /// Rotations: the open one, old keys kept until Stripe refuses them, the finished ones.
     #[serde(default)]
     pub rotate: crate::rotate::RotateRecord,
+    /// The last audit and the manual items the user confirmed (with dates).
+    #[serde(default)]
+    pub audit: crate::audit::AuditRecord,
 }
 
 impl Session {
@@ -59,6 +62,7 @@ impl Session {
             secrets: None,
             verify: None,
             rotate: crate::rotate::RotateRecord::default(),
+            audit: crate::audit::AuditRecord::default(),
         }
     }
 
@@ -71,6 +75,7 @@ impl Session {
         self.secrets = None;
         self.verify = None;
         self.rotate = crate::rotate::RotateRecord::default();
+        self.audit.report = None;
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -116,6 +121,7 @@ impl Session {
             StepId::Catalog | StepId::PriceIds => self.catalog_done(),
             StepId::Webhook => self.webhook_done(),
             StepId::Secrets => self.secrets_done(),
+            StepId::Audit => self.audit.report.as_ref().is_some_and(|r| r.blocking().is_empty()),
             StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
             StepId::Rotate => self.rotate.open.is_none() && !self.rotate.history.is_empty(),
         }

@@ -10,6 +10,8 @@ pub enum StepId {
     PriceIds,
     Webhook,
     Secrets,
+    /// The go-live audit (checklist items proven from the account and the project folder).
+    Audit,
     Verify,
     /// Step 7, after the go-live: roll the live key and the webhook secret (not in [`StepId::ALL`],
     /// the go-live's steps).
@@ -27,6 +29,7 @@ impl StepId {
             StepId::PriceIds => "Price IDs & portal",
             StepId::Webhook => "Webhook",
             StepId::Secrets => "Secrets",
+            StepId::Audit => "Audit",
             StepId::Verify => "Verify",
             StepId::Rotate => "Rotate",
         }

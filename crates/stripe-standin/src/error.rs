@@ -90,6 +90,19 @@ impl ApiError {
             .param("id")
     }
 
+    /// The object in the URL does not exist in the key's mode; `in_other_mode`: it exists in
+    /// the other one, which Stripe says (the tell of a test-mode id in live code).
+    pub fn no_such_in_mode(kind: &str, id: &str, livemode: bool, in_other_mode: bool) -> Self {
+        let mut e = Self::no_such(kind, id);
+        if in_other_mode {
+            let (other, this) = if livemode { ("test", "live") } else { ("live", "test") };
+            e.message = format!(
+                "No such {kind}: '{id}'; a similar object exists in {other} mode, but a {this} mode key was used to make this request."
+            );
+        }
+        e
+    }
+
     /// A URL Stripe does not serve, or a method it does not take on a URL it does serve.
     pub fn unrecognized(method: &str, path: &str) -> Self {
         Self::new(

@@ -148,6 +148,7 @@ impl StandIn {
                 charges_enabled: spec.charges_enabled,
                 details_submitted: spec.charges_enabled,
                 api_version: spec.api_version,
+                readiness: Default::default(),
             },
         );
         let test_secret = fresh_key("sk_test_");
@@ -193,6 +194,36 @@ impl StandIn {
         );
         state.persist();
         key
+    }
+
+    /// Changes what the go-live audit reads of an account (its activation, descriptor,
+    /// business details, branding, Stripe Tax), as the Dashboard would.
+    pub fn set_readiness(&self, account_id: &str, change: impl FnOnce(&mut resources::account::Readiness)) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(account) = state.accounts.get_mut(account_id) {
+            change(&mut account.readiness);
+        }
+        state.persist();
+    }
+
+    /// Activates or deactivates live charges on an account (`charges_enabled`).
+    pub fn set_charges_enabled(&self, account_id: &str, on: bool) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(account) = state.accounts.get_mut(account_id) {
+            account.charges_enabled = on;
+            account.details_submitted = on;
+        }
+        state.persist();
+    }
+
+    /// Sets a price's `tax_behavior` (`inclusive`, `exclusive`), as the Dashboard may while it
+    /// is `unspecified`.
+    pub fn set_price_tax_behavior(&self, account_id: &str, livemode: bool, price_id: &str, behavior: &str) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(price) = state.mode(account_id, livemode).prices.iter_mut().find(|p| p.id == price_id) {
+            price.tax_behavior = behavior.to_string();
+        }
+        state.persist();
     }
 
     /// Revokes a key: it answers 401 from now on, as a rolled Stripe key does.

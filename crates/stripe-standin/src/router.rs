@@ -13,6 +13,7 @@ use axum::Router;
 pub fn build(state: Shared) -> Router {
     Router::new()
         .route("/v1/account", get(account::retrieve))
+        .route("/v1/tax/settings", get(account::tax_settings))
         .route("/v1/balance", get(balance::retrieve))
         .route("/v1/products", get(products::list).post(products::create))
         .route("/v1/products/{id}", get(products::retrieve).post(products::update))

@@ -8,6 +8,7 @@
 //! recorded for the old one ([`Session::forget_other_account`]). Every failure is a
 //! [`Problem`].
 
+pub mod audit;
 pub mod go_live;
 pub mod outputs;
 pub mod rotate;

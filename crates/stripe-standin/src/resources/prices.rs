@@ -775,8 +775,13 @@ pub async fn retrieve(
     }
     let q: Q = parse(query.unwrap_or_default().as_bytes())?;
     let mut state = state.lock().unwrap();
+    let elsewhere = state.mode(&caller.account_id, !caller.livemode).prices.iter().any(|p| p.id == id);
     let data = state.mode(&caller.account_id, caller.livemode);
-    let price = data.prices.iter().find(|p| p.id == id).ok_or_else(|| ApiError::no_such("price", &id))?;
+    let price = data
+        .prices
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| ApiError::no_such_in_mode("price", &id, caller.livemode, elsewhere))?;
     Ok(Json(price.render(&q.expand.unwrap_or_default())))
 }
 

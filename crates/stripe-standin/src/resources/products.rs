@@ -344,8 +344,14 @@ pub async fn retrieve(
 ) -> ApiResult<Json<Product>> {
     caller.require("products", false)?;
     let mut state = state.lock().unwrap();
+    let elsewhere = state.mode(&caller.account_id, !caller.livemode).products.iter().any(|p| p.id == id);
     let data = state.mode(&caller.account_id, caller.livemode);
-    data.products.iter().find(|p| p.id == id).cloned().map(Json).ok_or_else(|| ApiError::no_such("product", &id))
+    data.products
+        .iter()
+        .find(|p| p.id == id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::no_such_in_mode("product", &id, caller.livemode, elsewhere))
 }
 
 pub async fn update(
