@@ -70,6 +70,21 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         report: Option<PathBuf>,
     },
+    /// Audit the go-live: every checklist item golive can prove from the account and the
+    /// project folder (read-only), and the manual items you confirm. Exit 3 when a failure
+    /// would lose money or secrets (a live key in git history, an account that cannot charge,
+    /// test ids in code, a secret in plaintext config).
+    Audit {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Confirm a manual item (e.g. `two-step-login`); repeat for several. `--confirm list`
+        /// lists them.
+        #[arg(long, value_name = "ITEM")]
+        confirm: Vec<String>,
+        /// Take back a confirmation.
+        #[arg(long, value_name = "ITEM")]
+        unconfirm: Vec<String>,
+    },
     /// The whole first go-live: Connect, Catalog, Webhook, Secrets, Verify. Asks before each
     /// step that writes (or --yes); a step already done is passed over, so running it again
     /// writes nothing. Stops at the first step that needs you, with what to do.

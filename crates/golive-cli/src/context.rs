@@ -56,8 +56,8 @@ impl Context {
         Ok(Context { wizard, input: Some(input), rehearsal })
     }
 
-    /// For Rotate: the rehearsal connects with its made-up keys as every rehearsal command
-    /// does; a real project needs no keys given — the wizard takes the live key the Secrets
+    /// For Rotate and the audit's ticks: the rehearsal connects with its made-up keys as every
+    /// rehearsal command does; a real project needs no keys given — the wizard takes the live key the Secrets
     /// step kept in the keyring (and proves it is the project's account).
     pub async fn open_for_rotate(out: &Printer, rehearsal: bool, project: Option<PathBuf>) -> Result<Context, Problem> {
         if rehearsal {

@@ -250,6 +250,52 @@ impl Printer {
         }
     }
 
+    /// The audit: the verdict (findings streamed above), then the manual items.
+    pub fn audit(&self, record: &golive::audit::AuditRecord) {
+        let Some(report) = &record.report else { return };
+        if self.json {
+            let doc = json!({
+                "step": "audit",
+                "blocking": report.blocking().iter().map(|f| &f.check).collect::<Vec<_>>(),
+                "report": report,
+                "manual": record.manual(),
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("audit serialises"));
+            return;
+        }
+        let count = |s: Status| report.findings.iter().filter(|f| f.status == s).count();
+        let blocking = report.blocking();
+        println!(
+            "Audit: {} proven, {} warnings, {} failed{} ({} commits searched in {} ms).",
+            count(Status::Pass),
+            count(Status::Warn),
+            count(Status::Fail),
+            if blocking.is_empty() { String::new() } else { format!(" — {} block the go-live", blocking.len()) },
+            report.commits,
+            report.elapsed_ms
+        );
+        self.audit_items(record);
+    }
+
+    /// The manual items, ticked or not, with how to confirm them.
+    pub fn audit_items(&self, record: &golive::audit::AuditRecord) {
+        let items = record.manual();
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&json!({ "manual": items })).expect("items serialise"));
+            return;
+        }
+        println!("Confirmed by you (golive cannot prove these):");
+        for item in &items {
+            match item.confirmed_at {
+                Some(at) => println!("  [x] {} — {} (confirmed {})", item.id, item.title, golive::clock::describe(at)),
+                None => println!("  [ ] {} — {}", item.id, item.title),
+            }
+        }
+        if items.iter().any(|i| i.confirmed_at.is_none()) {
+            println!("Confirm one with `golive audit --confirm <item>`.");
+        }
+    }
+
     /// Lists keyring entries a command saved or removed.
     pub fn entries(&self, entries: &[String]) {
         if self.json {

@@ -84,6 +84,19 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     ok(golive(d, &["--rehearsal", "webhook", "--json"]));
     ok(golive(d, &["--rehearsal", "secrets", "push", "--json"]));
 
+    // The audit: the rehearsal's account is ready, nothing blocks; a manual item is ticked
+    // (an unknown one refused with the ids there are), and the report shows the tick's date.
+    let audit = ok(golive(d, &["--rehearsal", "audit", "--json"]));
+    assert_eq!(audit["blocking"].as_array().unwrap().len(), 0, "{audit:#}");
+    let checks: Vec<&str> =
+        audit["report"]["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
+    assert!(checks.contains(&"audit.account.charges") && checks.contains(&"audit.repo.webhook_handler"), "{checks:?}");
+    let ticked = ok(golive(d, &["--rehearsal", "audit", "--confirm", "two-step-login", "--json"]));
+    assert!(ticked["manual"][0]["confirmed_at"].is_i64(), "{ticked:#}");
+    let unknown = golive(d, &["--rehearsal", "audit", "--confirm", "2fa", "--json"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(json_of(&unknown)["error"]["fix"].as_str().unwrap().contains("two-step-login"));
+
     let reports = d.join("reports");
     let first = ok(golive(
         d,
@@ -101,7 +114,9 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(statuses(&first), expected, "the steps done one by one are not done again");
-    assert!(std::fs::read_to_string(reports.join("go-live-report.md")).unwrap().contains("Rehearsal"));
+    let md = std::fs::read_to_string(reports.join("go-live-report.md")).unwrap();
+    assert!(md.contains("Rehearsal"));
+    assert!(md.contains("## Audit") && md.contains("— confirmed by you on "), "{md}");
 
     let objects = stripe_objects(d);
     let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));

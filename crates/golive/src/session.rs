@@ -160,6 +160,7 @@ impl Session {
                     timeline: r.timeline.iter().map(|m| (m.at, m.note.clone())).collect(),
                 })
                 .collect(),
+            audit: Some(self.audit.clone()),
             rotating_to: self
                 .rotate
                 .open

@@ -35,7 +35,8 @@ fn write(dir: &Path, rel: &str, text: &str) {
 
 /// A live tier in the stand-in, as the Catalog step leaves it.
 fn live_catalog(fx: &Fixture) -> CatalogRecord {
-    let (product, prices) = fx.stripe.insert_tier_with_prices(&fx.keys.account_id, true, "Pro", "pro", &[(2900, "month", 1)]);
+    let (product, prices) =
+        fx.stripe.insert_tier_with_prices(&fx.keys.account_id, true, "Pro", "pro", &[(2900, "month", 1)]);
     CatalogRecord {
         price_ids: Some(vec![PriceIdVar {
             name: "STRIPE_PRICE_ID_PRO".into(),
@@ -104,7 +105,11 @@ async fn a_ready_account_and_a_clean_repository_pass_and_findings_stream_as_they
     let report = run(&fx, &catalog, &streamed).await;
     let not_passed: Vec<_> = report.findings.iter().filter(|f| f.status != Status::Pass).collect();
     // The one warning a clean project has: the stand-in's prices say nothing of tax.
-    assert_eq!(not_passed.iter().map(|f| f.check.as_str()).collect::<Vec<_>>(), ["audit.tax.behavior"], "{not_passed:#?}");
+    assert_eq!(
+        not_passed.iter().map(|f| f.check.as_str()).collect::<Vec<_>>(),
+        ["audit.tax.behavior"],
+        "{not_passed:#?}"
+    );
     assert!(report.blocking().is_empty());
     assert_eq!(report.commits, 1);
     assert_eq!(*streamed.0.lock().unwrap(), report.findings.iter().map(|f| f.check.clone()).collect::<Vec<_>>());
@@ -159,13 +164,17 @@ async fn a_planted_repository_shows_each_problem_with_its_place_and_never_the_se
     let dir = fx.project.path();
     let live_key = fx.keys.live_secret.clone();
     let whsec = format!("{}_{}", "whsec", "PlantedSigningSecret0123456789");
-    let (_, test_prices) = fx.stripe.insert_tier_with_prices(&fx.keys.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
+    let (_, test_prices) =
+        fx.stripe.insert_tier_with_prices(&fx.keys.account_id, false, "Pro", "pro", &[(2900, "month", 1)]);
     let test_price = &test_prices[0];
     git(dir, &["init", "-q", "-b", "main"]);
     write(dir, "src/config.js", &format!("export const KEY = \"{live_key}\";\n"));
     git(dir, &["add", "."]);
     git(dir, &["commit", "-q", "-m", "oops"]);
-    let first = String::from_utf8(Command::new("git").args(["rev-parse", "--short=7", "HEAD"]).current_dir(dir).output().unwrap().stdout).unwrap();
+    let first = String::from_utf8(
+        Command::new("git").args(["rev-parse", "--short=7", "HEAD"]).current_dir(dir).output().unwrap().stdout,
+    )
+    .unwrap();
     std::fs::remove_file(dir.join("src/config.js")).unwrap();
     write(
         dir,
@@ -198,11 +207,24 @@ async fn a_planted_repository_shows_each_problem_with_its_place_and_never_the_se
     let hook = one("audit.repo.webhook_secret");
     assert!(hook.detail.contains("wrangler.toml:5"), "{hook:?}");
     let vars = one("audit.repo.config_vars");
-    assert!(vars.status == Status::Fail && vars.detail.starts_with("wrangler.toml:5: STRIPE_WEBHOOK_SECRET"), "{vars:?}");
+    assert!(
+        vars.status == Status::Fail && vars.detail.starts_with("wrangler.toml:5: STRIPE_WEBHOOK_SECRET"),
+        "{vars:?}"
+    );
     let test_id = one("audit.repo.test_ids");
-    assert!(test_id.status == Status::Fail && test_id.detail.starts_with("src/index.js:2") && test_id.detail.contains("test mode"), "{test_id:?}");
+    assert!(
+        test_id.status == Status::Fail
+            && test_id.detail.starts_with("src/index.js:2")
+            && test_id.detail.contains("test mode"),
+        "{test_id:?}"
+    );
     let pin = one("audit.repo.api_version");
-    assert!(pin.status == Status::Warn && pin.detail.starts_with("src/index.js:4") && pin.fix.as_deref().unwrap().contains("apiVersion: \"2026-10-28.endive\""), "{pin:?}");
+    assert!(
+        pin.status == Status::Warn
+            && pin.detail.starts_with("src/index.js:4")
+            && pin.fix.as_deref().unwrap().contains("apiVersion: \"2026-10-28.endive\""),
+        "{pin:?}"
+    );
     let parsed = by(&report, "audit.repo.webhook_handler");
     assert!(parsed.iter().any(|f| f.detail.starts_with("src/index.js:5: request.json()")), "{parsed:#?}");
     let js = one("audit.repo.stripe_js");
@@ -211,7 +233,10 @@ async fn a_planted_repository_shows_each_problem_with_its_place_and_never_the_se
     assert!(dev_vars.status == Status::Fail && dev_vars.title.contains(".dev.vars is not ignored"), "{dev_vars:?}");
     let mut blocking: Vec<&str> = report.blocking().iter().map(|f| f.check.as_str()).collect();
     blocking.dedup();
-    assert_eq!(blocking, ["audit.repo.live_secret", "audit.repo.webhook_secret", "audit.repo.config_vars", "audit.repo.test_ids"]);
+    assert_eq!(
+        blocking,
+        ["audit.repo.live_secret", "audit.repo.webhook_secret", "audit.repo.config_vars", "audit.repo.test_ids"]
+    );
 
     // Hint-only, everywhere the report goes.
     let text = serde_json::to_string(&report).unwrap();

@@ -35,7 +35,11 @@ function json(body, status = 200) {
 
 /** The verified event, or null when no configured secret signed this body. */
 async function verifiedEvent(body, signature, env) {
-  const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? "sk_unused", { httpClient: Stripe.createFetchHttpClient() });
+  // The API version pinned as the webhook endpoint is: a package upgrade cannot change it.
+  const stripe = new Stripe(env.STRIPE_SECRET_KEY ?? "sk_unused", {
+    apiVersion: "2026-10-28.endive",
+    httpClient: Stripe.createFetchHttpClient(),
+  });
   const secrets = [env.STRIPE_WEBHOOK_SECRET, env.STRIPE_WEBHOOK_SECRET_PREVIOUS].filter(Boolean);
   for (const secret of secrets) {
     try {

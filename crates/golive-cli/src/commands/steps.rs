@@ -105,6 +105,38 @@ pub async fn secrets_push(
     Ok(ExitStatus::Success)
 }
 
+/// `golive audit`: ticks first (no keys needed for them alone), then the audit itself.
+pub async fn audit(
+    out: &Printer,
+    rehearsal: bool,
+    keys: &KeyArgs,
+    confirm: &[String],
+    unconfirm: &[String],
+) -> Result<ExitStatus, Problem> {
+    if confirm.iter().any(|c| c == "list") {
+        out.audit_items(&golive::audit::AuditRecord::default());
+        return Ok(ExitStatus::Success);
+    }
+    if !confirm.is_empty() || !unconfirm.is_empty() {
+        // Ticks read no account: no keys needed.
+        let ctx = Context::open_for_rotate(out, rehearsal, keys.project.clone()).await?;
+        for id in confirm {
+            ctx.wizard.audit_confirm(id, true)?;
+        }
+        for id in unconfirm {
+            ctx.wizard.audit_confirm(id, false)?;
+        }
+        out.audit_items(&ctx.wizard.audit_status());
+        return Ok(ExitStatus::Success);
+    }
+    let ctx = Context::open(out, rehearsal, keys).await?;
+    ctx.connected().await?;
+    let record = ctx.wizard.audit(&out.sink()).await?;
+    out.audit(&record);
+    let blocked = record.report.as_ref().is_some_and(|r| !r.blocking().is_empty());
+    Ok(if blocked { ExitStatus::NotPassed(ProblemKind::Refused) } else { ExitStatus::Success })
+}
+
 pub async fn verify(
     out: &Printer,
     rehearsal: bool,

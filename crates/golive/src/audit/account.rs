@@ -179,14 +179,27 @@ fn descriptor_finding(account: &Value) -> Finding {
 
 type Field<'a> = (&'a [&'a str], &'a str);
 
-fn present_finding(account: &Value, id: &str, what: &str, fields: &[Field<'_>], fix: &str, link: (&str, &str)) -> Finding {
-    let missing: Vec<&str> = fields.iter().filter(|(path, _)| text(account, path).is_none()).map(|(_, name)| *name).collect();
+fn present_finding(
+    account: &Value,
+    id: &str,
+    what: &str,
+    fields: &[Field<'_>],
+    fix: &str,
+    link: (&str, &str),
+) -> Finding {
+    let missing: Vec<&str> =
+        fields.iter().filter(|(path, _)| text(account, path).is_none()).map(|(_, name)| *name).collect();
     if missing.is_empty() {
         let names: Vec<&str> = fields.iter().map(|(_, n)| *n).collect();
         return Finding::pass(id, format!("{what}: all set"), names.join(", "));
     }
-    Finding::warn(id, format!("{what}: {} missing", missing.join(", ")), format!("not set: {}", missing.join(", ")), fix)
-        .with_link(link.0, link.1)
+    Finding::warn(
+        id,
+        format!("{what}: {} missing", missing.join(", ")),
+        format!("not set: {}", missing.join(", ")),
+        fix,
+    )
+    .with_link(link.0, link.1)
 }
 
 /// `tax_behavior` of each live price, and Stripe Tax when any price charges tax.

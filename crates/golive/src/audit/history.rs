@@ -214,7 +214,9 @@ mod tests {
     fn every_secret_shape_is_found_with_its_line_and_nothing_else() {
         let live = format!("{}_{}", "sk_live", "51Hx9aBcDeFgHiJkLmNoPq");
         let hook = format!("{}_{}", "whsec", "AbCdEfGhIjKlMnOpQrSt1234");
-        let text = format!("const a = 1;\nconst key = \"{live}\";\n// {hook}\npk_live_not_secret_1234567890abcdef\nsk_live_short\n");
+        let text = format!(
+            "const a = 1;\nconst key = \"{live}\";\n// {hook}\npk_live_not_secret_1234567890abcdef\nsk_live_short\n"
+        );
         let found = find_secrets(&text);
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!((found[0].0, found[0].2), ("sk_live_", 2));

@@ -35,7 +35,9 @@ pub fn is_env_file(name: &str) -> bool {
 pub fn read_files(dir: &Path) -> Vec<SourceFile> {
     let mut files: Vec<SourceFile> = walkdir::WalkDir::new(dir)
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && e.depth() > 0 && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref())))
+        .filter_entry(|e| {
+            !(e.file_type().is_dir() && e.depth() > 0 && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && e.metadata().map(|m| m.len() <= MAX_FILE).unwrap_or(false))
         .filter(|e| {
@@ -78,8 +80,11 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 
 /// `STRIPE_*` names under `vars` (top level and each environment) of the wrangler config.
 pub fn config_vars(dir: &Path) -> Vec<Finding> {
-    let Ok(found) = crate::connect::worker_config::var_names(dir) else { return Vec::new() };
-    let (file, text, vars) = found;
+    let Ok(crate::connect::worker_config::VarNames { file, text, names: vars }) =
+        crate::connect::worker_config::var_names(dir)
+    else {
+        return Vec::new();
+    };
     let rel = file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
     let mut findings = Vec::new();
     for (env, name) in vars.into_iter().filter(|(_, n)| n.starts_with("STRIPE_")) {
@@ -168,7 +173,8 @@ pub fn api_version(files: &[SourceFile], dir: &Path, endpoint_version: Option<&s
     let pinned_version = endpoint_version.unwrap_or(crate::webhook::PINNED_API_VERSION);
     let id = "audit.repo.api_version";
     for f in files.iter().filter(|f| is_code(&f.rel)) {
-        let found = client_re.find(&f.text).map(|m| (m.start(), f.text[m.start()..].chars().take(400).collect::<String>()));
+        let found =
+            client_re.find(&f.text).map(|m| (m.start(), f.text[m.start()..].chars().take(400).collect::<String>()));
         let header = header_re.captures(&f.text).map(|c| (c.get(0).map(|m| m.start()).unwrap_or(0), c[1].to_string()));
         let (at, version) = match (&found, header) {
             (Some((start, call)), _) => (*start, pinned_re.captures(call).map(|c| c[1].to_string())),
@@ -194,11 +200,16 @@ pub fn api_version(files: &[SourceFile], dir: &Path, endpoint_version: Option<&s
             ),
         };
     }
-    Finding::pass(id, "The Worker makes no Stripe API calls of its own", format!("no `new Stripe(` or Stripe-Version in the code{sdk}"))
+    Finding::pass(
+        id,
+        "The Worker makes no Stripe API calls of its own",
+        format!("no `new Stripe(` or Stripe-Version in the code{sdk}"),
+    )
 }
 
 fn stripe_sdk_version(dir: &Path) -> Option<String> {
-    let lock: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("package-lock.json")).ok()?).ok()?;
+    let lock: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package-lock.json")).ok()?).ok()?;
     lock.get("packages")?.get("node_modules/stripe")?.get("version")?.as_str().map(str::to_string)
 }
 
@@ -209,7 +220,10 @@ pub fn front_end(files: &[SourceFile]) -> Vec<Finding> {
     static ENV_PK: OnceLock<Regex> = OnceLock::new();
     static SCRIPT: OnceLock<Regex> = OnceLock::new();
     let pk_re = re(&PK, r"\bpk_test_[0-9A-Za-z]{10,}");
-    let env_re = re(&ENV_PK, r"(?m)^\s*(?:export\s+)?((?:VITE_|NEXT_PUBLIC_|PUBLIC_|REACT_APP_)[A-Z0-9_]*)\s*=\s*['\x22]?pk_test_");
+    let env_re = re(
+        &ENV_PK,
+        r"(?m)^\s*(?:export\s+)?((?:VITE_|NEXT_PUBLIC_|PUBLIC_|REACT_APP_)[A-Z0-9_]*)\s*=\s*['\x22]?pk_test_",
+    );
     let script_re = re(&SCRIPT, r#"<script[^>]*\bsrc\s*=\s*['"]([^'"]*stripe[^'"]*\.js[^'"]*)['"]"#);
     let mut findings = Vec::new();
     for f in files {
@@ -330,14 +344,19 @@ pub fn local_secret_files(dir: &Path, files: &[SourceFile]) -> Vec<Finding> {
                 "audit.repo.local_secrets",
                 format!("{} is committed to git", f.rel),
                 format!("{in_repo} is tracked{}", if holds_secret { " and holds a Stripe secret" } else { "" }),
-                format!("`git rm --cached {in_repo}`, add it to .gitignore, and roll any real key it held (golive Rotate)."),
+                format!(
+                    "`git rm --cached {in_repo}`, add it to .gitignore, and roll any real key it held (golive Rotate)."
+                ),
             ));
         } else if !ignored(&workdir, &in_repo) {
             let f2 = if holds_secret { Finding::fail } else { Finding::warn };
             findings.push(f2(
                 "audit.repo.local_secrets",
                 format!("{} is not ignored by git", f.rel),
-                format!("{in_repo}: `git add .` would commit it{}", if holds_secret { ", with the Stripe secret it holds" } else { "" }),
+                format!(
+                    "{in_repo}: `git add .` would commit it{}",
+                    if holds_secret { ", with the Stripe secret it holds" } else { "" }
+                ),
                 format!("Add `{}` to .gitignore.", f.rel.rsplit('/').next().unwrap_or(&f.rel)),
             ));
         }
@@ -410,9 +429,15 @@ mod tests {
         );
         let findings = webhook_handler(&[bad]);
         let titles: Vec<&str> = findings.iter().map(|f| f.title.as_str()).collect();
-        assert!(findings.iter().any(|f| f.status == Status::Fail && f.detail.starts_with("src/index.js:3")), "{titles:?}");
+        assert!(
+            findings.iter().any(|f| f.status == Status::Fail && f.detail.starts_with("src/index.js:3")),
+            "{titles:?}"
+        );
         assert!(findings.iter().any(|f| f.detail.starts_with("src/index.js:2: request.json()")), "{titles:?}");
-        let good = file("src/index.js", "const body = await request.text();\nawait stripe.webhooks.constructEventAsync(body, sig, s);\n");
+        let good = file(
+            "src/index.js",
+            "const body = await request.text();\nawait stripe.webhooks.constructEventAsync(body, sig, s);\n",
+        );
         let findings = webhook_handler(&[good]);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].status, Status::Pass);
@@ -423,7 +448,10 @@ mod tests {
         let files = [
             file(".env.production", "VITE_STRIPE_KEY=pk_test_51AbcdefghijKLMNOP\n"),
             file(".env.development", "VITE_STRIPE_KEY=pk_test_51AbcdefghijKLMNOP\n"),
-            file("public/index.html", "<script src=\"/vendor/stripe.js\"></script>\n<script src=\"https://js.stripe.com/v3/\"></script>"),
+            file(
+                "public/index.html",
+                "<script src=\"/vendor/stripe.js\"></script>\n<script src=\"https://js.stripe.com/v3/\"></script>",
+            ),
         ];
         let findings = front_end(&files);
         assert_eq!(findings.len(), 2, "{findings:#?}");

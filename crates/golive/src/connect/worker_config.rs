@@ -141,9 +141,17 @@ pub fn load(dir: &Path) -> Result<WorkerConfig, ConfigError> {
     })
 }
 
-/// The names under `vars` of the folder's wrangler config — top level (`None`) and each
-/// `[env.NAME]` — with the file and its text (for line numbers). Values are not kept.
-pub fn var_names(dir: &Path) -> Result<(PathBuf, String, Vec<(Option<String>, String)>), ConfigError> {
+/// The names under `vars` of a wrangler config, with the file and its text (for line
+/// numbers). Values are not kept.
+pub struct VarNames {
+    pub file: PathBuf,
+    pub text: String,
+    /// `(environment, name)`: `None` for the top level, else the `[env.NAME]`.
+    pub names: Vec<(Option<String>, String)>,
+}
+
+/// The names under `vars` of the folder's wrangler config — top level and each `[env.NAME]`.
+pub fn var_names(dir: &Path) -> Result<VarNames, ConfigError> {
     #[derive(Deserialize)]
     struct Vars {
         #[serde(default)]
@@ -156,20 +164,33 @@ pub fn var_names(dir: &Path) -> Result<(PathBuf, String, Vec<(Option<String>, St
         #[serde(default)]
         vars: BTreeMap<String, serde::de::IgnoredAny>,
     }
-    let file = CONFIG_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file()).ok_or(ConfigError::NotFound { dir: dir.to_path_buf() })?;
+    let file = CONFIG_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+        .ok_or(ConfigError::NotFound { dir: dir.to_path_buf() })?;
     let text = std::fs::read_to_string(&file)
         .map_err(|e| ConfigError::Unreadable { file: file.clone(), message: e.to_string() })?;
     let raw: Vars = if file.extension().is_some_and(|e| e == "toml") {
-        toml::from_str(&text).map_err(|e| ConfigError::Syntax { file: file.clone(), line: 1, column: 1, message: e.message().to_string() })?
+        toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: e.message().to_string(),
+        })?
     } else {
-        jsonc_parser::parse_to_serde_value::<Vars>(&text, &Default::default())
-            .map_err(|e| ConfigError::Syntax { file: file.clone(), line: 1, column: 1, message: e.to_string() })?
+        jsonc_parser::parse_to_serde_value::<Vars>(&text, &Default::default()).map_err(|e| ConfigError::Syntax {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        })?
     };
     let mut names: Vec<(Option<String>, String)> = raw.vars.into_keys().map(|n| (None, n)).collect();
     for (env, e) in raw.env {
         names.extend(e.vars.into_keys().map(|n| (Some(env.clone()), n)));
     }
-    Ok((file, text, names))
+    Ok(VarNames { file, text, names })
 }
 
 #[derive(Debug, Deserialize)]

@@ -52,6 +52,9 @@ pub struct VerifyReport {
     /// The rotations done since the go-live (and the one open), for the report.
     #[serde(default)]
     pub rotations: Vec<RotationLine>,
+    /// The go-live audit and the manual items' ticks, as they stood when the report was made.
+    #[serde(default)]
+    pub audit: Option<crate::audit::AuditRecord>,
 }
 
 /// One rotation as the report tells it: what, when, and each phase with its proof.
@@ -98,6 +101,8 @@ pub struct VerifyInput<'a> {
     pub pushed: Option<&'a SecretsRecord>,
     /// The rotations so far, for the report.
     pub rotations: Vec<RotationLine>,
+    /// The audit and its ticks, for the report.
+    pub audit: Option<crate::audit::AuditRecord>,
     /// The new endpoint of a webhook-secret rotation in progress: it sends to the same URL
     /// on purpose until the old one is retired.
     pub rotating_to: Option<&'a str>,
@@ -283,5 +288,6 @@ pub async fn run(
         portal_id: input.catalog.portal.as_ref().map(|p| p.id.clone()),
         secret_tails,
         rotations: input.rotations.clone(),
+        audit: input.audit.clone(),
     })
 }

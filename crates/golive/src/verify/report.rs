@@ -27,6 +27,11 @@ pub struct ReportModel {
     pub checks: Vec<CheckRow>,
     /// Each rotation: a heading, then its timeline lines.
     pub rotations: Vec<(String, Vec<String>)>,
+    /// The audit: when it ran (or that it did not), its findings, and each manual item as
+    /// "confirmed by you on …" or "not confirmed".
+    pub audit_note: String,
+    pub audit: Vec<CheckRow>,
+    pub manual: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +127,29 @@ pub fn model(r: &VerifyReport) -> ReportModel {
             )
         })
         .collect();
+    let record = r.audit.clone().unwrap_or_default();
+    let audit_note = match &record.report {
+        Some(a) => format!("Audited {}: {} commits of history searched.", when(a.ran_at), a.commits),
+        None => "The audit has not run for this project (`golive audit`, or Audit in the app).".into(),
+    };
+    let audit = record
+        .report
+        .iter()
+        .flat_map(|a| a.findings.iter())
+        .map(|f| CheckRow { status: f.status, title: f.title.clone(), detail: f.detail.clone(), fix: f.fix.clone() })
+        .collect();
+    let manual = record
+        .manual()
+        .into_iter()
+        .map(|i| match i.confirmed_at {
+            Some(at) => format!("✓ {} — confirmed by you on {}", i.title, when(at)),
+            None => format!("☐ {} — not confirmed yet", i.title),
+        })
+        .collect();
     ReportModel {
+        audit_note,
+        audit,
+        manual,
         title,
         rehearsal_mark: rehearsal.then(|| REHEARSAL_MARK.to_string()),
         passed,
@@ -179,11 +206,12 @@ fn render_markdown(m: &ReportModel) -> String {
         ));
     }
     md.push_str("\n## Checks\n\n");
-    for c in &m.checks {
-        md.push_str(&format!("- **{}** — {}\n  - {}\n", mark(c.status), c.title, c.detail));
-        if let Some(fix) = &c.fix {
-            md.push_str(&format!("  - What to do: {fix}\n"));
-        }
+    push_checks(&mut md, &m.checks);
+    md.push_str(&format!("\n## Audit\n\n{}\n\n", m.audit_note));
+    push_checks(&mut md, &m.audit);
+    md.push_str("\nConfirmed by hand:\n\n");
+    for line in &m.manual {
+        md.push_str(&format!("- {line}\n"));
     }
     if !m.rotations.is_empty() {
         md.push_str("\n## Rotations\n");
@@ -198,6 +226,15 @@ fn render_markdown(m: &ReportModel) -> String {
         md.push_str(&format!("\n---\n\n**{mark}**\n"));
     }
     md
+}
+
+fn push_checks(md: &mut String, checks: &[CheckRow]) {
+    for c in checks {
+        md.push_str(&format!("- **{}** — {}\n  - {}\n", mark(c.status), c.title, c.detail));
+        if let Some(fix) = &c.fix {
+            md.push_str(&format!("  - What to do: {fix}\n"));
+        }
+    }
 }
 
 /// Writes `go-live-report.md` and `go-live-report.html` into `dir`; returns their paths.
@@ -233,8 +270,30 @@ fn render_html(m: &ReportModel) -> String {
             )
         })
         .collect();
-    let checks: String = m
-        .checks
+    let checks = html_checks(&m.checks);
+    let audit_checks = html_checks(&m.audit);
+    let manual: String = m.manual.iter().map(|l| format!("<li>{}</li>", esc(l))).collect();
+    let audit = format!(
+        "<h2>Audit</h2><p>{}</p><ul>{audit_checks}</ul><p>Confirmed by hand:</p><ul>{manual}</ul>",
+        esc(&m.audit_note)
+    );
+    let rotations: String = m
+        .rotations
+        .iter()
+        .map(|(heading, lines)| {
+            let items: String = lines.iter().map(|l| format!("<li>{}</li>", esc(l))).collect();
+            format!("<h3>{}</h3><ul>{items}</ul>", esc(heading))
+        })
+        .collect();
+    let sections = format!(
+        "{audit}{}",
+        if rotations.is_empty() { String::new() } else { format!("<h2>Rotations</h2>{rotations}") }
+    );
+    render_page(m, &facts, &ids, &checks, &sections)
+}
+
+fn html_checks(checks: &[CheckRow]) -> String {
+    checks
         .iter()
         .map(|c| {
             let class = match c.status {
@@ -254,16 +313,11 @@ fn render_html(m: &ReportModel) -> String {
                 esc(&c.detail)
             )
         })
-        .collect();
-    let rotations: String = m
-        .rotations
-        .iter()
-        .map(|(heading, lines)| {
-            let items: String = lines.iter().map(|l| format!("<li>{}</li>", esc(l))).collect();
-            format!("<h3>{}</h3><ul>{items}</ul>", esc(heading))
-        })
-        .collect();
-    let rotations = if rotations.is_empty() { String::new() } else { format!("<h2>Rotations</h2>{rotations}") };
+        .collect()
+}
+
+/// The page around its parts (`sections`: the audit and the rotations).
+fn render_page(m: &ReportModel, facts: &str, ids: &str, checks: &str, sections: &str) -> String {
     // A rehearsal's mark sits in a fixed header and footer: browsers repeat fixed elements
     // on every printed page, so no page of a printout passes for a go-live.
     let (mark_style, mark_top, mark_bottom) = match &m.rehearsal_mark {
@@ -287,7 +341,7 @@ text-align:center;z-index:1;-webkit-print-color-adjust:exact;print-color-adjust:
 .pass strong{{color:#0f7b3f}}.warn strong{{color:#9a5b00}}.fail strong{{color:#c4231c}}.fix{{color:#555}}\
 table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}}{mark_style}</style></head><body>\
 {mark_top}<h1>{title}</h1><p><strong>{verdict}</strong></p><ul>{facts}</ul><h2>Tiers and price IDs</h2>\
-<table><tr><th>Variable</th><th>Value</th><th>Tier</th><th>Terms</th></tr>{ids}</table><h2>Checks</h2><ul>{checks}</ul>{rotations}\
+<table><tr><th>Variable</th><th>Value</th><th>Tier</th><th>Terms</th></tr>{ids}</table><h2>Checks</h2><ul>{checks}</ul>{sections}\
 {mark_bottom}</body></html>\n",
         title = esc(&m.title),
         verdict = esc(&m.verdict),
@@ -335,6 +389,7 @@ mod tests {
             portal_id: Some("bpc_portal1".into()),
             secret_tails: vec![("STRIPE_WEBHOOK_SECRET".into(), "…wxyz".into())],
             rotations: Vec::new(),
+            audit: None,
         }
     }
 
@@ -358,6 +413,41 @@ mod tests {
                 assert!(page.contains(&esc(fact)), "{mode:?}: the HTML lacks {fact:?}:\n{page}");
             }
             assert!(page.starts_with("<!doctype html>") && !page.contains("<script") && !page.contains("src="));
+        }
+    }
+
+    #[test]
+    fn the_audit_section_lists_each_finding_and_each_manual_item_with_its_date() {
+        let mut r = report(Mode::Real);
+        assert!(markdown(&r).contains("The audit has not run"));
+        let mut record = crate::audit::AuditRecord {
+            report: Some(crate::audit::AuditReport {
+                ran_at: 1_795_000_000,
+                findings: vec![crate::findings::Finding::fail(
+                    "audit.repo.live_secret",
+                    "A live Stripe key is in the git repository",
+                    "sk_live_…WXYZ: src/config.js:1 in commit abc1234",
+                    "Roll the key",
+                )],
+                commits: 12,
+                blobs: 30,
+                elapsed_ms: 5,
+            }),
+            ..Default::default()
+        };
+        record.confirm("two-step-login", true).unwrap();
+        record.confirmed.insert("two-step-login".into(), 1_795_000_000);
+        r.audit = Some(record);
+        let (md, page) = (markdown(&r), html(&r));
+        for text in [
+            "A live Stripe key is in the git repository",
+            "src/config.js:1 in commit abc1234",
+            "12 commits",
+            "confirmed by you on 2026-11-18",
+            "Someone else — ideally not a developer — signed up and paid through the whole flow — not confirmed yet",
+        ] {
+            assert!(md.contains(text), "the Markdown lacks {text:?}:\n{md}");
+            assert!(page.contains(&esc(text)), "the HTML lacks {text:?}");
         }
     }
 

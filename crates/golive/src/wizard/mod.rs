@@ -513,8 +513,11 @@ impl Wizard {
 
     /// Writes the last Verify report as Markdown and HTML into `dir`.
     pub fn save_report(&self, dir: &Path) -> Result<(PathBuf, PathBuf), Problem> {
-        let report =
-            self.session().verify.ok_or_else(|| Problem::not_ready("Verify has not run yet.", "Run Verify first."))?;
+        let session = self.session();
+        let mut report =
+            session.verify.ok_or_else(|| Problem::not_ready("Verify has not run yet.", "Run Verify first."))?;
+        // The audit as it stands now: ticks given after Verify ran belong in the report.
+        report.audit = Some(session.audit);
         crate::verify::report::save(&report, dir).map_err(|e| {
             Problem::invalid(
                 format!("Could not write the report into {}: {e}", dir.display()),

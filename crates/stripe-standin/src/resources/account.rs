@@ -81,7 +81,8 @@ pub async fn retrieve(
     if !a.charges_enabled && currently_due.is_empty() {
         currently_due = vec!["business_profile.url".into(), "external_account".into()];
     }
-    let disabled_reason = r.disabled_reason.clone().or_else(|| (!a.charges_enabled).then(|| "requirements.past_due".into()));
+    let disabled_reason =
+        r.disabled_reason.clone().or_else(|| (!a.charges_enabled).then(|| "requirements.past_due".into()));
     Ok(Json(json!({
         "id": a.id,
         "object": "account",
