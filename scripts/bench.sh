@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints golive's numbers: the catalog migration benchmark, release binary size, cold start to first paint under Xvfb
+# Prints golive's numbers: the catalog migration benchmark, the audit's git-history walk on 10 000 commits, release binary size, cold start to first paint under Xvfb
 # (process start → the first view painted, reported by the app itself), and peak RSS of the
 # app with its WebKit helper processes while it shows the Connect view (and PSS, which
 # counts shared library pages once).
@@ -34,6 +34,9 @@ echo "first paint: min $(echo "$sorted" | head -1) ms, median $(echo "$sorted" |
 
 echo "==> catalog migration: 200 products x 3 prices against the stand-in at 100 req/s"
 cargo run --release --quiet -p golive --example catalog_bench
+
+echo "==> audit: the git-history walk on a repository of 10 000 commits"
+cargo run --release --quiet -p golive --example audit_history_bench
 
 echo "==> peak RSS while showing the Connect view (app + WebKit processes, sampled every 50 ms for 6 s)"
 xvfb-run -a -s '-screen 0 1280x900x24' python3 - "$bin" <<'PY'

@@ -274,6 +274,36 @@ pub async fn push_secrets(app: AppHandle, state: State<'_, AppState>) -> Result<
 }
 
 #[derive(Serialize)]
+pub struct Audited {
+    record: golive::audit::AuditState,
+    view: AppView,
+}
+
+/// The go-live audit, each finding streamed to the window as it lands.
+#[tauri::command]
+pub async fn run_audit(app: AppHandle, state: State<'_, AppState>) -> Result<Audited, Problem> {
+    let wizard = state.wizard().await?;
+    let record = state.running.run(async move { wizard.audit(&sink(&app)).await }).await?;
+    Ok(Audited { record: record.state(), view: view(&state) })
+}
+
+/// The last audit and the manual items' ticks.
+#[tauri::command]
+pub async fn audit_status(state: State<'_, AppState>) -> Result<golive::audit::AuditState, Problem> {
+    Ok(state.wizard().await?.audit_status().state())
+}
+
+/// Ticks (or unticks) a manual audit item; its date is kept.
+#[tauri::command]
+pub async fn audit_confirm(
+    id: String,
+    confirmed: bool,
+    state: State<'_, AppState>,
+) -> Result<golive::audit::AuditState, Problem> {
+    Ok(state.wizard().await?.audit_confirm(&id, confirmed)?.state())
+}
+
+#[derive(Serialize)]
 pub struct Verified {
     report: golive::verify::VerifyReport,
     view: AppView,

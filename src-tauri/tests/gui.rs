@@ -130,9 +130,9 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     // Opens in offline rehearsal, with every step listed and the later ones locked.
     wait_for_text(&client, "#mode-banner", "Offline rehearsal", Duration::from_secs(30)).await;
     let steps = client.find_all(Locator::Css("#stepper button")).await.unwrap();
-    assert_eq!(steps.len(), 7, "the six go-live steps and Rotate");
+    assert_eq!(steps.len(), 8, "the seven go-live steps and Rotate");
     let locked = client.find_all(Locator::Css("#stepper button[disabled]")).await.unwrap();
-    assert_eq!(locked.len(), 6);
+    assert_eq!(locked.len(), 7);
 
     // A publishable key in the live slot: refused under its field, nothing else runs.
     client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
@@ -230,6 +230,28 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
 
     client.find(Locator::Id("secrets-continue")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Audit", Duration::from_secs(10)).await;
+
+    // Audit: the account, the folder and the Worker's behaviour under duplicate, late and
+    // out-of-order events, streamed; nothing blocks the rehearsal. A manual item ticked
+    // keeps its date; then on to Verify.
+    client.find(Locator::Id("run-audit")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#audit-status", "Nothing blocks the go-live", Duration::from_secs(180)).await;
+    let audited = client.find(Locator::Id("audit-findings")).await.unwrap().text().await.unwrap();
+    for title in [
+        "The account can take live payments",
+        "An event delivered twice is handled once",
+        "An older event never overwrites a newer state",
+    ] {
+        assert!(audited.contains(title), "{audited}");
+    }
+    client.find(Locator::Id("manual-two-step-login")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#audit-manual", "confirmed by you on", Duration::from_secs(10)).await;
+    screenshot(&client, "audit.png").await;
+    let html = client.source().await.unwrap();
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
+    assert!(session_text(data.path()).contains("\"two-step-login\""), "the tick is in the session");
+    client.find(Locator::Id("audit-continue")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
 
     // Quit mid-rehearsal, with a real project's session beside it; start again on the same
@@ -283,8 +305,8 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
         .await
         .unwrap();
     let labels: Vec<String> = serde_json::from_value(labels).unwrap();
-    assert!(labels[..6].iter().all(|l| l.ends_with(", done")), "every go-live step is done: {labels:?}");
-    assert!(labels[6].ends_with("Rotate"), "Rotate is open now, not done: {labels:?}");
+    assert!(labels[..7].iter().all(|l| l.ends_with(", done")), "every go-live step is done: {labels:?}");
+    assert!(labels[7].ends_with("Rotate"), "Rotate is open now, not done: {labels:?}");
     screenshot(&client, "verify-passed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);

@@ -15,6 +15,8 @@ import type {
   Endpoint,
   RotateChoice,
   RotatePlan,
+  AuditRecord,
+  Audited,
   Rotated,
   RehearsalInputs,
   SecretStatus,
@@ -54,6 +56,9 @@ export const api = {
   saveReport: () => invoke<string | null>("save_report"),
   openReport: () => invoke<void>("open_report"),
   goTo: (step: StepId) => invoke<AppView>("go_to", { step }),
+  runAudit: () => track(invoke<Audited>("run_audit")),
+  auditStatus: () => invoke<AuditRecord>("audit_status"),
+  auditConfirm: (id: string, confirmed: boolean) => invoke<AuditRecord>("audit_confirm", { id, confirmed }),
   rotatePlan: (choice: RotateChoice) => invoke<RotatePlan>("rotate_plan", { choice }),
   rotateStatus: () => invoke<Rotated>("rotate_status"),
   rotateStart: (choice: RotateChoice, newKey: string | null, newSecret: string | null) =>

@@ -8,6 +8,7 @@ import type { AppView, StepId } from "./types";
 import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
 import { renderRecent } from "./views/recent";
+import { renderAudit } from "./views/audit";
 import { renderRotate } from "./views/rotate";
 import { renderSecrets } from "./views/secrets";
 import { renderVerify } from "./views/verify";
@@ -84,7 +85,9 @@ function show(view: AppView): void {
   } else if (view.current === "webhook") {
     teardown = renderWebhook(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("secrets")) });
   } else if (view.current === "secrets") {
-    teardown = renderSecrets(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
+    teardown = renderSecrets(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("audit")) });
+  } else if (view.current === "audit") {
+    teardown = renderAudit(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
   } else if (view.current === "rotate") {
     teardown = renderRotate(viewEl, { api, view, onView: drawStepper, onVerify: async () => show(await api.goTo("verify")) });
   } else {

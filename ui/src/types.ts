@@ -1,7 +1,7 @@
 // Mirrors of the engine's types as the Tauri commands return them (serde's JSON).
 
 export type Mode = "real" | "rehearsal";
-export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "verify" | "rotate";
+export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "audit" | "verify" | "rotate";
 export type Status = "pass" | "warn" | "fail";
 
 export interface Link {
@@ -304,5 +304,27 @@ export interface Retiring {
 export interface Rotated {
   rotation: Rotation | null;
   retiring: Retiring[];
+  view: AppView;
+}
+
+export interface ManualState {
+  id: string;
+  title: string;
+  why: string;
+  link: Link | null;
+  /** When the user confirmed it (Unix time), or null. */
+  confirmed_at: number | null;
+}
+
+/** The audit as it stands (golive::audit::AuditState): the last run, the checks whose
+ * failure blocks the go-live, and every manual item with its tick. */
+export interface AuditRecord {
+  report: { ran_at: number; findings: Finding[]; commits: number; blobs: number; elapsed_ms: number } | null;
+  blocking: string[];
+  manual: ManualState[];
+}
+
+export interface Audited {
+  record: AuditRecord;
   view: AppView;
 }

@@ -84,8 +84,10 @@ pub enum Command {
         /// Take back a confirmation.
         #[arg(long, value_name = "ITEM")]
         unconfirm: Vec<String>,
+        #[command(flatten)]
+        tiers: TierSourceArgs,
     },
-    /// The whole first go-live: Connect, Catalog, Webhook, Secrets, Verify. Asks before each
+    /// The whole first go-live: Connect, Catalog, Webhook, Secrets, Audit, Verify. Asks before each
     /// step that writes (or --yes); a step already done is passed over, so running it again
     /// writes nothing. Stops at the first step that needs you, with what to do.
     GoLive {
@@ -115,6 +117,22 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+}
+
+/// Where the Worker keeps each customer's tier, for the audit's behaviour probes (saved in
+/// the project's session). Default: the reference Worker's KV layout, `customer:{customer}`
+/// in the `TIERS` namespace.
+#[derive(Args, Clone, Default)]
+pub struct TierSourceArgs {
+    /// The KV namespace binding that holds tiers.
+    #[arg(long, value_name = "BINDING", conflicts_with = "tier_url")]
+    pub tier_binding: Option<String>,
+    /// The KV key of a customer's tier, with `{customer}` for the id.
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "tier_url")]
+    pub tier_key: Option<String>,
+    /// Or an https:// URL (with `{customer}`) that answers a customer's tier.
+    #[arg(long, value_name = "URL")]
+    pub tier_url: Option<String>,
 }
 
 #[derive(Args, Clone)]

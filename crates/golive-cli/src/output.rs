@@ -254,12 +254,8 @@ impl Printer {
     pub fn audit(&self, record: &golive::audit::AuditRecord) {
         let Some(report) = &record.report else { return };
         if self.json {
-            let doc = json!({
-                "step": "audit",
-                "blocking": report.blocking().iter().map(|f| &f.check).collect::<Vec<_>>(),
-                "report": report,
-                "manual": record.manual(),
-            });
+            let mut doc = serde_json::to_value(record.state()).expect("audit serialises");
+            doc["step"] = json!("audit");
             println!("{}", serde_json::to_string_pretty(&doc).expect("audit serialises"));
             return;
         }

@@ -108,6 +108,7 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
         ("catalog", "already_done"),
         ("webhook", "already_done"),
         ("secrets", "already_done"),
+        ("audit", "passed"),
         ("verify", "passed"),
     ]
     .iter()

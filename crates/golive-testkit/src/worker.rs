@@ -82,6 +82,23 @@ impl ReferenceWorker {
         self.worker.base_url()
     }
 
+    /// The Worker's folder (its local KV state is under it).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The environment wrangler runs with for this Worker (its own config folder, offline).
+    pub fn environment(&self) -> Environment {
+        Environment {
+            mode: Mode::Rehearsal,
+            stripe_base_url: None,
+            wrangler_env: wrangler_env(self.dir.path()),
+            wrangler_program: None,
+            webhook_probe_base: None,
+            stripe_timeout: None,
+        }
+    }
+
     /// A value from the Worker's local `TIERS` KV namespace.
     pub fn kv_get(&self, key: &str) -> Option<String> {
         let out = Command::new(crate::repo_wrangler())

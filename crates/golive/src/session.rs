@@ -88,7 +88,12 @@ impl Session {
                 if self.webhook_done() {
                     steps.push(StepId::Secrets);
                     if self.secrets_done() {
-                        steps.push(StepId::Verify);
+                        steps.push(StepId::Audit);
+                        // Verify once nothing in the audit blocks (or it ran before the audit
+                        // existed: those sessions keep their way to Verify and Rotate).
+                        if self.done(StepId::Audit) || self.verify.is_some() {
+                            steps.push(StepId::Verify);
+                        }
                         if self.done(StepId::Verify) || self.rotate.open.is_some() {
                             steps.push(StepId::Rotate);
                         }

@@ -19,8 +19,15 @@ pub enum StepId {
 }
 
 impl StepId {
-    pub const ALL: [StepId; 6] =
-        [StepId::Connect, StepId::Catalog, StepId::PriceIds, StepId::Webhook, StepId::Secrets, StepId::Verify];
+    pub const ALL: [StepId; 7] = [
+        StepId::Connect,
+        StepId::Catalog,
+        StepId::PriceIds,
+        StepId::Webhook,
+        StepId::Secrets,
+        StepId::Audit,
+        StepId::Verify,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {

@@ -197,6 +197,7 @@ async fn go_live_runs_every_step_then_again_writes_nothing() {
             (StepId::Catalog, StepStatus::Done),
             (StepId::Webhook, StepStatus::Done),
             (StepId::Secrets, StepStatus::Done),
+            (StepId::Audit, StepStatus::Passed),
             (StepId::Verify, StepStatus::Passed),
         ]
     );
@@ -217,6 +218,7 @@ async fn go_live_runs_every_step_then_again_writes_nothing() {
             StepStatus::AlreadyDone,
             StepStatus::AlreadyDone,
             StepStatus::AlreadyDone,
+            StepStatus::Passed,
             StepStatus::Passed
         ]
     );

@@ -12,6 +12,7 @@ const STEP_WORDS: Record<RecentProject["current"], string> = {
   price_ids: "Price IDs & portal",
   webhook: "Webhook",
   secrets: "Secrets",
+  audit: "Audit",
   verify: "Verify",
   rotate: "Rotate",
 };

@@ -42,7 +42,9 @@ pub async fn run(cli: Cli, out: &Printer) -> Result<ExitStatus, Problem> {
         Command::Secrets { action: SecretsAction::Push { keys, env } } => {
             steps::secrets_push(out, rehearsal, &keys, env).await
         }
-        Command::Audit { keys, confirm, unconfirm } => steps::audit(out, rehearsal, &keys, &confirm, &unconfirm).await,
+        Command::Audit { keys, confirm, unconfirm, tiers } => {
+            steps::audit(out, rehearsal, &keys, (&confirm, &unconfirm), &tiers).await
+        }
         Command::Verify { keys, report } => steps::verify(out, rehearsal, &keys, report.as_deref()).await,
         Command::GoLive { catalog, webhook, report, yes } => {
             go_live::run(out, rehearsal, catalog, webhook, report, yes).await

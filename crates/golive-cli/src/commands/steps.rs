@@ -110,8 +110,8 @@ pub async fn audit(
     out: &Printer,
     rehearsal: bool,
     keys: &KeyArgs,
-    confirm: &[String],
-    unconfirm: &[String],
+    (confirm, unconfirm): (&[String], &[String]),
+    tiers: &crate::args::TierSourceArgs,
 ) -> Result<ExitStatus, Problem> {
     if confirm.iter().any(|c| c == "list") {
         out.audit_items(&golive::audit::AuditRecord::default());
@@ -131,10 +131,35 @@ pub async fn audit(
     }
     let ctx = Context::open(out, rehearsal, keys).await?;
     ctx.connected().await?;
+    if let Some(setting) = tier_setting(tiers, &ctx.wizard.audit_status().tier_source) {
+        ctx.wizard.audit_tier_source(setting)?;
+    }
     let record = ctx.wizard.audit(&out.sink()).await?;
     out.audit(&record);
     let blocked = record.report.as_ref().is_some_and(|r| !r.blocking().is_empty());
     Ok(if blocked { ExitStatus::NotPassed(ProblemKind::Refused) } else { ExitStatus::Success })
+}
+
+/// The tier source the flags give (on top of the session's), if they give one.
+fn tier_setting(
+    args: &crate::args::TierSourceArgs,
+    now: &golive::audit::behaviour::TierSetting,
+) -> Option<golive::audit::behaviour::TierSetting> {
+    use golive::audit::behaviour::{TierSetting, DEFAULT_BINDING, DEFAULT_CUSTOMER_KEY};
+    if let Some(url) = &args.tier_url {
+        return Some(TierSetting::Url { url: url.clone() });
+    }
+    if args.tier_binding.is_none() && args.tier_key.is_none() {
+        return None;
+    }
+    let (binding, key) = match now {
+        TierSetting::Kv { binding, customer_key } => (binding.clone(), customer_key.clone()),
+        TierSetting::Url { .. } => (DEFAULT_BINDING.to_string(), DEFAULT_CUSTOMER_KEY.to_string()),
+    };
+    Some(TierSetting::Kv {
+        binding: args.tier_binding.clone().unwrap_or(binding),
+        customer_key: args.tier_key.clone().unwrap_or(key),
+    })
 }
 
 pub async fn verify(

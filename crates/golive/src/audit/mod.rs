@@ -7,6 +7,7 @@
 //! secret in plaintext config). Nothing here writes to Stripe, Cloudflare or the folder.
 
 pub mod account;
+pub mod behaviour;
 pub mod history;
 pub mod manual;
 pub mod project;
@@ -68,9 +69,29 @@ pub struct AuditRecord {
     /// Manual item id → when the user confirmed it (Unix time).
     #[serde(default)]
     pub confirmed: BTreeMap<String, i64>,
+    /// Where the Worker keeps tiers, for the behaviour probes (the reference layout unless
+    /// the user said otherwise).
+    #[serde(default)]
+    pub tier_source: behaviour::TierSetting,
+}
+
+/// The audit as the faces show it: the last run, the checks that block (ids), and every
+/// manual item with its tick.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditState {
+    pub report: Option<AuditReport>,
+    pub blocking: Vec<String>,
+    pub manual: Vec<ManualState>,
 }
 
 impl AuditRecord {
+    pub fn state(&self) -> AuditState {
+        let mut blocking: Vec<String> =
+            self.report.iter().flat_map(|r| r.blocking()).map(|f| f.check.clone()).collect();
+        blocking.dedup();
+        AuditState { report: self.report.clone(), blocking, manual: self.manual() }
+    }
+
     /// Every manual item with its tick.
     pub fn manual(&self) -> Vec<ManualState> {
         manual::ITEMS
@@ -107,6 +128,9 @@ pub struct AuditInput<'a> {
     pub catalog: &'a CatalogRecord,
     /// The live endpoint's pinned API version, once the Webhook step ran.
     pub endpoint_api_version: Option<&'a str>,
+    /// Where the behaviour probes go, once the Worker holds the webhook secret (after
+    /// Secrets); `None` skips them with a finding that says when they run.
+    pub behaviour: Option<behaviour::Target<'a>>,
 }
 
 fn emit(sink: &dyn ProgressSink, findings: &[Finding]) {
@@ -120,7 +144,7 @@ fn progress(sink: &dyn ProgressSink, done: usize, message: &str) {
         step: StepId::Audit,
         item: "audit".into(),
         done,
-        total: 3,
+        total: 4,
         message: message.into(),
     }));
 }
@@ -177,7 +201,20 @@ pub async fn run(input: &AuditInput<'_>, env: &Environment, sink: &dyn ProgressS
     found.extend(project::webhook_handler(&files));
     emit(sink, &found);
     findings.append(&mut found);
-    progress(sink, 3, "Audit done");
+
+    progress(sink, 3, "Probing the Worker with duplicate, late and out-of-order events");
+    let mut found = match &input.behaviour {
+        Some(target) => behaviour::run(target, env).await,
+        None => vec![Finding::warn(
+            "audit.behaviour",
+            "The Worker's handling of duplicate, late and out-of-order events is not proven yet",
+            "the probes need the live endpoint's secret on the Worker",
+            "Finish the Webhook and Secrets steps, then run the audit again.",
+        )],
+    };
+    emit(sink, &found);
+    findings.append(&mut found);
+    progress(sink, 4, "Audit done");
 
     Ok(AuditReport {
         ran_at: crate::clock::unix_now(),

@@ -4,6 +4,7 @@
 
 use super::{Problem, Wizard};
 use crate::audit::{self, AuditInput, AuditRecord};
+use crate::keystore::{self, EntryName};
 use crate::progress::ProgressSink;
 
 impl Wizard {
@@ -18,13 +19,51 @@ impl Wizard {
             )
         })?;
         let live_key = self.live_key().await?;
+        // The behaviour probes need the endpoint's secret on the Worker (after Secrets).
+        let secret = match (session.webhook_done() && session.secrets_done(), session.script_name()) {
+            (true, Some(script)) => {
+                let entry = EntryName::new(&script, true, crate::webhook::SECRET_VAR);
+                keystore::blocking(move || keystore::get(&entry)).await?
+            }
+            _ => None,
+        };
+        // The rehearsal's Worker runs here for the probes, as for Verify.
+        let local = match (&self.world, &secret) {
+            (Some(world), Some(_)) => Some(world.start_worker(&self.env).await?),
+            _ => None,
+        };
+        let mut env = self.env.clone();
+        if let Some(worker) = &local {
+            env.webhook_probe_base = Some(worker.base_url());
+        }
+        let price = session.catalog.price_ids.iter().flatten().next();
+        let behaviour = match (&secret, session.webhook.as_ref(), session.connect.as_ref(), price) {
+            (Some(secret), Some(webhook), Some(connect), Some(price)) => Some(crate::audit::behaviour::Target {
+                url: crate::verify::probe::probe_url(&env, &webhook.url),
+                secret,
+                tier: &price.tier,
+                price_id: &price.price_id,
+                api_version: webhook.api_version.as_deref().unwrap_or(crate::webhook::PINNED_API_VERSION),
+                kv: crate::audit::behaviour::Kv {
+                    wrangler: &connect.worker.wrangler,
+                    project_dir: &project_dir,
+                    worker_env: session.worker_env.as_deref(),
+                    local: env.webhook_probe_base.is_some(),
+                    source: session.audit.tier_source.source(),
+                },
+            }),
+            _ => None,
+        };
         let input = AuditInput {
             live_key: &live_key,
             project_dir: &project_dir,
             catalog: &session.catalog,
             endpoint_api_version: session.webhook.as_ref().and_then(|w| w.api_version.as_deref()),
+            behaviour,
         };
-        let report = audit::run(&input, &self.env, sink).await?;
+        let report = audit::run(&input, &env, sink).await;
+        drop(local);
+        let report = report?;
         self.update(|s| {
             s.audit.report = Some(report);
             s.audit.clone()
@@ -34,6 +73,15 @@ impl Wizard {
     /// Ticks (`confirmed`) or unticks a manual item; the date is kept with the tick.
     pub fn audit_confirm(&self, id: &str, confirmed: bool) -> Result<AuditRecord, Problem> {
         self.update(|s| s.audit.confirm(id, confirmed).map(|()| s.audit.clone()))?
+    }
+
+    /// Where the Worker keeps tiers (checked, then saved for every later audit).
+    pub fn audit_tier_source(&self, setting: crate::audit::behaviour::TierSetting) -> Result<AuditRecord, Problem> {
+        let setting = setting.checked()?;
+        self.update(|s| {
+            s.audit.tier_source = setting;
+            s.audit.clone()
+        })
     }
 
     /// The last audit and the ticks, as the session has them.

@@ -1,4 +1,4 @@
-//! The whole first go-live in one call: Connect → Catalog → Webhook → Secrets → Verify, in
+//! The whole first go-live in one call: Connect → Catalog → Webhook → Secrets → Audit → Verify, in
 //! order. Each step says what it will do and asks (through [`Confirm`]) before it writes;
 //! a step whose work is already done and still current is passed over without a write, so
 //! running it again changes nothing. It stops at the first step that needs the user, with
@@ -261,6 +261,47 @@ impl Wizard {
                 Ok(pushed) => steps.push(report(StepId::Secrets, StepStatus::Done, summary, &pushed)),
             }
         }
+
+        // Audit (read-only): stops the go-live only on failures that lose money or secrets.
+        let audited = match self.audit(sink).await {
+            Err(p) => return stop([steps, vec![failed(StepId::Audit, p)]].concat()),
+            Ok(record) => record.state(),
+        };
+        let findings = audited.report.as_ref().map(|r| r.findings.as_slice()).unwrap_or_default();
+        let blocking: Vec<&crate::findings::Finding> =
+            findings.iter().filter(|f| f.status == Status::Fail && audited.blocking.contains(&f.check)).collect();
+        let counted = |s: Status| findings.iter().filter(|f| f.status == s).count();
+        let summary = format!(
+            "{} proven, {} to look at, {} failed",
+            counted(Status::Pass),
+            counted(Status::Warn),
+            counted(Status::Fail)
+        );
+        if let Some(first) = blocking.first() {
+            let problem = Problem::new(
+                ProblemKind::Refused,
+                "audit_blocking",
+                format!(
+                    "{} audit failure(s) would lose money or leak a secret; first: {} ({})",
+                    blocking.len(),
+                    first.title,
+                    first.detail
+                ),
+                first.fix.clone().unwrap_or_else(|| "Fix what the audit says, then run go-live again.".into()),
+            );
+            return stop(
+                [
+                    steps,
+                    vec![StepReport {
+                        summary,
+                        detail: serde_json::to_value(&audited).unwrap_or_default(),
+                        ..failed(StepId::Audit, problem)
+                    }],
+                ]
+                .concat(),
+            );
+        }
+        steps.push(report(StepId::Audit, StepStatus::Passed, summary, &audited));
 
         // Verify (read-only).
         let verified = match self.verify(sink).await {

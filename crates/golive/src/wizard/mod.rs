@@ -496,7 +496,7 @@ impl Wizard {
     pub async fn verify(&self, sink: &dyn ProgressSink) -> Result<VerifyReport, Problem> {
         let _lock = self.lock("verifying").await?;
         let session = self.session();
-        let report = match &self.world {
+        let mut report = match &self.world {
             None => crate::verify::run(&session.verify_input(), &self.env, sink).await?,
             Some(world) => {
                 let worker = world.start_worker(&self.env).await?;
@@ -507,6 +507,28 @@ impl Wizard {
                 report?
             }
         };
+        // The probe's customer must not stay in the Worker's KV (its tier store in production).
+        if let (Some(connect), Some(project_dir)) = (session.connect.as_ref(), session.project_dir.as_deref()) {
+            let kv = crate::audit::behaviour::Kv {
+                wrangler: &connect.worker.wrangler,
+                project_dir,
+                worker_env: session.worker_env.as_deref(),
+                local: self.world.is_some() || self.env.webhook_probe_base.is_some(),
+                source: crate::audit::behaviour::TierSource::verify_probe(),
+            };
+            if let Err(e) = kv.clean_up(&self.env).await {
+                report.findings.push(crate::findings::Finding::warn(
+                    "verify.cleanup",
+                    "golive could not delete its probe customer from the Worker's KV",
+                    e,
+                    format!(
+                        "Delete `customer:{}` with `npx wrangler kv key delete --binding TIERS customer:{} --remote`.",
+                        crate::verify::probe::PROBE_CUSTOMER,
+                        crate::verify::probe::PROBE_CUSTOMER
+                    ),
+                ));
+            }
+        }
         self.update(|s| s.verify = Some(report.clone()))?;
         Ok(report)
     }
