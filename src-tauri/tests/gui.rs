@@ -247,6 +247,8 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     }
     client.find(Locator::Id("manual-two-step-login")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#audit-manual", "confirmed by you on", Duration::from_secs(10)).await;
+    // The picture for the README: the behaviour proofs and the manual list together.
+    client.execute("document.getElementById('audit-manual').scrollIntoView({block: 'end'})", vec![]).await.unwrap();
     screenshot(&client, "audit.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);

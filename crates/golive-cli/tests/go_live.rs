@@ -96,6 +96,9 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     let unknown = golive(d, &["--rehearsal", "audit", "--confirm", "2fa", "--json"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(json_of(&unknown)["error"]["fix"].as_str().unwrap().contains("two-step-login"));
+    let bad_source = golive(d, &["--rehearsal", "audit", "--tier-key", "customer", "--json"]);
+    assert_eq!(bad_source.status.code(), Some(2));
+    assert_eq!(json_of(&bad_source)["error"]["code"], "tier_source");
 
     let reports = d.join("reports");
     let first = ok(golive(

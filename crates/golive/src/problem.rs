@@ -164,12 +164,6 @@ impl From<crate::secrets::SecretsError> for Problem {
     }
 }
 
-impl From<crate::verify::NotReady> for Problem {
-    fn from(e: crate::verify::NotReady) -> Self {
-        Problem::not_ready(e.message, e.fix)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,13 +39,7 @@ async fn probe_with(worker: &ReferenceWorker, source: TierSource) -> Vec<Finding
         tier: "pro",
         price_id: "price_golive_audit",
         api_version: "2026-10-28.endive",
-        kv: Kv {
-            wrangler: &wrangler,
-            project_dir: worker.dir(),
-            worker_env: None,
-            local: true,
-            source,
-        },
+        kv: Kv { wrangler: &wrangler, project_dir: worker.dir(), worker_env: None, local: true, source },
     };
     behaviour::run(&target, &worker.environment()).await
 }

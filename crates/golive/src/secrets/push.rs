@@ -26,10 +26,6 @@ pub struct PushTarget<'a> {
 
 impl PushTarget<'_> {
     /// `--env=<name>` in one argument, so no environment name can be read as an option.
-    fn args(&self, command: &[&str]) -> Vec<String> {
-        self.args_of("secret", command)
-    }
-
     fn args_of(&self, group: &str, command: &[&str]) -> Vec<String> {
         let mut args = vec![group.to_string()];
         args.extend(command.iter().map(|a| a.to_string()));
@@ -79,7 +75,7 @@ pub async fn push(
     list_names(target, env).await?;
     progress(sink, 1, &format!("Uploading {} secrets in one new version", bundle.values.len()));
     let payload = bundle.to_bulk_json();
-    let args = target.args(&["bulk"]);
+    let args = target.args_of("secret", &["bulk"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = wrangler::run_with_input(&target.wrangler.program, &args, target.project_dir, env, Some(&payload))
         .await
@@ -133,14 +129,7 @@ struct Deployment {
 /// one, or one below 100 %, is a gradual deployment in progress, during which Cloudflare
 /// refuses every secret change (10214).
 pub async fn serving_versions(target: &PushTarget<'_>, env: &Environment) -> Result<Vec<VersionShare>, SecretsError> {
-    let args = target.args_of("deployments", &["status", "--json"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
-        .await
-        .map_err(SecretsError::Wrangler)?;
-    if !output.success {
-        return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
-    }
+    let output = run_group(target, env, "deployments", &["status", "--json"]).await?;
     let json = output.stdout.find('{').map(|i| &output.stdout[i..]).unwrap_or("");
     let deployment: Deployment = serde_json::from_str(json.trim()).map_err(|e| {
         SecretsError::Wrangler(wrangler::WranglerError::Broken(format!(
@@ -167,7 +156,17 @@ async fn run_secret(
     env: &Environment,
     command: &[&str],
 ) -> Result<wrangler::Output, SecretsError> {
-    let args = target.args(command);
+    run_group(target, env, "secret", command).await
+}
+
+/// `wrangler <group> <command>` for the target; a failure classified by what wrangler said.
+async fn run_group(
+    target: &PushTarget<'_>,
+    env: &Environment,
+    group: &str,
+    command: &[&str],
+) -> Result<wrangler::Output, SecretsError> {
+    let args = target.args_of(group, command);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = wrangler::run(&target.wrangler.program, &args, target.project_dir, env)
         .await

@@ -84,6 +84,12 @@ pub struct NotReady {
     pub fix: String,
 }
 
+impl From<NotReady> for crate::problem::Problem {
+    fn from(e: NotReady) -> Self {
+        crate::problem::Problem::not_ready(e.message, e.fix)
+    }
+}
+
 fn not_ready(message: &str, fix: &str) -> NotReady {
     NotReady { message: message.into(), fix: fix.into() }
 }
