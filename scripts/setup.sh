@@ -10,7 +10,8 @@ want_test=false
 [ "${1:-}" = "--test" ] && want_test=true
 
 app_packages=(pkg-config build-essential libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev libssl-dev)
-test_packages=(xvfb xauth webkit2gtk-driver dbus dbus-daemon gnome-keyring libsecret-tools imagemagick)
+# git: the audit's tests make fixture repositories with it.
+test_packages=(git xvfb xauth webkit2gtk-driver dbus dbus-daemon gnome-keyring libsecret-tools imagemagick)
 packages=("${app_packages[@]}")
 $want_test && packages+=("${test_packages[@]}")
 
