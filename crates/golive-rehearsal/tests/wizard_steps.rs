@@ -78,6 +78,16 @@ async fn step_by_step_in_five_processes_then_go_live_writes_nothing() {
         let report = wizard.verify(&Silent).await.unwrap();
         let failed: Vec<_> = report.findings.iter().filter(|f| f.status != Status::Pass).collect();
         assert!(failed.is_empty(), "{failed:#?}");
+        // Verify's probe customer does not stay in the Worker's KV (its tier store).
+        let env = rehearsal.environment();
+        let wrangler =
+            env.wrangler_program.clone().unwrap_or_else(|| rehearsal.project_dir().join("node_modules/.bin/wrangler"));
+        let key = format!("customer:{}", golive::verify::probe::PROBE_CUSTOMER);
+        let args = ["kv", "key", "list", "--binding", "TIERS", "--local", "--prefix", "customer:"];
+        let listed = golive::wrangler::run(&wrangler, &args, rehearsal.project_dir(), &env).await.unwrap();
+        assert!(listed.success, "{}", listed.stderr);
+        assert!(listed.stdout.trim_start().starts_with('['), "{}", listed.stdout);
+        assert!(!listed.stdout.contains(&key), "the probe customer was deleted: {}", listed.stdout);
     }
 
     // go-live --yes in one more process: every step found done, not one write.
