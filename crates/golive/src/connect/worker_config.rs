@@ -105,17 +105,8 @@ impl ConfigError {
 
 /// Finds and reads the configuration in `dir`.
 pub fn load(dir: &Path) -> Result<WorkerConfig, ConfigError> {
-    let present: Vec<PathBuf> = CONFIG_FILES.iter().map(|f| dir.join(f)).filter(|p| p.is_file()).collect();
-    let Some(file) = present.first().cloned() else {
-        return Err(ConfigError::NotFound { dir: dir.to_path_buf() });
-    };
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| ConfigError::Unreadable { file: file.clone(), message: e.to_string() })?;
-    let raw: RawConfig = if file.extension().is_some_and(|e| e == "toml") {
-        parse_toml(&file, &text)?
-    } else {
-        parse_jsonc(&file, &text)?
-    };
+    let (present, _, raw) = read::<RawConfig>(dir)?;
+    let file = present[0].clone();
     let name = raw.name.filter(|n| !n.trim().is_empty()).ok_or(ConfigError::MissingName { file: file.clone() })?;
     let deployed_names = std::iter::once(name.clone())
         .chain(raw.env.iter().map(|(env, e)| e.name.clone().unwrap_or_else(|| format!("{name}-{env}"))));
@@ -164,28 +155,8 @@ pub fn var_names(dir: &Path) -> Result<VarNames, ConfigError> {
         #[serde(default)]
         vars: BTreeMap<String, serde::de::IgnoredAny>,
     }
-    let file = CONFIG_FILES
-        .iter()
-        .map(|f| dir.join(f))
-        .find(|p| p.is_file())
-        .ok_or(ConfigError::NotFound { dir: dir.to_path_buf() })?;
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| ConfigError::Unreadable { file: file.clone(), message: e.to_string() })?;
-    let raw: Vars = if file.extension().is_some_and(|e| e == "toml") {
-        toml::from_str(&text).map_err(|e| ConfigError::Syntax {
-            file: file.clone(),
-            line: 1,
-            column: 1,
-            message: e.message().to_string(),
-        })?
-    } else {
-        jsonc_parser::parse_to_serde_value::<Vars>(&text, &Default::default()).map_err(|e| ConfigError::Syntax {
-            file: file.clone(),
-            line: 1,
-            column: 1,
-            message: e.to_string(),
-        })?
-    };
+    let (present, text, raw) = read::<Vars>(dir)?;
+    let file = present[0].clone();
     let mut names: Vec<(Option<String>, String)> = raw.vars.into_keys().map(|n| (None, n)).collect();
     for (env, e) in raw.env {
         names.extend(e.vars.into_keys().map(|n| (Some(env.clone()), n)));
@@ -231,14 +202,31 @@ impl Route {
     }
 }
 
-fn parse_toml(file: &Path, text: &str) -> Result<RawConfig, ConfigError> {
+/// The config files present in `dir` (the first wins, as in wrangler), the winner's text, and
+/// that text read as `T` — TOML or JSONC by its extension.
+fn read<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<(Vec<PathBuf>, String, T), ConfigError> {
+    let present: Vec<PathBuf> = CONFIG_FILES.iter().map(|f| dir.join(f)).filter(|p| p.is_file()).collect();
+    let Some(file) = present.first() else {
+        return Err(ConfigError::NotFound { dir: dir.to_path_buf() });
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| ConfigError::Unreadable { file: file.clone(), message: e.to_string() })?;
+    let raw = if file.extension().is_some_and(|e| e == "toml") {
+        parse_toml(file, &text)?
+    } else {
+        parse_jsonc(file, &text)?
+    };
+    Ok((present, text, raw))
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         ConfigError::Syntax { file: file.to_path_buf(), line, column, message: e.message().to_string() }
     })
 }
 
-fn parse_jsonc(file: &Path, text: &str) -> Result<RawConfig, ConfigError> {
+fn parse_jsonc<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, ConfigError> {
     // JSONC as wrangler reads it: comments and trailing commas, nothing looser.
     let options = jsonc_parser::ParseOptions {
         allow_comments: true,
@@ -249,7 +237,7 @@ fn parse_jsonc(file: &Path, text: &str) -> Result<RawConfig, ConfigError> {
         allow_hexadecimal_numbers: false,
         ..Default::default()
     };
-    jsonc_parser::parse_to_serde_value::<RawConfig>(text, &options).map_err(|e| ConfigError::Syntax {
+    jsonc_parser::parse_to_serde_value::<T>(text, &options).map_err(|e| ConfigError::Syntax {
         file: file.to_path_buf(),
         line: e.line_display().max(1),
         column: e.column_display().max(1),
