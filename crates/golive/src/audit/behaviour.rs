@@ -350,11 +350,7 @@ fn event(target: &Target<'_>, customer: &str, n: usize, send: &Send, now: i64, n
 
 async fn post(target: &Target<'_>, payload: &str) -> Result<u16, String> {
     let header = crate::verify::signature::header(target.secret.expose_secret(), crate::clock::unix_now(), payload);
-    let request = crate::http::Request::post(&target.url, payload)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("stripe-signature", &header)
-        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks) golive-audit");
-    let answer = crate::http::send(request, std::time::Duration::from_secs(15)).await?;
+    let answer = crate::verify::probe::post_as_stripe(&target.url, payload, &header, "golive-audit").await?;
     Ok(answer.status)
 }
 

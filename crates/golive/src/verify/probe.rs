@@ -108,10 +108,21 @@ fn target(url: &str, endpoint_url: &str) -> String {
 }
 
 async fn post(url: &str, payload: &str, signature: &str) -> Result<crate::http::Answer, String> {
+    post_as_stripe(url, payload, signature, "golive-verify").await
+}
+
+/// Posts `payload` with `signature` the way Stripe delivers an event (its headers; `who` ends
+/// the user agent, so the Worker's logs tell golive's probes apart).
+pub(crate) async fn post_as_stripe(
+    url: &str,
+    payload: &str,
+    signature: &str,
+    who: &str,
+) -> Result<crate::http::Answer, String> {
     let request = crate::http::Request::post(url, payload)
         .header("content-type", "application/json; charset=utf-8")
         .header("stripe-signature", signature)
-        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks) golive-verify");
+        .header("user-agent", format!("Stripe/1.0 (+https://stripe.com/docs/webhooks) {who}"));
     crate::http::send(request, Duration::from_secs(15)).await
 }
 
