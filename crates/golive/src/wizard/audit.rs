@@ -28,29 +28,20 @@ impl Wizard {
             _ => None,
         };
         // The rehearsal's Worker runs here for the probes, as for Verify.
-        let local = match (&self.world, &secret) {
-            (Some(world), Some(_)) => Some(world.start_worker(&self.env).await?),
-            _ => None,
+        let (local, env) = match &secret {
+            Some(_) => self.probe_world().await?,
+            None => (None, self.env.clone()),
         };
-        let mut env = self.env.clone();
-        if let Some(worker) = &local {
-            env.webhook_probe_base = Some(worker.base_url());
-        }
         let price = session.catalog.price_ids.iter().flatten().next();
-        let behaviour = match (&secret, session.webhook.as_ref(), session.connect.as_ref(), price) {
-            (Some(secret), Some(webhook), Some(connect), Some(price)) => Some(crate::audit::behaviour::Target {
+        let kv = super::worker_kv(&session, &env, session.audit.tier_source.source());
+        let behaviour = match (&secret, session.webhook.as_ref(), kv, price) {
+            (Some(secret), Some(webhook), Some(kv), Some(price)) => Some(crate::audit::behaviour::Target {
                 url: crate::verify::probe::probe_url(&env, &webhook.url),
                 secret,
                 tier: &price.tier,
                 price_id: &price.price_id,
                 api_version: webhook.api_version.as_deref().unwrap_or(crate::webhook::PINNED_API_VERSION),
-                kv: crate::audit::behaviour::Kv {
-                    wrangler: &connect.worker.wrangler,
-                    project_dir: &project_dir,
-                    worker_env: session.worker_env.as_deref(),
-                    local: env.webhook_probe_base.is_some(),
-                    source: session.audit.tier_source.source(),
-                },
+                kv,
             }),
             _ => None,
         };

@@ -496,27 +496,13 @@ impl Wizard {
     pub async fn verify(&self, sink: &dyn ProgressSink) -> Result<VerifyReport, Problem> {
         let _lock = self.lock("verifying").await?;
         let session = self.session();
-        let mut report = match &self.world {
-            None => crate::verify::run(&session.verify_input(), &self.env, sink).await?,
-            Some(world) => {
-                let worker = world.start_worker(&self.env).await?;
-                let mut env = self.env.clone();
-                env.webhook_probe_base = Some(worker.base_url());
-                let report = crate::verify::run(&session.verify_input(), &env, sink).await;
-                drop(worker);
-                report?
-            }
-        };
+        let (worker, env) = self.probe_world().await?;
+        let report = crate::verify::run(&session.verify_input(), &env, sink).await;
+        drop(worker);
+        let mut report = report?;
         // The probe's customer must not stay in the Worker's KV (its tier store in production).
-        if let (Some(connect), Some(project_dir)) = (session.connect.as_ref(), session.project_dir.as_deref()) {
-            let kv = crate::audit::behaviour::Kv {
-                wrangler: &connect.worker.wrangler,
-                project_dir,
-                worker_env: session.worker_env.as_deref(),
-                local: self.world.is_some() || self.env.webhook_probe_base.is_some(),
-                source: crate::audit::behaviour::TierSource::verify_probe(),
-            };
-            if let Err(e) = kv.clean_up(&self.env).await {
+        if let Some(kv) = worker_kv(&session, &env, crate::audit::behaviour::TierSource::verify_probe()) {
+            if let Err(e) = kv.clean_up(&env).await {
                 report.findings.push(crate::findings::Finding::warn(
                     "verify.cleanup",
                     "golive could not delete its probe customer from the Worker's KV",
@@ -531,6 +517,17 @@ impl Wizard {
         }
         self.update(|s| s.verify = Some(report.clone()))?;
         Ok(report)
+    }
+
+    /// Where probes go: in the rehearsal, the project's Worker started on this machine (it
+    /// runs while the returned handle lives) and an environment whose probes reach it; else
+    /// the deployed Worker, as the environment says.
+    async fn probe_world(&self) -> Result<(Option<crate::local_worker::LocalWorker>, Environment), Problem> {
+        let mut env = self.env.clone();
+        let Some(world) = &self.world else { return Ok((None, env)) };
+        let worker = world.start_worker(&self.env).await?;
+        env.webhook_probe_base = Some(worker.base_url());
+        Ok((Some(worker), env))
     }
 
     /// Writes the last Verify report as Markdown and HTML into `dir`.
@@ -594,4 +591,20 @@ impl Wizard {
         }
         Ok(session)
     }
+}
+
+/// The Worker's KV as golive reaches it for `session` (`None` before Connect): through the
+/// project's wrangler and config, `--local` when the probes go to a Worker on this machine.
+fn worker_kv<'s>(
+    session: &'s Session,
+    env: &Environment,
+    source: crate::audit::behaviour::TierSource,
+) -> Option<crate::audit::behaviour::Kv<'s>> {
+    Some(crate::audit::behaviour::Kv {
+        wrangler: &session.connect.as_ref()?.worker.wrangler,
+        project_dir: session.project_dir.as_deref()?,
+        worker_env: session.worker_env.as_deref(),
+        local: env.webhook_probe_base.is_some(),
+        source,
+    })
 }
