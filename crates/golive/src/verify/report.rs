@@ -50,6 +50,12 @@ pub struct CheckRow {
     pub fix: Option<String>,
 }
 
+impl From<&crate::findings::Finding> for CheckRow {
+    fn from(f: &crate::findings::Finding) -> Self {
+        CheckRow { status: f.status, title: f.title.clone(), detail: f.detail.clone(), fix: f.fix.clone() }
+    }
+}
+
 const REHEARSAL_MARK: &str = "REHEARSAL — a practice run on local stand-ins of Stripe and Cloudflare. Nothing here is live: this is not a go-live report.";
 
 /// The report's content, once, for every format.
@@ -110,11 +116,7 @@ pub fn model(r: &VerifyReport) -> ReportModel {
             terms: "customer portal".into(),
         });
     }
-    let checks = r
-        .findings
-        .iter()
-        .map(|f| CheckRow { status: f.status, title: f.title.clone(), detail: f.detail.clone(), fix: f.fix.clone() })
-        .collect();
+    let checks = r.findings.iter().map(CheckRow::from).collect();
     let rotations = r
         .rotations
         .iter()
@@ -132,12 +134,7 @@ pub fn model(r: &VerifyReport) -> ReportModel {
         Some(a) => format!("Audited {}: {} commits of history searched.", when(a.ran_at), a.commits),
         None => "The audit has not run for this project (`golive audit`, or Audit in the app).".into(),
     };
-    let audit = record
-        .report
-        .iter()
-        .flat_map(|a| a.findings.iter())
-        .map(|f| CheckRow { status: f.status, title: f.title.clone(), detail: f.detail.clone(), fix: f.fix.clone() })
-        .collect();
+    let audit = record.report.iter().flat_map(|a| a.findings.iter()).map(CheckRow::from).collect();
     let manual = record
         .manual()
         .into_iter()
