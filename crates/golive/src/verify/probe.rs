@@ -144,6 +144,7 @@ fn answer(a: &crate::http::Answer) -> String {
 }
 
 const SIGNED: &str = "verify.probe.signed";
+const SIGNED_TITLE: &str = "A correctly signed event, as Stripe sends it, is accepted";
 
 /// The signed probe: proves the Worker holds the endpoint's secret, verifies events as
 /// Stripe sends them, and answers in time. `facts` is awaited only when the Worker refuses
@@ -167,7 +168,7 @@ pub async fn signed_answered(
     event: &ProbeEvent,
     facts: impl Future<Output = SecretFacts>,
 ) -> (Finding, Option<String>) {
-    let title = "A correctly signed event, as Stripe sends it, is accepted";
+    let title = SIGNED_TITLE;
     let url = probe_url(env, endpoint_url);
     let header = signature::header(secret.expose_secret(), event.created, &event.stripe);
     match post(&url, &event.stripe, &header).await {
@@ -196,7 +197,7 @@ async fn judge_signed(
     facts: impl Future<Output = SecretFacts>,
     a: crate::http::Answer,
 ) -> Finding {
-    let title = "A correctly signed event, as Stripe sends it, is accepted";
+    let title = SIGNED_TITLE;
     let url = probe_url(env, endpoint_url);
     let received = serde_json::from_slice::<Value>(&a.body).ok() == Some(json!({ "received": true }));
     let evidence = format!("POST {} → {}", target(&url, endpoint_url), answer(&a));
