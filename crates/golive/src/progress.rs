@@ -24,6 +24,11 @@ pub enum StepEvent {
 /// Where a step sends its events. Must not block for long.
 pub trait ProgressSink: Send + Sync {
     fn emit(&self, event: StepEvent);
+
+    /// The one way a step reports progress: `done` of `total` on `item`, in words.
+    fn progress(&self, step: StepId, item: &str, done: usize, total: usize, message: &str) {
+        self.emit(StepEvent::Progress(Progress { step, item: item.into(), done, total, message: message.into() }));
+    }
 }
 
 /// Drops every event, for callers that only want the outcome.

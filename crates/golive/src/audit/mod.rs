@@ -16,7 +16,7 @@ use crate::catalog::CatalogRecord;
 use crate::environment::Environment;
 use crate::findings::{Finding, Link, Status};
 use crate::problem::Problem;
-use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::progress::{ProgressSink, StepEvent};
 use crate::steps::StepId;
 use crate::stripe_key::StripeKey;
 use serde::{Deserialize, Serialize};
@@ -140,13 +140,7 @@ fn emit(sink: &dyn ProgressSink, findings: &[Finding]) {
 }
 
 fn progress(sink: &dyn ProgressSink, done: usize, message: &str) {
-    sink.emit(StepEvent::Progress(Progress {
-        step: StepId::Audit,
-        item: "audit".into(),
-        done,
-        total: 4,
-        message: message.into(),
-    }));
+    sink.progress(StepId::Audit, "audit", done, 4, message);
 }
 
 /// Runs every check. Stripe answering with an error stops the run (nothing is written, so a

@@ -14,7 +14,7 @@ use super::forms::{idempotency_key, meter_form, price_form, product_form, Form};
 use super::model::{Catalog, SOURCE_KEY};
 use super::plan::{Action, CatalogPlan, Object, PlanRow};
 use super::read::read_meters;
-use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::progress::ProgressSink;
 use crate::steps::StepId;
 use crate::stripe_api::{list_all, list_matching, with_retries, ApiFailure, Client, ListFilter};
 use futures::stream::{self, StreamExt};
@@ -256,13 +256,7 @@ impl Writer<'_> {
     }
 
     fn progress(&self, done: usize, item: &str, message: String) {
-        self.sink.emit(StepEvent::Progress(Progress {
-            step: StepId::Catalog,
-            item: item.to_string(),
-            done,
-            total: self.total,
-            message,
-        }));
+        self.sink.progress(StepId::Catalog, item, done, self.total, &message);
     }
 }
 

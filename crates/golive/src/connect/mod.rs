@@ -7,7 +7,7 @@ pub mod worker_config;
 
 use crate::environment::Environment;
 use crate::findings::{all_passed, Finding};
-use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::progress::{ProgressSink, StepEvent};
 use crate::steps::StepId;
 use crate::stripe_key::{KeyKind, StripeKey};
 use serde::{Deserialize, Serialize};
@@ -75,15 +75,7 @@ impl ConnectReport {
 pub async fn check(input: &ConnectInput, env: &Environment, sink: &dyn ProgressSink) -> ConnectReport {
     let mut findings = Vec::new();
     let total = 2;
-    let progress = |done: usize, item: &str, message: &str| {
-        sink.emit(StepEvent::Progress(Progress {
-            step: StepId::Connect,
-            item: item.into(),
-            done,
-            total,
-            message: message.into(),
-        }))
-    };
+    let progress = |done: usize, item: &str, message: &str| sink.progress(StepId::Connect, item, done, total, message);
     let record = |batch: Vec<Finding>, findings: &mut Vec<Finding>| {
         for finding in batch {
             sink.emit(StepEvent::Finding { step: StepId::Connect, finding: finding.clone() });

@@ -33,7 +33,7 @@ use crate::findings::Link;
 use crate::keystore::{self, EntryName};
 use crate::local_worker::LocalWorld;
 use crate::problem::{Problem, ProblemKind};
-use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::progress::ProgressSink;
 use crate::secrets::SecretsRecord;
 use crate::steps::StepId;
 use crate::stripe_key::StripeKey;
@@ -589,13 +589,7 @@ fn progress(ctx: &Ctx<'_>, rotation: &Rotation) {
         })
         .collect();
     let done = phases.iter().position(|p| *p == rotation.phase).unwrap_or(0);
-    ctx.sink.emit(StepEvent::Progress(Progress {
-        step: StepId::Rotate,
-        item: "rotate".into(),
-        done,
-        total: phases.len() - 1,
-        message: phase_words(rotation.phase).to_string(),
-    }));
+    ctx.sink.progress(StepId::Rotate, "rotate", done, phases.len() - 1, phase_words(rotation.phase));
 }
 
 /// The keyring entry `<worker>/live/<variable>`.

@@ -6,7 +6,7 @@
 
 use super::{Bundle, SecretsError, SecretsRecord};
 use crate::environment::Environment;
-use crate::progress::{Progress, ProgressSink, StepEvent};
+use crate::progress::ProgressSink;
 use crate::steps::StepId;
 use crate::wrangler::{self, Wrangler};
 use serde::Deserialize;
@@ -55,13 +55,7 @@ pub async fn list_names(target: &PushTarget<'_>, env: &Environment) -> Result<Ve
 }
 
 fn progress(sink: &dyn ProgressSink, done: usize, message: &str) {
-    sink.emit(StepEvent::Progress(Progress {
-        step: StepId::Secrets,
-        item: "push".into(),
-        done,
-        total: 3,
-        message: message.into(),
-    }));
+    sink.progress(StepId::Secrets, "push", done, 3, message);
 }
 
 /// Pushes `bundle` and confirms it. The record lists what was pushed and confirmed.
