@@ -68,17 +68,10 @@ pub async fn start(
     Ok(ExitStatus::Success)
 }
 
-/// `--roll-rehearsal-key`: the rehearsal's Dashboard rolls its made-up key, given as new.
+/// `--roll-rehearsal-key`: the rehearsal's Dashboard rolls its made-up key, given as new
+/// (outside the rehearsal, [`given`] has refused the flag already).
 fn rolled_in_rehearsal(ctx: &Context, args: &RotateArgs, given: &mut Given) -> Result<(), Problem> {
-    if !args.roll_rehearsal_key {
-        return Ok(());
-    }
-    let rehearsal = ctx.rehearsal().ok_or_else(|| {
-        Problem::invalid(
-            "--roll-rehearsal-key works only with --rehearsal.",
-            "Roll a real key in the Stripe Dashboard and give it in GOLIVE_STRIPE_NEW_LIVE_KEY or with --key-stdin.",
-        )
-    })?;
+    let (true, Some(rehearsal)) = (args.roll_rehearsal_key, ctx.rehearsal()) else { return Ok(()) };
     let key = rehearsal.roll_live_key();
     given.key = Some(
         golive::stripe_key::parse_key(golive::stripe_key::KeySlot::Live, secrecy::ExposeSecret::expose_secret(&key))
