@@ -2,8 +2,12 @@
 //! layout Stripe writes them in.
 //!
 //! Each object is a template (`objects/*.json`) holding every field the typings give it
-//! (`Subscription`, `SubscriptionItem`, `Price`, `Plan`, the event envelope), with sensible
-//! values, filled with the caller's facts. A test reads the typings and fails when a
+//! (`Subscription`, `SubscriptionItem`, `Price`, `Plan`, the event envelope, `Customer`,
+//! `DeletedCustomer`, `Coupon`, `DeletedCoupon`, `PromotionCode`, `Checkout.Session`,
+//! `Invoice` with its `InvoiceLineItem`s, `BillingPortal.Session`), with sensible values (a
+//! live $0 subscription checkout), filled with the caller's facts. Optional fields Stripe only
+//! sends when expanded or set (`Coupon.applies_to`, `Checkout.Session.line_items`, …) are
+//! left out of the templates. A test reads the typings and fails when a
 //! template lacks a field Stripe always sends or has one Stripe does not know.
 //!
 //! Layout: Stripe delivers JSON pretty-printed with two spaces, `id` and `object` first and
@@ -163,6 +167,60 @@ pub fn event(id: &str, kind: &str, api_version: &str, created: i64, livemode: bo
     );
     event["data"]["object"] = object;
     event
+}
+
+/// A customer as Stripe sends it, with the given facts (`id`, `email`, `created`,
+/// `livemode`, `metadata`, `currency` once it has subscribed, …).
+pub fn customer(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/customer.json")), facts)
+}
+
+/// What Stripe answers for a deleted customer (the delete, and every retrieve after it).
+pub fn deleted_customer(id: &str) -> Value {
+    fill(template(include_str!("../objects/deleted_customer.json")), &json!({ "id": id }))
+}
+
+/// A coupon as Stripe sends it (`applies_to` and `currency_options` are only sent when
+/// expanded, so the template has neither).
+pub fn coupon(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/coupon.json")), facts)
+}
+
+/// What Stripe answers to deleting a coupon.
+pub fn deleted_coupon(id: &str) -> Value {
+    fill(template(include_str!("../objects/deleted_coupon.json")), &json!({ "id": id }))
+}
+
+/// A promotion code as Stripe sends it at this API version: the coupon is under
+/// `promotion: {type: "coupon", coupon}` (older versions had a top-level `coupon`).
+pub fn promotion_code(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/promotion_code.json")), facts)
+}
+
+/// A Checkout Session as Stripe sends it (`line_items` only when expanded); the template is
+/// an open hosted session in subscription mode.
+pub fn checkout_session(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/checkout_session.json")), facts)
+}
+
+/// An invoice as Stripe sends it, with its lines (see [`invoice_line_item`]) in `lines`;
+/// the template is a subscription's first invoice, paid.
+pub fn invoice(facts: &Value, lines: Vec<Value>) -> Value {
+    let mut invoice = fill(template(include_str!("../objects/invoice.json")), facts);
+    let url = format!("/v1/invoices/{}/lines", invoice["id"].as_str().unwrap_or_default());
+    invoice["lines"]["data"] = Value::Array(lines);
+    invoice["lines"]["url"] = json!(url);
+    invoice
+}
+
+/// One line of an invoice as Stripe sends it; the template bills a subscription item.
+pub fn invoice_line_item(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/invoice_line_item.json")), facts)
+}
+
+/// A customer portal session (`BillingPortal.Session`) as Stripe sends it.
+pub fn billing_portal_session(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/billing_portal_session.json")), facts)
 }
 
 /// `value` written the way Stripe writes JSON: pretty-printed with two spaces, `id` and
@@ -370,6 +428,7 @@ mod tests {
         check(&typings("resources/Events.d.ts"), &["EventBase"], &event, "event", &mut problems);
         let one_time = sample_price(Value::Null);
         check(&typings("resources/Prices.d.ts"), &["Price"], &one_time, "one-time price", &mut problems);
+        check_billing_objects(&mut problems);
         assert!(problems.is_empty(), "the templates disagree with the typings:\n{}", problems.join("\n"));
         // the check itself catches a missing and an invented field
         let mut broken = subscription.clone();
@@ -377,6 +436,79 @@ mod tests {
         broken["automatic_tax"]["invented"] = json!(1);
         check(&subs, &["Subscription"], &broken, "broken", &mut problems);
         assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    /// The objects of a smoke purchase (customer, coupon, promotion code, checkout session,
+    /// invoice and its line, portal session), each in the states the stand-in sends it in.
+    fn check_billing_objects(problems: &mut Vec<String>) {
+        let customers = typings("resources/Customers.d.ts");
+        let customer = customer(&json!({ "id": "cus_1", "email": "a@example.com", "currency": "usd" }));
+        check(&customers, &["Customer"], &customer, "customer", problems);
+        check(&customers, &["DeletedCustomer"], &deleted_customer("cus_1"), "deleted customer", problems);
+        let coupons = typings("resources/Coupons.d.ts");
+        let percent = coupon(&json!({ "id": "SMOKE", "percent_off": 100.0, "max_redemptions": 1 }));
+        check(&coupons, &["Coupon"], &percent, "coupon", problems);
+        let amount = coupon(&json!({ "id": "FIVE", "percent_off": null, "amount_off": 500, "currency": "usd" }));
+        check(&coupons, &["Coupon"], &amount, "amount coupon", problems);
+        check(&coupons, &["DeletedCoupon"], &deleted_coupon("SMOKE"), "deleted coupon", problems);
+        let code = promotion_code(&json!({ "id": "promo_1", "code": "SMOKE-1", "promotion": { "coupon": "SMOKE" } }));
+        check(&typings("resources/PromotionCodes.d.ts"), &["PromotionCode"], &code, "promotion code", problems);
+        let sessions = typings("resources/Checkout/Sessions.d.ts");
+        let open = checkout_session(&json!({
+            "id": "cs_live_1", "livemode": true, "amount_total": 0, "customer_email": "a@example.com",
+            "customer_details": {
+                "address": null, "business_name": null, "email": "a@example.com", "individual_name": null,
+                "name": null, "phone": null, "tax_exempt": "none", "tax_ids": null,
+            },
+            "discounts": [{ "coupon": null, "promotion_code": "promo_1" }],
+            "payment_method_collection": "if_required",
+            "total_details": { "amount_discount": 2900 },
+            "url": "https://checkout.stripe.com/c/pay/cs_live_1#x",
+        }));
+        check(&sessions, &["Session"], &open, "checkout session", problems);
+        let complete = checkout_session(&json!({
+            "id": "cs_live_1", "status": "complete", "payment_status": "no_payment_required",
+            "customer": "cus_1", "subscription": "sub_1", "invoice": "in_1",
+            "collected_information": { "business_name": null, "individual_name": null, "shipping_details": null },
+        }));
+        check(&sessions, &["Session"], &complete, "completed checkout session", problems);
+        let line = invoice_line_item(&json!({
+            "id": "il_1", "amount": 2900,
+            "discount_amounts": [{ "amount": 2900, "discount": "di_1" }],
+            "discounts": ["di_1"],
+        }));
+        let lines = typings("resources/InvoiceLineItems.d.ts");
+        check(&lines, &["InvoiceLineItem"], &line, "invoice line", problems);
+        let invoice = invoice(&json!({ "id": "in_1", "subtotal": 2900, "total": 0, "number": "ABC-0001" }), vec![line]);
+        let invoices = typings("resources/Invoices.d.ts");
+        check(&invoices, &["Invoice"], &invoice, "invoice", problems);
+        check(&typings("lib.d.ts"), &["ApiList"], &invoice["lines"], "invoice.lines", problems);
+        let portal = billing_portal_session(&json!({
+            "id": "bps_1",
+            "flow": {
+                "after_completion": { "hosted_confirmation": null, "redirect": null, "type": "portal_homepage" },
+                "customer_update": null,
+                "subscription_cancel": { "retention": null, "subscription": "sub_1" },
+                "subscription_pause": null, "subscription_update": null, "subscription_update_confirm": null,
+                "type": "subscription_cancel",
+            },
+        }));
+        check(&typings("resources/BillingPortal/Sessions.d.ts"), &["Session"], &portal, "portal session", problems);
+    }
+
+    #[test]
+    fn billing_objects_take_the_facts_given() {
+        let session = checkout_session(&json!({ "id": "cs_live_1", "livemode": true, "amount_total": 0 }));
+        assert_eq!((session["amount_total"].clone(), session["status"].clone()), (json!(0), json!("open")));
+        assert_eq!(session["total_details"]["amount_tax"], 0, "nested facts merge into the template");
+        let line = invoice_line_item(&json!({ "id": "il_1" }));
+        let invoice = invoice(&json!({ "id": "in_9" }), vec![line]);
+        assert_eq!(invoice["lines"]["url"], "/v1/invoices/in_9/lines");
+        assert_eq!(invoice["lines"]["data"][0]["id"], "il_1");
+        assert_eq!(deleted_customer("cus_1"), json!({ "id": "cus_1", "object": "customer", "deleted": true }));
+        assert_eq!(deleted_coupon("X")["deleted"], true);
+        let code = promotion_code(&json!({ "promotion": { "coupon": "SMOKE" } }));
+        assert_eq!(code["promotion"], json!({ "coupon": "SMOKE", "type": "coupon" }));
     }
 
     #[test]

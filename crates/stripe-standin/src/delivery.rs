@@ -65,6 +65,34 @@ pub fn render_for(event: &Event, api_version: &str, pending_webhooks: u32) -> St
     to_stripe_json(&value)
 }
 
+/// Records `events` (kind, whole object at that moment) in the account's log in that order,
+/// all caused by `request`, then delivers each in the same order to the account's endpoints.
+/// Returns every delivery made.
+pub(crate) async fn record_and_deliver(
+    state: &Shared,
+    account_id: &str,
+    livemode: bool,
+    events: Vec<(&str, serde_json::Value)>,
+    request: crate::resources::events::EventRequest,
+) -> Vec<Delivery> {
+    let recorded: Vec<Event> = {
+        let mut guard = state.lock().unwrap();
+        let recorded = events
+            .into_iter()
+            .map(|(kind, object)| {
+                crate::resources::events::record(&mut guard, account_id, livemode, kind, object, request.clone(), false)
+            })
+            .collect();
+        guard.persist();
+        recorded
+    };
+    let mut deliveries = Vec::new();
+    for event in &recorded {
+        deliveries.extend(deliver(state, account_id, livemode, event).await);
+    }
+    deliveries
+}
+
 /// Delivers `event` (already in the log) and records the outcome on it.
 pub async fn deliver(state: &Shared, account_id: &str, livemode: bool, event: &Event) -> Vec<Delivery> {
     deliver_to(state, account_id, livemode, event, false).await

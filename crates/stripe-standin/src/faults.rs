@@ -7,11 +7,14 @@
 //!   "status": 500, "ms": 2000, "on_write": 0}` (`status` for `status` and
 //!   `fail_while_processing`, `ms` for `delay`; `on_write: n` aims at the n-th write from now
 //!   instead of the next request);
-//! - `POST /_standin/clock` with JSON `{"seconds": 90000}` moves the stand-in's clock forward.
+//! - `POST /_standin/clock` with JSON `{"seconds": 90000}` moves the stand-in's clock forward;
+//! - `POST /_standin/checkout/sessions/{id}/complete`, with an API key (it says the account
+//!   and mode), completes a Checkout Session as a customer would and answers `{customer,
+//!   subscription, invoice}` ([`crate::resources::checkout::complete`]).
 //!
 //! They answer only when the stand-in was started with test routes on (`--test-routes`,
 //! `STRIPE_STANDIN_TEST_ROUTES=1`, [`crate::StandIn::enable_test_routes`]); otherwise they are
-//! unknown URLs (Stripe's 404 envelope), and they never need an API key.
+//! unknown URLs (Stripe's 404 envelope), and only the completion needs an API key.
 
 use crate::error::ApiError;
 use crate::state::Shared;

@@ -7,7 +7,8 @@
 //! answer carries a `Request-Id` and is written as Stripe writes JSON, every error uses
 //! Stripe's envelope, events are delivered signed at each endpoint's API version, and rate
 //! limits can be set per mode. Tests can queue faults (429, 5xx, delays, hangs, failures
-//! after the effect, dropped connections) and move the clock, in process or over HTTP.
+//! after the effect, dropped connections) and move the clock, in process or over HTTP, and
+//! complete a Checkout Session as a customer would ([`StandIn::complete_checkout`]).
 //! Started with [`StandIn::start_persisted`], it keeps its data in a file between processes
 //! ([`persist`]).
 
@@ -27,6 +28,7 @@ pub mod state;
 
 pub use faults::Fault;
 pub use keys::Access;
+pub use resources::checkout::CheckoutCompletion;
 pub use state::{RateLimits, RequestRecord};
 
 use keys::KeyRecord;
@@ -348,8 +350,11 @@ impl StandIn {
     }
 
     /// Sends deliveries for endpoints on `host` to `base` instead (e.g. a Worker on 127.0.0.1).
+    /// Routing the same host again replaces its route (a Worker restarted on another port).
     pub fn route_deliveries(&self, host: &str, base: &str) {
-        self.state.lock().unwrap().delivery_routes.push((host.into(), base.into()));
+        let mut state = self.state.lock().unwrap();
+        state.delivery_routes.retain(|(routed, _)| routed != host);
+        state.delivery_routes.push((host.into(), base.into()));
     }
 
     /// Stripe's retries, at once (a test hook standing in for its backoff over up to three
@@ -386,7 +391,9 @@ impl StandIn {
     /// `price_id` — a whole Subscription object (`stripe_spec::objects::subscription`, the shape Verify's probes use too), its
     /// product's `metadata.plan` copied to the subscription's metadata, as an app sets it —
     /// then the `customer.subscription.created` event, delivered to the account's endpoints.
-    /// Returns (customer id, subscription id, deliveries).
+    /// The customer and the subscription are kept (listed, retrievable, cancellable).
+    /// Returns (customer id, subscription id, deliveries). [`Self::complete_checkout`] is the
+    /// whole purchase through a Checkout Session.
     pub async fn trigger_subscription(
         &self,
         account_id: &str,
@@ -398,12 +405,15 @@ impl StandIn {
             let mut state = self.state.lock().unwrap();
             let now = state.now();
             let data = state.mode(account_id, livemode);
+            let mut record = resources::customers::Customer::new(customer.clone(), now, livemode, None);
             let price =
                 data.prices.iter().find(|p| p.id == price_id).cloned().expect("a price of this account and mode");
             let plan =
                 data.products.iter().find(|p| p.id == price.product).and_then(|p| p.metadata.get("plan").cloned());
+            record.currency = Some(price.currency.clone());
+            data.customers.push(record);
             let price = serde_json::to_value(&price).expect("a price serialises");
-            stripe_spec::objects::subscription(&stripe_spec::objects::SubscriptionSeed {
+            let object = stripe_spec::objects::subscription(&stripe_spec::objects::SubscriptionSeed {
                 id: &subscription,
                 item_id: &ids::new_id("si"),
                 customer: &customer,
@@ -413,7 +423,9 @@ impl StandIn {
                 metadata: plan.map(|p| serde_json::json!({ "plan": p })).unwrap_or_else(|| serde_json::json!({})),
                 price,
                 quantity: 1,
-            })
+            });
+            data.subscriptions.push(object.clone());
+            object
         };
         // Checkout's confirmation request, made by Stripe.js with its own idempotency key.
         let request = resources::events::EventRequest {
@@ -486,32 +498,65 @@ impl StandIn {
         delivered: bool,
     ) -> String {
         let mut state = self.state.lock().unwrap();
-        let api_version = state
-            .accounts
-            .get(account_id)
-            .map(|a| a.api_version.clone())
-            .unwrap_or_else(|| resources::events::ACCOUNT_API_VERSION.into());
-        let event = resources::events::Event {
-            id: ids::new_id("evt"),
-            object: "event",
-            api_version,
-            created: state.now(),
-            data: resources::events::EventData { object, previous_attributes: None },
-            livemode,
-            pending_webhooks: u32::from(!delivered),
-            request,
-            kind: kind.into(),
-            delivered,
-        };
-        let id = event.id.clone();
-        state.mode(account_id, livemode).events.push(event);
+        let event = resources::events::record(&mut state, account_id, livemode, kind, object, request, delivered);
         state.persist();
-        id
+        event.id
     }
 
     /// Every request served so far (method, path, status, idempotency key, mode).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.state.lock().unwrap().requests.clone()
+    }
+
+    /// Completes an open Checkout Session as a customer would on Stripe's page (see
+    /// [`resources::checkout::complete`]): a customer, an active subscription, its paid first
+    /// invoice, the code and coupon redeemed, and the six events in Stripe's order, delivered
+    /// to the account's endpoints. `Err` says why a session cannot be completed (unknown, not
+    /// open, not in subscription mode, its discount no longer redeemable).
+    pub async fn complete_checkout(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        session_id: &str,
+    ) -> Result<CheckoutCompletion, String> {
+        resources::checkout::complete(&self.state, account_id, livemode, session_id).await
+    }
+
+    /// The coupons of an account in one mode (not deleted), oldest first.
+    pub fn coupons(&self, account_id: &str, livemode: bool) -> Vec<resources::coupons::Coupon> {
+        self.state.lock().unwrap().mode(account_id, livemode).coupons.clone()
+    }
+
+    /// The promotion codes of an account in one mode, oldest first.
+    pub fn promotion_codes(&self, account_id: &str, livemode: bool) -> Vec<resources::promotion_codes::PromotionCode> {
+        self.state.lock().unwrap().mode(account_id, livemode).promotion_codes.clone()
+    }
+
+    /// The Checkout Sessions of an account in one mode, oldest first, each `status` as it
+    /// reads now (an open session past `expires_at` is `expired`).
+    pub fn checkout_sessions(&self, account_id: &str, livemode: bool) -> Vec<resources::checkout::CheckoutSession> {
+        let mut state = self.state.lock().unwrap();
+        let now = state.now();
+        let mut sessions = state.mode(account_id, livemode).checkout_sessions.clone();
+        for session in &mut sessions {
+            session.status = session.status_at(now).to_string();
+        }
+        sessions
+    }
+
+    /// The customers of an account in one mode (deleted ones too, marked so), oldest first.
+    pub fn customers(&self, account_id: &str, livemode: bool) -> Vec<resources::customers::Customer> {
+        self.state.lock().unwrap().mode(account_id, livemode).customers.clone()
+    }
+
+    /// The subscriptions of an account in one mode, oldest first: whole `Subscription` objects.
+    pub fn subscriptions(&self, account_id: &str, livemode: bool) -> Vec<serde_json::Value> {
+        self.state.lock().unwrap().mode(account_id, livemode).subscriptions.clone()
+    }
+
+    /// The invoices of an account in one mode, oldest first: whole `Invoice` objects.
+    pub fn invoices(&self, account_id: &str, livemode: bool) -> Vec<serde_json::Value> {
+        self.state.lock().unwrap().mode(account_id, livemode).invoices.clone()
     }
 
     /// The products of an account in one mode, oldest first.

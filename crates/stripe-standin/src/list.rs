@@ -28,6 +28,11 @@ fn kind_of(id: &str) -> &'static str {
         "evt" => "event",
         "bpc" => "configuration",
         "mtr" => "billing.meter",
+        "cus" => "customer",
+        "promo" => "promotion_code",
+        "cs" => "checkout.session",
+        "sub" => "subscription",
+        "in" => "invoice",
         _ => "object",
     }
 }

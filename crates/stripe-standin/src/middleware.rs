@@ -1,8 +1,10 @@
 //! What happens to every request around the resource that serves it: queued faults, the key
 //! check (account and mode), the `Stripe-Version` check, per-mode rate limits,
 //! Idempotency-Key replay, Stripe's JSON (pretty, Stripe's key order, `request_log_url` on
-//! errors), a `Request-Id` on every answer, and the request log. Test-only routes under
-//! `/_standin/` are served here too, before any of that, when they are on.
+//! errors), a `Request-Id` on every answer (and to the handler, as [`RequestId`], for the
+//! events it records), and the request log. Test-only routes under `/_standin/` are served
+//! here too, before any of that, when they are on (Checkout completion with the caller's key
+//! for its account and mode).
 //!
 //! Idempotency, as Stripe documents it: a POST with an `Idempotency-Key` runs at most once
 //! per (account, mode, key). Its result is saved once the endpoint has started executing —
@@ -44,6 +46,11 @@ const MAX_KEY_LENGTH: usize = 255;
 /// Answer headers a replay repeats.
 const REPLAYED_HEADERS: [&str; 2] = ["content-type", "stripe-should-retry"];
 
+/// The `Request-Id` of the request being served, for handlers whose events name the request
+/// that caused them (`request.id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// What a queued fault does to the request while it runs.
 #[derive(Default, Clone, Copy)]
 struct Plan {
@@ -83,11 +90,22 @@ async fn handle_detached(state: Shared, request: Request, next: Next) -> Respons
     let path = request.uri().path().to_string();
     if path == "/_standin" || path.starts_with("/_standin/") {
         let enabled = state.lock().unwrap().test_routes;
-        let response = if enabled {
+        let completing = path
+            .strip_prefix("/_standin/checkout/sessions/")
+            .and_then(|rest| rest.strip_suffix("/complete"))
+            .filter(|id| method == "POST" && !id.is_empty() && !id.contains('/'))
+            .map(str::to_string);
+        let response = if !enabled {
+            ApiError::unrecognized(&method, &path).into_response()
+        } else if let Some(session) = completing {
+            // The caller's key says whose session it is (account and mode).
+            match authenticate(&state, &request) {
+                Ok(caller) => crate::resources::checkout::complete_over_http(&state, &caller, &session).await,
+                Err(err) => err.into_response(),
+            }
+        } else {
             let body = to_bytes(request.into_body(), MAX_BODY).await.unwrap_or_default();
             faults::control(&state, &method, &path, &body)
-        } else {
-            ApiError::unrecognized(&method, &path).into_response()
         };
         return with_request_id(render(response, None, &request_id).await, &request_id);
     }
@@ -197,6 +215,7 @@ async fn execute(
     }
     let offset = state.lock().unwrap().clock_offset;
     request.extensions_mut().insert(caller);
+    request.extensions_mut().insert(RequestId(request_id.to_string()));
     let response = with_clock(offset, next.run(request)).await;
     let response = match plan.fail {
         Some(code) => {

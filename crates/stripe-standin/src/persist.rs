@@ -1,6 +1,8 @@
 //! The stand-in's data kept in a file between processes (golive's offline rehearsal lives
 //! longer than one process): accounts, keys, each account's objects and event log in both
-//! modes (webhook secrets, tiers, currency options and delivery outcomes included), stored
+//! modes (webhook secrets, tiers, currency options and delivery outcomes included; customers,
+//! coupons, promotion codes, Checkout Sessions, subscriptions, invoices and portal sessions
+//! with their redemption counts), stored
 //! idempotent results and the clock offset, so a restored stand-in answers exactly as the
 //! one that saved it — same ids, same keys, same secrets, idempotency keys expiring on the
 //! same clock. What belongs to one running process is not saved: the request and delivery
@@ -13,11 +15,15 @@
 
 use crate::keys::KeyRecord;
 use crate::resources::account::AccountRecord;
+use crate::resources::checkout::CheckoutSession;
+use crate::resources::coupons::Coupon;
+use crate::resources::customers::Customer;
 use crate::resources::events::Event;
 use crate::resources::meters::Meter;
 use crate::resources::portal::PortalConfiguration;
 use crate::resources::prices::{CurrencyOption, Price, Tier};
 use crate::resources::products::Product;
+use crate::resources::promotion_codes::PromotionCode;
 use crate::resources::webhooks::WebhookEndpoint;
 use crate::state::{ModeData, State, StoredResponse};
 use serde::{Deserialize, Serialize};
@@ -52,6 +58,21 @@ struct SavedMode {
     webhook_endpoints: Vec<SavedEndpoint>,
     events: Vec<SavedEvent>,
     meters: Vec<Meter>,
+    // Added after the first layout: a file without them is a stand-in without them.
+    #[serde(default)]
+    customers: Vec<Customer>,
+    #[serde(default)]
+    coupons: Vec<Coupon>,
+    #[serde(default)]
+    promotion_codes: Vec<PromotionCode>,
+    #[serde(default)]
+    checkout_sessions: Vec<CheckoutSession>,
+    #[serde(default)]
+    subscriptions: Vec<serde_json::Value>,
+    #[serde(default)]
+    invoices: Vec<serde_json::Value>,
+    #[serde(default)]
+    portal_sessions: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -151,6 +172,13 @@ fn snapshot(state: &State) -> Snapshot {
                 .collect(),
             events: data.events.iter().map(|e| SavedEvent { event: e.clone(), delivered: e.delivered }).collect(),
             meters: data.meters.clone(),
+            customers: data.customers.clone(),
+            coupons: data.coupons.clone(),
+            promotion_codes: data.promotion_codes.clone(),
+            checkout_sessions: data.checkout_sessions.clone(),
+            subscriptions: data.subscriptions.clone(),
+            invoices: data.invoices.clone(),
+            portal_sessions: data.portal_sessions.clone(),
         })
         .collect();
     modes.sort_by(|a, b| (&a.account, a.livemode).cmp(&(&b.account, b.livemode)));
@@ -210,6 +238,13 @@ fn restore(snapshot: Snapshot, state: &mut State) -> Result<(), String> {
                 .collect(),
             events: saved.events.into_iter().map(|e| Event { delivered: e.delivered, ..e.event }).collect(),
             meters: saved.meters,
+            customers: saved.customers,
+            coupons: saved.coupons,
+            promotion_codes: saved.promotion_codes,
+            checkout_sessions: saved.checkout_sessions,
+            subscriptions: saved.subscriptions,
+            invoices: saved.invoices,
+            portal_sessions: saved.portal_sessions,
         };
         state.modes.insert((saved.account, saved.livemode), data);
     }

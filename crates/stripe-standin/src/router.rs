@@ -4,7 +4,10 @@
 
 use crate::error::ApiError;
 use crate::middleware;
-use crate::resources::{account, balance, events, meters, portal, prices, products, webhooks};
+use crate::resources::{
+    account, balance, checkout, coupons, customers, events, invoices, meters, portal, portal_sessions, prices,
+    products, promotion_codes, subscriptions, webhooks,
+};
 use crate::state::Shared;
 use axum::http::{Method, Uri};
 use axum::routing::get;
@@ -25,6 +28,20 @@ pub fn build(state: Shared) -> Router {
         .route("/v1/billing/meters/{id}/reactivate", axum::routing::post(meters::reactivate))
         .route("/v1/billing_portal/configurations", get(portal::list).post(portal::create))
         .route("/v1/billing_portal/configurations/{id}", get(portal::retrieve).post(portal::update))
+        .route("/v1/billing_portal/sessions", axum::routing::post(portal_sessions::create))
+        .route("/v1/customers", get(customers::list).post(customers::create))
+        .route("/v1/customers/{id}", get(customers::retrieve).delete(customers::delete))
+        .route("/v1/coupons", get(coupons::list).post(coupons::create))
+        .route("/v1/coupons/{id}", get(coupons::retrieve).post(coupons::update).delete(coupons::delete))
+        .route("/v1/promotion_codes", get(promotion_codes::list).post(promotion_codes::create))
+        .route("/v1/promotion_codes/{id}", get(promotion_codes::retrieve).post(promotion_codes::update))
+        .route("/v1/checkout/sessions", get(checkout::list).post(checkout::create))
+        .route("/v1/checkout/sessions/{id}", get(checkout::retrieve))
+        .route("/v1/checkout/sessions/{id}/expire", axum::routing::post(checkout::expire))
+        .route("/v1/subscriptions", get(subscriptions::list))
+        .route("/v1/subscriptions/{id}", get(subscriptions::retrieve).delete(subscriptions::cancel))
+        .route("/v1/invoices", get(invoices::list))
+        .route("/v1/invoices/{id}", get(invoices::retrieve))
         .route("/v1/events", get(events::list))
         .route("/v1/events/{id}", get(events::retrieve))
         .route("/v1/webhook_endpoints", get(webhooks::list).post(webhooks::create))

@@ -23,6 +23,18 @@ pub struct ModeData {
     pub webhook_endpoints: Vec<WebhookEndpoint>,
     pub events: Vec<Event>,
     pub meters: Vec<crate::resources::meters::Meter>,
+    /// Customers, deleted ones included (a retrieve answers them as deleted).
+    pub customers: Vec<crate::resources::customers::Customer>,
+    /// Coupons not deleted (a deleted coupon is gone: 404).
+    pub coupons: Vec<crate::resources::coupons::Coupon>,
+    pub promotion_codes: Vec<crate::resources::promotion_codes::PromotionCode>,
+    pub checkout_sessions: Vec<crate::resources::checkout::CheckoutSession>,
+    /// Whole `Subscription` objects as Stripe sends them (`stripe_spec::objects::subscription`).
+    pub subscriptions: Vec<serde_json::Value>,
+    /// Whole `Invoice` objects as Stripe sends them (`stripe_spec::objects::invoice`).
+    pub invoices: Vec<serde_json::Value>,
+    /// Whole `BillingPortal.Session` objects, as created.
+    pub portal_sessions: Vec<serde_json::Value>,
 }
 
 /// The first response to an idempotent request, replayed for every retry within 24 hours.

@@ -7,6 +7,7 @@
 //! API version; deliveries re-render it at each endpoint's pinned version
 //! ([`crate::delivery`]). Tests record events with [`crate::StandIn::record_event`].
 
+use super::RetrieveParams;
 use crate::error::{ApiError, ApiResult};
 use crate::form::{parse, parse_bool, parse_int};
 use crate::keys::Caller;
@@ -76,10 +77,10 @@ struct ListParams {
     ending_before: Option<String>,
 }
 
-/// `created=<ts>` or `created[gt|gte|lt|lte]=<ts>`.
+/// `created=<ts>` or `created[gt|gte|lt|lte]=<ts>` (any list's range filter on a timestamp).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-enum Created {
+pub(crate) enum Created {
     Exact(String),
     Range(BTreeMap<String, String>),
 }
@@ -101,19 +102,24 @@ fn type_matches(pattern: &str, kind: &str) -> bool {
 }
 
 /// The `created` filter as (operator, timestamp) pairs.
-fn created_bounds(created: &Option<Created>) -> ApiResult<Vec<(String, i64)>> {
+pub(crate) fn created_bounds(created: &Option<Created>) -> ApiResult<Vec<(String, i64)>> {
+    range_bounds("created", created)
+}
+
+/// A range filter on the timestamp parameter `param` as (operator, timestamp) pairs.
+pub(crate) fn range_bounds(param: &str, created: &Option<Created>) -> ApiResult<Vec<(String, i64)>> {
     let mut bounds = Vec::new();
     match created {
         None => {}
         Some(Created::Exact(raw)) => {
-            bounds.push(("eq".to_string(), parse_int("created", &Some(raw.clone()))?.unwrap_or_default()))
+            bounds.push(("eq".to_string(), parse_int(param, &Some(raw.clone()))?.unwrap_or_default()))
         }
         Some(Created::Range(range)) => {
             for (op, raw) in range {
                 if !["gt", "gte", "lt", "lte"].contains(&op.as_str()) {
-                    return Err(ApiError::unknown_param(&format!("created[{op}]")));
+                    return Err(ApiError::unknown_param(&format!("{param}[{op}]")));
                 }
-                let at = parse_int(&format!("created[{op}]"), &Some(raw.clone()))?.unwrap_or_default();
+                let at = parse_int(&format!("{param}[{op}]"), &Some(raw.clone()))?.unwrap_or_default();
                 bounds.push((op.clone(), at));
             }
         }
@@ -121,7 +127,8 @@ fn created_bounds(created: &Option<Created>) -> ApiResult<Vec<(String, i64)>> {
     Ok(bounds)
 }
 
-fn within(created: i64, bounds: &[(String, i64)]) -> bool {
+/// Whether `created` satisfies every bound of a range filter.
+pub(crate) fn within(created: i64, bounds: &[(String, i64)]) -> bool {
     bounds.iter().all(|(op, at)| match op.as_str() {
         "gt" => created > *at,
         "gte" => created >= *at,
@@ -129,6 +136,36 @@ fn within(created: i64, bounds: &[(String, i64)]) -> bool {
         "lte" => created <= *at,
         _ => created == *at,
     })
+}
+
+/// Records an event of `kind` about `object` (its whole state now) in the account's log, at
+/// the account's default API version, caused by `request` (both null for automatic events);
+/// `delivered` says whether its webhook deliveries succeeded. Returns the event as recorded.
+pub(crate) fn record(
+    state: &mut crate::state::State,
+    account_id: &str,
+    livemode: bool,
+    kind: &str,
+    object: Value,
+    request: EventRequest,
+    delivered: bool,
+) -> Event {
+    let api_version =
+        state.accounts.get(account_id).map(|a| a.api_version.clone()).unwrap_or_else(|| ACCOUNT_API_VERSION.into());
+    let event = Event {
+        id: crate::ids::new_id("evt"),
+        object: "event",
+        api_version,
+        created: state.now(),
+        data: EventData { object, previous_attributes: None },
+        livemode,
+        pending_webhooks: u32::from(!delivered),
+        request,
+        kind: kind.into(),
+        delivered,
+    };
+    state.mode(account_id, livemode).events.push(event.clone());
+    event
 }
 
 pub async fn list(
@@ -160,14 +197,6 @@ pub async fn list(
     let page = Page { limit: params.limit, starting_after: params.starting_after, ending_before: params.ending_before };
     let (window, has_more) = paginate(items, |e| e.id.as_str(), &page)?;
     Ok(Json(envelope("/v1/events", has_more, window)))
-}
-
-// Accepts every parameter Stripe does; the ones the stand-in does not model are read and dropped.
-#[allow(dead_code)]
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RetrieveParams {
-    expand: Option<Vec<String>>,
 }
 
 pub async fn retrieve(
