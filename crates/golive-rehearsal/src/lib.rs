@@ -338,4 +338,24 @@ impl LocalWorld for Rehearsal {
             })
         })
     }
+
+    fn route_deliveries(&self, endpoint_url: &str, worker: &LocalWorker) {
+        if let Some(host) = url::Url::parse(endpoint_url).ok().and_then(|u| u.host_str().map(str::to_string)) {
+            self.stripe.route_deliveries(&host, &worker.base_url());
+        }
+    }
+
+    /// The stand-in's hook for what a customer does on the checkout page.
+    fn complete_checkout<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), Problem>> {
+        Box::pin(async move {
+            self.stripe.complete_checkout(&self.account_id, true, id).await.map(|_| ()).map_err(|message| {
+                Problem::new(
+                    ProblemKind::Refused,
+                    "rehearsal_checkout",
+                    format!("The rehearsal's checkout could not be completed: {message}"),
+                    "Start a new smoke purchase (the stopped one is cleaned up), or start the rehearsal over (`golive --rehearsal reset`).",
+                )
+            })
+        })
+    }
 }

@@ -19,30 +19,14 @@ use golive_rehearsal::{Rehearsal, CF_ACCOUNT_ID, WORKER_NAME};
 use secrecy::ExposeSecret;
 use std::path::Path;
 use std::sync::Arc;
-use support::repo_search;
+use support::connected;
 
 /// Every rehearsal files its secrets under the same Worker name: one test at a time.
 static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// One process's worth: the rehearsal reopened from `data`, the wizard connected on it.
-async fn process(data: &Path) -> (Arc<Rehearsal>, Wizard, ConnectInput) {
-    let rehearsal = Arc::new(Rehearsal::open_with(data, &repo_search(), &Silent).await.unwrap());
-    let inputs = rehearsal.inputs();
-    let connect = ConnectInput {
-        test_key: parse_key(KeySlot::Test, inputs.test_key.expose_secret()).unwrap(),
-        live_key: parse_key(KeySlot::Live, inputs.live_key.expose_secret()).unwrap(),
-        project_dir: inputs.project_dir.clone(),
-    };
-    let world: Arc<dyn LocalWorld> = rehearsal.clone();
-    let wizard =
-        Wizard::open(SessionStore::new(data), rehearsal.environment(), Some(world), &inputs.project_dir).unwrap();
-    assert!(wizard.connect(connect.clone(), &Silent).await.unwrap().passed());
-    (rehearsal, wizard, connect)
-}
-
 /// A rehearsal that went live (Verify passed) in `data`.
 async fn live(data: &Path) {
-    let (_rehearsal, wizard, connect) = process(data).await;
+    let (_rehearsal, wizard, connect) = connected(data).await;
     let ask = GoLiveAsk {
         connect,
         catalog: ValidateOptions { expected_tiers: None, accept_suggestions: true },
@@ -101,7 +85,7 @@ async fn the_webhook_secret_rotates_with_two_worker_versions_and_verify_passes_a
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
-    let (rehearsal, wizard, _) = process(data.path()).await;
+    let (rehearsal, wizard, _) = connected(data.path()).await;
     let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
     let old_secret = held("STRIPE_WEBHOOK_SECRET").unwrap();
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
@@ -142,7 +126,7 @@ async fn a_second_rotation_is_refused_while_one_is_open() {
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
-    let (_rehearsal, wizard, _) = process(data.path()).await;
+    let (_rehearsal, wizard, _) = connected(data.path()).await;
     // An API-key rotation waits for the key the user rolls in the Dashboard: it stays open.
     let open = wizard.rotate_start(Start::new(Kind::ApiKey), Given::default(), &Silent).await.unwrap();
     assert_eq!(open.phase, Phase::AwaitNewKey);
@@ -167,12 +151,12 @@ async fn a_rotation_stopped_at_each_phase_continues_in_a_new_process_to_one_endp
         let data = tempfile::tempdir().unwrap();
         live(data.path()).await;
         let old = {
-            let (_rehearsal, wizard, _) = process(data.path()).await;
+            let (_rehearsal, wizard, _) = connected(data.path()).await;
             let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
             stopped_at(data.path(), wizard, stop_at, Start::new(Kind::WebhookSecret), Given::default()).await;
             old
         };
-        let (rehearsal, wizard, _) = process(data.path()).await;
+        let (rehearsal, wizard, _) = connected(data.path()).await;
         let open = wizard.session().rotate.open;
         assert!(open.is_some(), "stopped at {stop_at:?}: the rotation is still open");
         let outcome = wizard.rotate_continue(Given::default(), &Silent).await.unwrap();
@@ -187,7 +171,7 @@ async fn the_api_key_rotates_refusing_bad_keys_and_the_old_one_is_forgotten_once
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
-    let (rehearsal, wizard, _) = process(data.path()).await;
+    let (rehearsal, wizard, _) = connected(data.path()).await;
     let account = rehearsal.account_id().to_string();
     let old = rehearsal.inputs().live_key.expose_secret().to_string();
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);
@@ -259,7 +243,7 @@ async fn the_dashboard_path_pushes_both_secrets_proves_the_new_one_and_removes_t
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
-    let (rehearsal, wizard, _) = process(data.path()).await;
+    let (rehearsal, wizard, _) = connected(data.path()).await;
     let ids = || -> Vec<String> {
         rehearsal.stripe().webhook_endpoints(rehearsal.account_id(), true).into_iter().map(|e| e.id).collect()
     };
@@ -324,7 +308,7 @@ async fn the_old_endpoint_stays_while_an_older_event_still_has_a_failed_delivery
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
-    let (rehearsal, wizard, _) = process(data.path()).await;
+    let (rehearsal, wizard, _) = connected(data.path()).await;
     let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
     // An event Stripe could not deliver before the rotation: it may yet be retried to A.
     let failed = rehearsal.stripe().record_event(
@@ -379,7 +363,7 @@ async fn an_api_key_rotation_stopped_at_each_phase_continues_with_the_key_kept_a
         let data = tempfile::tempdir().unwrap();
         live(data.path()).await;
         let (old, new) = {
-            let (rehearsal, wizard, _) = process(data.path()).await;
+            let (rehearsal, wizard, _) = connected(data.path()).await;
             let old = rehearsal.inputs().live_key.expose_secret().to_string();
             let new = rehearsal.stripe().roll_key(rehearsal.account_id(), true);
             let given = Given { key: Some(parse_key(KeySlot::Live, &new).unwrap()), ..Given::default() };
@@ -387,7 +371,7 @@ async fn an_api_key_rotation_stopped_at_each_phase_continues_with_the_key_kept_a
             (old, new)
         };
         // A new process, no key given again: the one kept in the keyring finishes the rotation.
-        let (rehearsal, wizard, _) = process(data.path()).await;
+        let (rehearsal, wizard, _) = connected(data.path()).await;
         assert!(wizard.session().rotate.open.is_some(), "stopped at {stop_at:?}: still open");
         let outcome = wizard.rotate_continue(Given::default(), &Silent).await.unwrap();
         assert_eq!(outcome.rotation.unwrap().phase, Phase::Done, "continued from {stop_at:?}");
@@ -414,7 +398,7 @@ async fn a_gradual_deployment_is_in_the_plan_and_refuses_the_start_with_nothing_
     let _one_at_a_time = KEYRING.lock().await;
     let data = tempfile::tempdir().unwrap();
     live(data.path()).await;
-    let (rehearsal, wizard, _) = process(data.path()).await;
+    let (rehearsal, wizard, _) = connected(data.path()).await;
     let old = wizard.session().webhook.unwrap().endpoint_id.unwrap();
     assert!(rehearsal.cloudflare().set_gradual_deployment(CF_ACCOUNT_ID, WORKER_NAME, true));
     let versions = rehearsal.cloudflare().versions(CF_ACCOUNT_ID, WORKER_NAME);

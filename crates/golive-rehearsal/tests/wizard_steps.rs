@@ -8,42 +8,13 @@
 mod support;
 
 use golive::catalog::ValidateOptions;
-use golive::connect::ConnectInput;
 use golive::findings::Status;
 use golive::progress::Silent;
 use golive::steps::StepId;
-use golive::stripe_key::{parse_key, KeySlot, StripeKey};
 use golive::wizard::go_live::{GoLiveAsk, Yes};
-use golive::wizard::{LocalWorld, SessionStore, StepStatus, WebhookAsk, Wizard};
-use golive_rehearsal::{Rehearsal, CF_ACCOUNT_ID, WORKER_NAME};
-use secrecy::ExposeSecret;
-use std::path::Path;
-use std::sync::Arc;
-use support::repo_search;
-
-/// One process's worth: the rehearsal reopened from `data`, the wizard on its session.
-async fn process(data: &Path) -> (Arc<Rehearsal>, Wizard, ConnectInput) {
-    let rehearsal = Arc::new(Rehearsal::open_with(data, &repo_search(), &Silent).await.unwrap());
-    let inputs = rehearsal.inputs();
-    let key = |slot, value: &secrecy::SecretString| -> StripeKey { parse_key(slot, value.expose_secret()).unwrap() };
-    let connect = ConnectInput {
-        test_key: key(KeySlot::Test, &inputs.test_key),
-        live_key: key(KeySlot::Live, &inputs.live_key),
-        project_dir: inputs.project_dir.clone(),
-    };
-    let world: Arc<dyn LocalWorld> = rehearsal.clone();
-    let wizard =
-        Wizard::open(SessionStore::new(data), rehearsal.environment(), Some(world), &inputs.project_dir).unwrap();
-    (rehearsal, wizard, connect)
-}
-
-/// As each `golive --rehearsal …` command does: Connect with the rehearsal's keys first.
-async fn connected(data: &Path) -> (Arc<Rehearsal>, Wizard) {
-    let (rehearsal, wizard, input) = process(data).await;
-    let report = wizard.connect(input, &Silent).await.unwrap();
-    assert!(report.outcome.is_some(), "{:#?}", report.findings);
-    (rehearsal, wizard)
-}
+use golive::wizard::{StepStatus, WebhookAsk};
+use golive_rehearsal::{CF_ACCOUNT_ID, WORKER_NAME};
+use support::{connected, process};
 
 fn accept() -> ValidateOptions {
     ValidateOptions { expected_tiers: None, accept_suggestions: true }
@@ -53,26 +24,26 @@ fn accept() -> ValidateOptions {
 async fn step_by_step_in_five_processes_then_go_live_writes_nothing() {
     let data = tempfile::tempdir().unwrap();
     let account = {
-        let (rehearsal, _wizard) = connected(data.path()).await;
+        let (rehearsal, _wizard, _) = connected(data.path()).await;
         rehearsal.account_id().to_string()
     };
     {
-        let (_rehearsal, wizard) = connected(data.path()).await;
+        let (_rehearsal, wizard, _) = connected(data.path()).await;
         let applied = wizard.apply_catalog(&accept(), &Silent).await.unwrap();
         assert!(applied.outcome.failed.is_empty() && !applied.price_ids.is_empty(), "{applied:#?}");
     }
     {
-        let (rehearsal, wizard) = connected(data.path()).await;
+        let (rehearsal, wizard, _) = connected(data.path()).await;
         assert_eq!(rehearsal.account_id(), account, "the same made-up account in every process");
         assert!(!rehearsal.stripe().products(&account, true).is_empty(), "the live catalog is still there");
         wizard.ensure_webhook(&WebhookAsk::default()).await.unwrap();
     }
     {
-        let (_rehearsal, wizard) = connected(data.path()).await;
+        let (_rehearsal, wizard, _) = connected(data.path()).await;
         wizard.push_secrets(None, &Silent).await.unwrap();
     }
     {
-        let (rehearsal, wizard) = connected(data.path()).await;
+        let (rehearsal, wizard, _) = connected(data.path()).await;
         let held = rehearsal.cloudflare().secrets(CF_ACCOUNT_ID, WORKER_NAME).unwrap();
         assert!(held.contains_key("STRIPE_WEBHOOK_SECRET"), "{:?}", held.keys());
         let report = wizard.verify(&Silent).await.unwrap();

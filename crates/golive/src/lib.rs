@@ -18,6 +18,7 @@ pub mod progress;
 pub mod rotate;
 pub mod secrets;
 pub mod session;
+pub mod smoke;
 pub mod steps;
 pub mod stripe_api;
 pub mod stripe_key;

@@ -104,4 +104,15 @@ pub trait LocalWorld: Send + Sync {
         &'a self,
         env: &'a crate::environment::Environment,
     ) -> futures::future::BoxFuture<'a, Result<LocalWorker, crate::problem::Problem>>;
+
+    /// Sends (the stand-in) Stripe's deliveries for the endpoint at `endpoint_url` to `worker`
+    /// from now on, as if the deployed Worker answered them.
+    fn route_deliveries(&self, endpoint_url: &str, worker: &LocalWorker);
+
+    /// The rehearsal's "customer": completes the Checkout Session `id` as a customer would in
+    /// the browser (Stripe then makes the customer and subscription and delivers the events).
+    fn complete_checkout<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), crate::problem::Problem>>;
 }

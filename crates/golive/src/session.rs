@@ -46,6 +46,9 @@ pub struct Session {
     /// The last audit and the manual items the user confirmed (with dates).
     #[serde(default)]
     pub audit: crate::audit::AuditRecord,
+    /// The smoke purchase under way and the ones that ended (ids and findings only).
+    #[serde(default)]
+    pub smoke: crate::smoke::SmokeRecord,
 }
 
 impl Session {
@@ -63,6 +66,7 @@ impl Session {
             verify: None,
             rotate: crate::rotate::RotateRecord::default(),
             audit: crate::audit::AuditRecord::default(),
+            smoke: crate::smoke::SmokeRecord::default(),
         }
     }
 
@@ -76,6 +80,7 @@ impl Session {
         self.verify = None;
         self.rotate = crate::rotate::RotateRecord::default();
         self.audit.report = None;
+        self.smoke = crate::smoke::SmokeRecord::default();
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -93,6 +98,9 @@ impl Session {
                         // existed: those sessions keep their way to Verify and Rotate).
                         if self.done(StepId::Audit) || self.verify.is_some() {
                             steps.push(StepId::Verify);
+                        }
+                        if self.done(StepId::Verify) || self.smoke.open.is_some() {
+                            steps.push(StepId::Smoke);
                         }
                         if self.done(StepId::Verify) || self.rotate.open.is_some() {
                             steps.push(StepId::Rotate);
@@ -128,6 +136,7 @@ impl Session {
             StepId::Secrets => self.secrets_done(),
             StepId::Audit => self.audit.report.as_ref().is_some_and(|r| r.blocking().is_empty()),
             StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
+            StepId::Smoke => self.smoke.history.last().is_some_and(|r| r.passed()),
             StepId::Rotate => self.rotate.open.is_none() && !self.rotate.history.is_empty(),
         }
     }

@@ -13,6 +13,9 @@ pub enum StepId {
     /// The go-live audit (checklist items proven from the account and the project folder).
     Audit,
     Verify,
+    /// After Verify, optional: a real $0 purchase in live mode proves the tier flips and
+    /// reverts (not in [`StepId::ALL`]: it needs a person at the checkout).
+    Smoke,
     /// Step 7, after the go-live: roll the live key and the webhook secret (not in [`StepId::ALL`],
     /// the go-live's steps).
     Rotate,
@@ -38,6 +41,7 @@ impl StepId {
             StepId::Secrets => "Secrets",
             StepId::Audit => "Audit",
             StepId::Verify => "Verify",
+            StepId::Smoke => "Smoke purchase",
             StepId::Rotate => "Rotate",
         }
     }

@@ -73,6 +73,22 @@ impl LocalWorld for StandInWorld {
                 .map_err(|e| Problem::new(ProblemKind::Refused, "worker", e, "see the log"))
         })
     }
+
+    fn route_deliveries(&self, endpoint_url: &str, worker: &LocalWorker) {
+        let host = url::Url::parse(endpoint_url).unwrap().host_str().unwrap().to_string();
+        self.fx.stripe.route_deliveries(&host, &worker.base_url());
+    }
+
+    fn complete_checkout<'a>(&'a self, id: &'a str) -> futures::future::BoxFuture<'a, Result<(), Problem>> {
+        Box::pin(async move {
+            self.fx
+                .stripe
+                .complete_checkout(&self.fx.keys.account_id, true, id)
+                .await
+                .map(|_| ())
+                .map_err(|e| Problem::new(ProblemKind::Refused, "checkout", e, "see the stand-in"))
+        })
+    }
 }
 
 fn forget_keyring(script: &str) {

@@ -1,10 +1,17 @@
 //! What the rehearsal's tests share: the repository's node packages (so nothing is
 //! installed), a made-up webhook secret, and a bare HTTP/1.1 request (to speak to the
-//! Cloudflare stand-in as wrangler does, and to the local Worker).
+//! Cloudflare stand-in as wrangler does, and to the local Worker), and one process's
+//! rehearsal and wizard.
 #![allow(dead_code)]
 
-use golive_rehearsal::NodeSearch;
-use std::path::PathBuf;
+use golive::connect::ConnectInput;
+use golive::progress::Silent;
+use golive::stripe_key::{parse_key, KeySlot};
+use golive::wizard::{LocalWorld, SessionStore, Wizard};
+use golive_rehearsal::{NodeSearch, Rehearsal};
+use secrecy::ExposeSecret;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The repository's node_modules (scripts/setup.sh installs the pinned wrangler and stripe).
@@ -62,4 +69,28 @@ pub async fn put_secret(env: &golive::environment::Environment, name: &str, valu
     )
     .await;
     assert_eq!(status, 200, "{answer}");
+}
+
+/// One process's worth: the rehearsal reopened from `data`, the wizard on its session, and
+/// the rehearsal's keys as Connect takes them.
+pub async fn process(data: &Path) -> (Arc<Rehearsal>, Wizard, ConnectInput) {
+    let rehearsal = Arc::new(Rehearsal::open_with(data, &repo_search(), &Silent).await.unwrap());
+    let inputs = rehearsal.inputs();
+    let connect = ConnectInput {
+        test_key: parse_key(KeySlot::Test, inputs.test_key.expose_secret()).unwrap(),
+        live_key: parse_key(KeySlot::Live, inputs.live_key.expose_secret()).unwrap(),
+        project_dir: inputs.project_dir.clone(),
+    };
+    let world: Arc<dyn LocalWorld> = rehearsal.clone();
+    let wizard =
+        Wizard::open(SessionStore::new(data), rehearsal.environment(), Some(world), &inputs.project_dir).unwrap();
+    (rehearsal, wizard, connect)
+}
+
+/// As each `golive --rehearsal …` command does: [`process`], then Connect with its keys.
+pub async fn connected(data: &Path) -> (Arc<Rehearsal>, Wizard, ConnectInput) {
+    let (rehearsal, wizard, connect) = process(data).await;
+    let report = wizard.connect(connect.clone(), &Silent).await.unwrap();
+    assert!(report.passed(), "{:#?}", report.findings);
+    (rehearsal, wizard, connect)
 }

@@ -245,7 +245,7 @@ impl Kv<'_> {
     }
 
     /// The customer's tier as the Worker stored it (`None`: no key).
-    async fn tier_of(&self, env: &Environment, customer: &str) -> Result<Option<String>, String> {
+    pub(crate) async fn tier_of(&self, env: &Environment, customer: &str) -> Result<Option<String>, String> {
         if let Some(url) = &self.source.url {
             let answer = crate::http::send(
                 crate::http::Request::get(url.replace("{customer}", customer)),

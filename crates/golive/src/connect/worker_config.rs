@@ -164,6 +164,33 @@ pub fn var_names(dir: &Path) -> Result<VarNames, ConfigError> {
     Ok(VarNames { file, text, names })
 }
 
+/// The KV namespace bindings of the folder's wrangler config for `env` (`None`: the top
+/// level). As in wrangler, an environment's `kv_namespaces` replace the top level's.
+pub fn kv_bindings(dir: &Path, env: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    #[derive(Deserialize)]
+    struct Binding {
+        binding: String,
+    }
+    #[derive(Deserialize)]
+    struct Kv {
+        kv_namespaces: Option<Vec<Binding>>,
+        #[serde(default)]
+        env: BTreeMap<String, EnvKv>,
+    }
+    #[derive(Deserialize)]
+    struct EnvKv {
+        kv_namespaces: Option<Vec<Binding>>,
+    }
+    let (_, _, raw) = read::<Kv>(dir)?;
+    let top = raw.kv_namespaces.unwrap_or_default();
+    let chosen = match env.and_then(|e| raw.env.get(e)) {
+        Some(EnvKv { kv_namespaces: Some(own) }) => own.iter().map(|b| b.binding.clone()).collect(),
+        _ if env.is_some() => Vec::new(),
+        _ => top.iter().map(|b| b.binding.clone()).collect(),
+    };
+    Ok(chosen)
+}
+
 #[derive(Debug, Deserialize)]
 struct RawConfig {
     name: Option<String>,

@@ -51,6 +51,9 @@ pub struct DashboardSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct BusinessProfile {
     pub name: Option<String>,
+    /// The business's website, as the account's public details give it.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 impl AccountInfo {

@@ -55,6 +55,9 @@ pub struct VerifyReport {
     /// The go-live audit and the manual items' ticks, as they stood when the report was made.
     #[serde(default)]
     pub audit: Option<crate::audit::AuditRecord>,
+    /// The last smoke purchase, when the report was made (none: it has not run).
+    #[serde(default)]
+    pub smoke: Option<crate::smoke::SmokeRun>,
 }
 
 /// One rotation as the report tells it: what, when, and each phase with its proof.
@@ -295,5 +298,6 @@ pub async fn run(
         secret_tails,
         rotations: input.rotations.clone(),
         audit: input.audit.clone(),
+        smoke: None,
     })
 }

@@ -32,6 +32,10 @@ pub struct ReportModel {
     pub audit_note: String,
     pub audit: Vec<CheckRow>,
     pub manual: Vec<String>,
+    /// The smoke purchase: what was bought and what stays (or that it has not run), and
+    /// each sub-step's finding.
+    pub smoke_note: String,
+    pub smoke: Vec<CheckRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +147,28 @@ pub fn model(r: &VerifyReport) -> ReportModel {
             None => format!("☐ {} — not confirmed yet", i.title),
         })
         .collect();
+    let (smoke_note, smoke) = match &r.smoke {
+        None => ("No smoke purchase has run for this project (`golive smoke`, or Smoke purchase in the app). It is optional, and the only proof that a real checkout gives a customer their tier.".to_string(), Vec::new()),
+        Some(run) => (
+            format!(
+                "{} {}: the {} tier ({}) bought with a one-time 100%-off code by {}{}.",
+                match run.phase {
+                    crate::smoke::Phase::Done => "Ran",
+                    crate::smoke::Phase::Abandoned => "Stopped",
+                    _ => "Under way since",
+                },
+                when(run.started),
+                run.tier,
+                run.terms,
+                run.email,
+                run.customer.as_deref().map(|c| format!("; live customer {c} and invoice {} stay in Stripe", run.invoice.as_deref().unwrap_or("(none)"))).unwrap_or_default()
+            ),
+            run.findings.iter().map(CheckRow::from).collect(),
+        ),
+    };
     ReportModel {
+        smoke_note,
+        smoke,
         audit_note,
         audit,
         manual,
@@ -210,6 +235,8 @@ fn render_markdown(m: &ReportModel) -> String {
     for line in &m.manual {
         md.push_str(&format!("- {line}\n"));
     }
+    md.push_str(&format!("\n## Smoke purchase\n\n{}\n\n", m.smoke_note));
+    push_checks(&mut md, &m.smoke);
     if !m.rotations.is_empty() {
         md.push_str("\n## Rotations\n");
         for (heading, lines) in &m.rotations {
@@ -282,8 +309,9 @@ fn render_html(m: &ReportModel) -> String {
             format!("<h3>{}</h3><ul>{items}</ul>", esc(heading))
         })
         .collect();
+    let smoke = format!("<h2>Smoke purchase</h2><p>{}</p><ul>{}</ul>", esc(&m.smoke_note), html_checks(&m.smoke));
     let sections = format!(
-        "{audit}{}",
+        "{audit}{smoke}{}",
         if rotations.is_empty() { String::new() } else { format!("<h2>Rotations</h2>{rotations}") }
     );
     render_page(m, &facts, &ids, &checks, &sections)
@@ -387,6 +415,7 @@ mod tests {
             secret_tails: vec![("STRIPE_WEBHOOK_SECRET".into(), "…wxyz".into())],
             rotations: Vec::new(),
             audit: None,
+            smoke: None,
         }
     }
 

@@ -12,11 +12,13 @@ pub mod audit;
 pub mod go_live;
 pub mod outputs;
 pub mod rotate;
+pub mod smoke;
 pub mod store;
 
 pub use crate::local_worker::LocalWorld;
 pub use crate::problem::{Problem, ProblemKind};
 pub use go_live::{GoLiveAsk, GoLiveOutcome, StepReport, StepStatus};
+pub use smoke::{SmokeAsk, SmokePlan, SmokeState, SmokeTier};
 pub use store::{LoadNote, RecentProject, SessionStore};
 
 use crate::catalog::{
@@ -537,6 +539,7 @@ impl Wizard {
             session.verify.ok_or_else(|| Problem::not_ready("Verify has not run yet.", "Run Verify first."))?;
         // The audit as it stands now: ticks given after Verify ran belong in the report.
         report.audit = Some(session.audit);
+        report.smoke = session.smoke.latest().cloned();
         crate::verify::report::save(&report, dir).map_err(|e| {
             Problem::invalid(
                 format!("Could not write the report into {}: {e}", dir.display()),
