@@ -109,6 +109,12 @@ pub enum Command {
         #[command(subcommand)]
         action: RotateAction,
     },
+    /// The smoke purchase (after Verify passed): a real $0 checkout in live mode with a
+    /// one-time 100%-off code proves the Worker gives the tier bought, the customer portal
+    /// works, and cancelling reverts to free; then the coupon is deleted. Each call takes the
+    /// run as far as it can: start (or resume), wait for the checkout, then — once you looked
+    /// at the portal — `--portal ok|problem` cancels and cleans up. Exit 3 when a check failed.
+    Smoke(SmokeArgs),
     /// With --rehearsal: forget the offline rehearsal (its made-up account, sample project and
     /// sessions) so the next rehearsal starts anew. Nothing real is touched.
     Reset,
@@ -220,6 +226,48 @@ pub enum KeysAction {
         #[arg(long, value_name = "DIR")]
         project: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Clone, Default)]
+pub struct SmokeArgs {
+    /// The folder of the Worker (holds wrangler.toml or wrangler.jsonc). Default: here.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// The tier to buy (default: the first of the live catalog).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// The customer's email (default: the Stripe account's); the $0 receipt goes there.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// Where the checkout and the portal send the customer back (default: the account's
+    /// website, else the Worker's address).
+    #[arg(long, value_name = "URL")]
+    pub return_url: Option<String>,
+    /// How many minutes to wait for the checkout to be completed this time (run again to
+    /// wait more; the checkout stays open for an hour).
+    #[arg(long, value_name = "MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub wait: u64,
+    /// What the customer portal showed: `ok` (the subscription, invoices and the payment
+    /// method update) or `problem`. Then the subscription is cancelled and the coupon deleted.
+    #[arg(long, value_enum, value_name = "ok|problem")]
+    pub portal: Option<PortalSeen>,
+    /// With --rehearsal: complete the checkout as a customer would (there is no browser).
+    #[arg(long)]
+    pub complete_checkout: bool,
+    /// Stop the smoke purchase under way: the checkout expires, any subscription is
+    /// cancelled, the coupon deleted.
+    #[arg(long, conflicts_with_all = ["portal", "complete_checkout", "delete_customer"])]
+    pub stop: bool,
+    /// Delete the live customer the last smoke purchase made (its $0 invoice stays).
+    #[arg(long, conflicts_with_all = ["portal", "complete_checkout"])]
+    pub delete_customer: bool,
+}
+
+/// What the customer portal showed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortalSeen {
+    Ok,
+    Problem,
 }
 
 /// What to rotate.

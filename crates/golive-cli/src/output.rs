@@ -341,6 +341,9 @@ impl Printer {
         if let Some((md, page)) = &outcome.report {
             println!("Report: {} and {}", md.display(), page.display());
         }
+        if outcome.passed {
+            println!("Recommended next: `golive smoke` — a real $0 purchase that proves a paying customer gets their tier (nothing is charged; the coupon is deleted after).");
+        }
     }
 
     /// What a rotation will do.
@@ -399,6 +402,74 @@ impl Printer {
                 old.hint, old.entry
             );
         }
+    }
+
+    /// The checkout to complete, on stderr in both modes (it is needed while the command waits).
+    pub fn smoke_waiting_for_checkout(&self, run: &golive::smoke::SmokeRun) {
+        eprintln!(
+            "Complete the checkout for the {} tier ({}) in your browser — no card is asked, the code is applied:\n  {}\nWaiting for it (the checkout stays open until {}).",
+            run.tier,
+            run.terms,
+            run.checkout_url.as_deref().unwrap_or("(Stripe gave no link)"),
+            golive::clock::describe(run.expires_at)
+        );
+    }
+
+    /// The checkout is still open after the wait.
+    pub fn smoke_still_open(&self, run: &golive::smoke::SmokeRun, seconds_left: i64) {
+        if self.json {
+            self.smoke_document(run, Some(seconds_left), None);
+            return;
+        }
+        println!(
+            "The checkout is not completed yet ({} minutes left). Complete it, then run `golive smoke` again to go on; `golive smoke --stop` ends the run and deletes its coupon.",
+            seconds_left / 60
+        );
+    }
+
+    /// The portal to look at, and how to answer.
+    pub fn smoke_portal(&self, run: &golive::smoke::SmokeRun, link: &str) {
+        if self.json {
+            self.smoke_document(run, None, Some(link));
+            return;
+        }
+        println!(
+            "Open the customer portal (this link works for a few minutes; `golive smoke` makes a new one):\n  {link}\nCheck it shows the {} subscription, its $0 invoice and a way to update the payment method. Then run `golive smoke --portal ok` (or `--portal problem`): golive cancels the subscription, checks the tier goes back to free and deletes the coupon.",
+            run.tier
+        );
+    }
+
+    /// Where a smoke purchase ended: each sub-step's finding (streamed above in text mode).
+    pub fn smoke_run(&self, run: &golive::smoke::SmokeRun) {
+        if self.json {
+            self.smoke_document(run, None, None);
+            return;
+        }
+        let failed = run.findings.iter().filter(|f| f.status == Status::Fail).count();
+        match run.phase {
+            golive::smoke::Phase::Done if failed == 0 => println!(
+                "Smoke purchase passed: a {} customer got the {} tier and went back to free on cancel. The coupon is gone.",
+                run.terms, run.tier
+            ),
+            golive::smoke::Phase::Done => println!("Smoke purchase finished with {failed} failed check(s); each says what to fix."),
+            golive::smoke::Phase::Abandoned => println!("Smoke purchase stopped; its coupon and code are gone."),
+            _ => println!("Smoke purchase under way: run `golive smoke` to go on."),
+        }
+        if let Some(customer) = run.finding(golive::smoke::CUSTOMER) {
+            println!("{}", line(customer));
+        }
+    }
+
+    fn smoke_document(&self, run: &golive::smoke::SmokeRun, seconds_left: Option<i64>, portal_url: Option<&str>) {
+        let doc = json!({
+            "step": "smoke",
+            "phase": run.phase,
+            "passed": run.passed(),
+            "waiting_seconds_left": seconds_left,
+            "portal_url": portal_url,
+            "run": run,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).expect("run serialises"));
     }
 
     /// A damaged session file, moved aside: said on stderr in both modes (stdout stays the

@@ -163,6 +163,25 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     assert_eq!(real.status.code(), Some(2), "only the rehearsal's key is rolled by golive");
     let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));
     assert_eq!(again["passed"], true, "the setup is still proven after the rotation: {again:#}");
+
+    // The smoke purchase, one process per call: the checkout waits for the customer, the
+    // rehearsal's customer completes it, the portal answer cancels and cleans up.
+    let waiting = ok(golive(d, &["--rehearsal", "smoke", "--wait", "0", "--email", "me@example.com", "--json"]));
+    assert_eq!(waiting["phase"], "awaiting_checkout", "{waiting:#}");
+    assert!(waiting["waiting_seconds_left"].as_i64().is_some_and(|s| s > 1800), "{waiting:#}");
+    let real = golive(d, &["smoke", "--complete-checkout", "--json"]);
+    assert_eq!(real.status.code(), Some(2), "only the rehearsal completes a checkout by itself");
+    let bought = ok(golive(d, &["--rehearsal", "smoke", "--complete-checkout", "--json"]));
+    assert_eq!(bought["phase"], "awaiting_portal", "{bought:#}");
+    assert_eq!(bought["run"]["id"], waiting["run"]["id"], "the same run went on");
+    let done = ok(golive(d, &["--rehearsal", "smoke", "--portal", "ok", "--json"]));
+    assert_eq!((done["phase"].clone(), done["passed"].clone()), ("done".into(), true.into()), "{done:#}");
+    let ids = ["coupon", "checkout_session", "customer", "subscription"];
+    assert!(ids.iter().all(|k| done["run"][k].as_str().is_some()), "{done:#}");
+    let report = d.join("smoke-report");
+    ok(golive(d, &["--rehearsal", "verify", "--json", "--report", report.to_str().unwrap()]));
+    let md = std::fs::read_to_string(report.join("go-live-report.md")).unwrap();
+    assert!(md.contains("## Smoke purchase") && md.contains(done["run"]["customer"].as_str().unwrap()), "{md}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 mod go_live;
 mod keys;
 mod rotate;
+mod smoke;
 mod steps;
 
 use crate::args::{CatalogAction, Cli, Command, KeysAction, RotateAction, SecretsAction};
@@ -57,6 +58,7 @@ pub async fn run(cli: Cli, out: &Printer) -> Result<ExitStatus, Problem> {
         }
         Command::Rotate { action: RotateAction::Continue { args } } => rotate::resume(out, rehearsal, &args).await,
         Command::Rotate { action: RotateAction::Status { args } } => rotate::status(out, rehearsal, &args).await,
+        Command::Smoke(args) => smoke::run(out, rehearsal, &args).await,
         Command::Reset => keys::reset(out, rehearsal),
         Command::Keys { action: KeysAction::Save { project, keys_stdin } } => {
             keys::save(out, project, keys_stdin).await
