@@ -22,7 +22,7 @@ use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 /// The window's progress: every step event, as it happens.
-fn sink(app: &AppHandle) -> impl Fn(StepEvent) + Send + Sync {
+pub(crate) fn sink(app: &AppHandle) -> impl Fn(StepEvent) + Send + Sync {
     let app = app.clone();
     move |event: StepEvent| {
         let _ = app.emit("step-event", event);
@@ -66,7 +66,7 @@ pub fn view(state: &AppState) -> AppView {
         current: session.current,
         steps: StepId::ALL
             .iter()
-            .chain([StepId::Rotate].iter())
+            .chain([StepId::Smoke, StepId::Rotate].iter())
             .map(|s| StepView { id: *s, title: s.title(), reachable: reachable.contains(s), done: session.done(*s) })
             .collect(),
         project_dir: session.project_dir.clone(),
@@ -194,8 +194,8 @@ pub async fn plan_catalog(
 #[derive(Serialize)]
 pub struct WithView<T> {
     #[serde(flatten)]
-    result: T,
-    view: AppView,
+    pub(crate) result: T,
+    pub(crate) view: AppView,
 }
 
 /// Creates what live mode lacks, then collects the price IDs and ensures the portal.

@@ -3,6 +3,7 @@
 
 mod commands;
 mod links;
+mod smoke;
 mod state;
 
 use state::AppState;
@@ -46,6 +47,15 @@ pub fn run() {
             commands::rotate_status,
             commands::rotate_start,
             commands::rotate_continue,
+            smoke::smoke_plan,
+            smoke::smoke_start,
+            smoke::smoke_open_checkout,
+            smoke::smoke_complete_checkout,
+            smoke::smoke_watch,
+            smoke::smoke_open_portal,
+            smoke::smoke_finish,
+            smoke::smoke_stop,
+            smoke::smoke_delete_customer,
             commands::pick_folder,
             commands::open_link,
             commands::first_paint,

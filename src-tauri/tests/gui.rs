@@ -2,8 +2,9 @@
 //! WebKitWebDriver: a malformed key is refused under its field; the rehearsal keys and a
 //! folder with wrangler.toml reach Continue; the keys leave the page once Connect passes;
 //! the whole rehearsal to Verify, with a restart after Secrets that lists the recent
-//! projects and resumes where it was; switching mode and back loses nothing; Rotate rolls
-//! the webhook secret and Verify passes again.
+//! projects and resumes where it was; switching mode and back loses nothing; the smoke
+//! purchase buys a tier for $0, the rehearsal's button completing its checkout, and cleans
+//! up; Rotate rolls the webhook secret and Verify passes again.
 //!
 //! Needs a display (the test script runs it under xvfb-run), `/usr/bin/WebKitWebDriver`
 //! (webkit2gtk-driver) and tauri-driver from the repository's node_modules.
@@ -95,6 +96,20 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str, limit: Duration
     }
 }
 
+/// Waits until `css` is on the page and shown (not hidden, nor inside something hidden).
+async fn wait_shown(client: &Client, css: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            if el.is_displayed().await.unwrap_or(false) {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "`{css}` never showed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn value_of(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
 }
@@ -130,9 +145,9 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     // Opens in offline rehearsal, with every step listed and the later ones locked.
     wait_for_text(&client, "#mode-banner", "Offline rehearsal", Duration::from_secs(30)).await;
     let steps = client.find_all(Locator::Css("#stepper button")).await.unwrap();
-    assert_eq!(steps.len(), 8, "the seven go-live steps and Rotate");
+    assert_eq!(steps.len(), 9, "the seven go-live steps, Smoke purchase and Rotate");
     let locked = client.find_all(Locator::Css("#stepper button[disabled]")).await.unwrap();
-    assert_eq!(locked.len(), 7);
+    assert_eq!(locked.len(), 8);
 
     // A publishable key in the live slot: refused under its field, nothing else runs.
     client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
@@ -308,7 +323,8 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
         .unwrap();
     let labels: Vec<String> = serde_json::from_value(labels).unwrap();
     assert!(labels[..7].iter().all(|l| l.ends_with(", done")), "every go-live step is done: {labels:?}");
-    assert!(labels[7].ends_with("Rotate"), "Rotate is open now, not done: {labels:?}");
+    assert!(labels[7].ends_with("Smoke purchase"), "Smoke purchase is open now, not done: {labels:?}");
+    assert!(labels[8].ends_with("Rotate"), "Rotate is open now, not done: {labels:?}");
     screenshot(&client, "verify-passed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
@@ -324,7 +340,50 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert_eq!(session_text(data.path()), session, "the rehearsal's session is as it was");
     assert_eq!(std::fs::read_to_string(&real_file).unwrap(), real_before, "the real session is as it was");
 
-    // Rotate (step 7): the webhook secret, automatically — a new endpoint, both secrets on the
+    // Smoke purchase (optional, after Verify): a $0 purchase in the rehearsal's live mode, its
+    // checkout completed by the rehearsal's button, the tier proven on the Worker, the portal
+    // looked at; then cancelled, the tier back at free, the coupon deleted. Neither the
+    // checkout's link nor the portal's is ever in the page.
+    client.find(Locator::Css("#stepper button[data-step='smoke']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Smoke purchase", Duration::from_secs(10)).await;
+    wait_for_text(&client, "#smoke-plan", "100%-off coupon", Duration::from_secs(30)).await;
+    if value_of(&client, "#smoke-email").await.is_empty() {
+        client.find(Locator::Id("smoke-email")).await.unwrap().send_keys("founder@example.com").await.unwrap();
+    }
+    client.find(Locator::Id("smoke-start")).await.unwrap().click().await.unwrap();
+    wait_shown(&client, "#smoke-complete", Duration::from_secs(60)).await;
+    wait_for_text(&client, "#smoke-timeline", "A 100%-off coupon and a one-time code", Duration::from_secs(10)).await;
+    assert!(client.find(Locator::Id("smoke-stop")).await.unwrap().is_displayed().await.unwrap(), "Stop is offered");
+    client.find(Locator::Id("smoke-complete")).await.unwrap().click().await.unwrap();
+    wait_shown(&client, "#smoke-portal-ok", Duration::from_secs(120)).await;
+    let timeline = client.find(Locator::Id("smoke-timeline")).await.unwrap().text().await.unwrap();
+    for title in ["The checkout completed at no cost", "The Worker gave the customer the tier bought"] {
+        assert!(timeline.contains(title), "{timeline}");
+    }
+    client.find(Locator::Id("smoke-portal-ok")).await.unwrap().click().await.unwrap();
+    let result = wait_for_text(&client, "#smoke-result", "Smoke purchase passed", Duration::from_secs(180)).await;
+    assert!(result.contains(" deleted") && result.contains("turned off"), "{result}");
+    assert!(client.find(Locator::Id("smoke-delete-customer")).await.is_ok(), "deleting the customer is offered");
+    let timeline = client.find(Locator::Id("smoke-timeline")).await.unwrap().text().await.unwrap();
+    assert!(timeline.contains("The tier went back to free"), "{timeline}");
+    client.execute("document.getElementById('smoke-result').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&client, "smoke.png").await;
+    let html = client.source().await.unwrap();
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
+    for link in ["checkout.stripe.com", "billing.stripe.com"] {
+        assert!(!html.contains(link), "no {link} link in the page");
+    }
+    let smoke_label = client
+        .find(Locator::Css("#stepper button[data-step='smoke']"))
+        .await
+        .unwrap()
+        .attr("aria-label")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(smoke_label.ends_with(", done"), "{smoke_label}");
+
+    // Rotate: the webhook secret, automatically — a new endpoint, both secrets on the
     // Worker, the new one proven, the old endpoint retired — then Verify passes again.
     let old_whsec = keyring_value("rehearsal-api/live/STRIPE_WEBHOOK_SECRET");
     client.find(Locator::Css("#stepper button[data-step='rotate']")).await.unwrap().click().await.unwrap();

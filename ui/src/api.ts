@@ -21,6 +21,8 @@ import type {
   RehearsalInputs,
   SecretStatus,
   SecretsPushed,
+  SmokePlan,
+  SmokeState,
   StepEvent,
   StepId,
   Verified,
@@ -65,6 +67,19 @@ export const api = {
     track(invoke<Rotated>("rotate_start", { choice, newKey, newSecret })),
   rotateContinue: (newKey: string | null, newSecret: string | null) =>
     track(invoke<Rotated>("rotate_continue", { newKey, newSecret })),
+  smokePlan: () => invoke<SmokePlan>("smoke_plan"),
+  /** Starts (or resumes) a smoke purchase; with a real account the checkout opens in the browser. */
+  smokeStart: (tier: string | null, email: string | null, returnUrl: string | null) =>
+    track(invoke<SmokeState>("smoke_start", { tier, email, returnUrl })),
+  smokeOpenCheckout: () => invoke<void>("smoke_open_checkout"),
+  /** The rehearsal's customer completes the checkout (refused with a real account). */
+  smokeCompleteCheckout: () => track(invoke<null>("smoke_complete_checkout")),
+  /** Waits up to `minutes` for the checkout, then proves the purchase (and opens the portal). */
+  smokeWatch: (minutes: number) => track(invoke<SmokeState>("smoke_watch", { minutes })),
+  smokeOpenPortal: () => track(invoke<void>("smoke_open_portal")),
+  smokeFinish: (asExpected: boolean) => track(invoke<SmokeState>("smoke_finish", { asExpected })),
+  smokeStop: () => track(invoke<SmokeState>("smoke_stop")),
+  smokeDeleteCustomer: () => track(invoke<SmokeState>("smoke_delete_customer")),
   /** Stops the long step that is running; it rejects with a "cancelled" problem. */
   cancel: () => invoke<boolean>("cancel"),
   pickFolder: () => invoke<string | null>("pick_folder"),

@@ -11,6 +11,7 @@ import { renderRecent } from "./views/recent";
 import { renderAudit } from "./views/audit";
 import { renderRotate } from "./views/rotate";
 import { renderSecrets } from "./views/secrets";
+import { renderSmoke } from "./views/smoke";
 import { renderVerify } from "./views/verify";
 import { renderWebhook } from "./views/webhook";
 
@@ -88,6 +89,8 @@ function show(view: AppView): void {
     teardown = renderSecrets(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("audit")) });
   } else if (view.current === "audit") {
     teardown = renderAudit(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
+  } else if (view.current === "smoke") {
+    teardown = renderSmoke(viewEl, { api, view, onView: drawStepper });
   } else if (view.current === "rotate") {
     teardown = renderRotate(viewEl, { api, view, onView: drawStepper, onVerify: async () => show(await api.goTo("verify")) });
   } else {

@@ -1,7 +1,7 @@
 // Mirrors of the engine's types as the Tauri commands return them (serde's JSON).
 
 export type Mode = "real" | "rehearsal";
-export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "audit" | "verify" | "rotate";
+export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "audit" | "verify" | "smoke" | "rotate";
 export type Status = "pass" | "warn" | "fail";
 
 export interface Link {
@@ -326,5 +326,70 @@ export interface AuditRecord {
 
 export interface Audited {
   record: AuditRecord;
+  view: AppView;
+}
+
+/** A tier the smoke purchase can buy (golive::wizard::SmokeTier). */
+export interface SmokeTier {
+  tier: string;
+  price_id: string;
+  /** The live price in words ("29.00 USD / month"). */
+  terms: string;
+}
+
+export type SmokePhase = "preparing" | "awaiting_checkout" | "awaiting_portal" | "done" | "abandoned";
+
+/** One smoke purchase as the session keeps it (golive::smoke::SmokeRun). The checkout link
+ * is in it (the engine opens it); the window never shows it. */
+export interface SmokeRun {
+  id: string;
+  tier: string;
+  price_id: string;
+  terms: string;
+  email: string;
+  return_url: string;
+  started: number;
+  expires_at: number;
+  phase: SmokePhase;
+  coupon: string | null;
+  promotion_code: string | null;
+  code: string | null;
+  checkout_session: string | null;
+  checkout_url: string | null;
+  customer: string | null;
+  subscription: string | null;
+  invoice: string | null;
+  amount_total: number | null;
+  currency: string | null;
+  events: string[];
+  portal: { as_expected: boolean; at: number } | null;
+  cleanup: { coupon_deleted: boolean; code_deactivated: boolean; checkout_expired: boolean; customer_deleted: boolean };
+  findings: Finding[];
+  finished: number | null;
+}
+
+export interface SmokeRecord {
+  open: SmokeRun | null;
+  history: SmokeRun[];
+}
+
+/** What the Smoke purchase step offers before anything is made (golive::wizard::SmokePlan). */
+export interface SmokePlan {
+  tiers: SmokeTier[];
+  email: string | null;
+  return_url: string;
+  steps: string[];
+  record: SmokeRecord;
+  /** The checkout is completed by a button instead of a browser. */
+  rehearsal: boolean;
+}
+
+/** A run and where it stands after a call (golive::wizard::SmokeState, with the view). */
+export interface SmokeState {
+  run: SmokeRun;
+  /** After a watch: the checkout is still open, with this many seconds left. */
+  waiting_seconds_left: number | null;
+  /** Always null in the window: the portal link is opened in Rust and never sent here. */
+  portal_url: null;
   view: AppView;
 }

@@ -14,6 +14,7 @@ const STEP_WORDS: Record<RecentProject["current"], string> = {
   secrets: "Secrets",
   audit: "Audit",
   verify: "Verify",
+  smoke: "Smoke purchase",
   rotate: "Rotate",
 };
 
