@@ -4,8 +4,9 @@
 //! Each object is a template (`objects/*.json`) holding every field the typings give it
 //! (`Subscription`, `SubscriptionItem`, `Price`, `Plan`, the event envelope, `Customer`,
 //! `DeletedCustomer`, `Coupon`, `DeletedCoupon`, `PromotionCode`, `Checkout.Session`,
-//! `Invoice` with its `InvoiceLineItem`s, `BillingPortal.Session`), with sensible values (a
-//! live $0 subscription checkout), filled with the caller's facts. Optional fields Stripe only
+//! `Invoice` with its `InvoiceLineItem`s, `BillingPortal.Session`, `PaymentMethod` (a card),
+//! `TestHelpers.TestClock` and `DeletedTestClock`), with sensible values (a live $0
+//! subscription checkout), filled with the caller's facts. Optional fields Stripe only
 //! sends when expanded or set (`Coupon.applies_to`, `Checkout.Session.line_items`, …) are
 //! left out of the templates. A test reads the typings and fails when a
 //! template lacks a field Stripe always sends or has one Stripe does not know.
@@ -223,6 +224,23 @@ pub fn billing_portal_session(facts: &Value) -> Value {
     fill(template(include_str!("../objects/billing_portal_session.json")), facts)
 }
 
+/// A card payment method as Stripe sends it (`type: card`; the template is a Visa ending
+/// 4242, not attached), with the given facts (`id`, `customer`, `card.last4`, …).
+pub fn payment_method(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/payment_method.json")), facts)
+}
+
+/// A test clock (`test_helpers.test_clock`) as Stripe sends it; the template is `ready`
+/// (`status_details: {}`); an advancing one has `status_details.advancing.target_frozen_time`.
+pub fn test_clock(facts: &Value) -> Value {
+    fill(template(include_str!("../objects/test_clock.json")), facts)
+}
+
+/// What Stripe answers to deleting a test clock.
+pub fn deleted_test_clock(id: &str) -> Value {
+    fill(template(include_str!("../objects/deleted_test_clock.json")), &json!({ "id": id }))
+}
+
 /// `value` written the way Stripe writes JSON: pretty-printed with two spaces, `id` and
 /// `object` first, then the other keys in alphabetical order, at every level.
 pub fn to_stripe_json(value: &Value) -> String {
@@ -438,7 +456,8 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
-    /// The objects of a smoke purchase (customer, coupon, promotion code, checkout session,
+    /// The objects of a smoke purchase and a billing rehearsal (customer, coupon, promotion
+    /// code, checkout session, payment method, test clock,
     /// invoice and its line, portal session), each in the states the stand-in sends it in.
     fn check_billing_objects(problems: &mut Vec<String>) {
         let customers = typings("resources/Customers.d.ts");
@@ -494,6 +513,20 @@ mod tests {
             },
         }));
         check(&typings("resources/BillingPortal/Sessions.d.ts"), &["Session"], &portal, "portal session", problems);
+        let methods = typings("resources/PaymentMethods.d.ts");
+        let card = payment_method(&json!({
+            "id": "pm_1", "customer": "cus_1", "created": 1, "card": { "last4": "0341", "exp_year": 2031 },
+        }));
+        check(&methods, &["PaymentMethod"], &card, "payment method", problems);
+        check(&typings("shared.d.ts"), &["Address"], &card["billing_details"]["address"], "pm address", problems);
+        let clocks = typings("resources/TestHelpers/TestClocks.d.ts");
+        let ready = test_clock(&json!({ "id": "clock_1", "frozen_time": 1, "name": "rehearsal" }));
+        check(&clocks, &["TestClock"], &ready, "test clock", problems);
+        let advancing = test_clock(&json!({
+            "id": "clock_1", "status": "advancing", "status_details": { "advancing": { "target_frozen_time": 2 } },
+        }));
+        check(&clocks, &["TestClock"], &advancing, "advancing test clock", problems);
+        check(&clocks, &["DeletedTestClock"], &deleted_test_clock("clock_1"), "deleted test clock", problems);
     }
 
     #[test]
@@ -507,6 +540,14 @@ mod tests {
         assert_eq!(invoice["lines"]["data"][0]["id"], "il_1");
         assert_eq!(deleted_customer("cus_1"), json!({ "id": "cus_1", "object": "customer", "deleted": true }));
         assert_eq!(deleted_coupon("X")["deleted"], true);
+        let card = payment_method(&json!({ "card": { "last4": "3184" } }));
+        assert_eq!((card["card"]["last4"].clone(), card["card"]["brand"].clone()), (json!("3184"), json!("visa")));
+        let clock = test_clock(
+            &json!({ "status": "advancing", "status_details": { "advancing": { "target_frozen_time": 9 } } }),
+        );
+        assert_eq!(clock["status_details"]["advancing"]["target_frozen_time"], 9);
+        assert_eq!(test_clock(&json!({}))["status_details"], json!({}));
+        assert_eq!(deleted_test_clock("clock_1")["object"], "test_helpers.test_clock");
         let code = promotion_code(&json!({ "promotion": { "coupon": "SMOKE" } }));
         assert_eq!(code["promotion"], json!({ "coupon": "SMOKE", "type": "coupon" }));
     }

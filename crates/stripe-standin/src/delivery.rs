@@ -8,7 +8,7 @@
 //! event's `delivery_success` is whether all of them did. Endpoint hosts can be routed to a
 //! local address (tests run the Worker on 127.0.0.1), like a hosts file.
 
-use crate::resources::events::Event;
+use crate::resources::events::{Event, NewEvent};
 use crate::state::Shared;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -72,22 +72,38 @@ pub(crate) async fn record_and_deliver(
     state: &Shared,
     account_id: &str,
     livemode: bool,
-    events: Vec<(&str, serde_json::Value)>,
+    events: Vec<(&'static str, serde_json::Value)>,
+    request: crate::resources::events::EventRequest,
+) -> Vec<Delivery> {
+    let events = events.into_iter().map(|(kind, object)| NewEvent::new(kind, object)).collect();
+    record_and_deliver_new(state, account_id, livemode, events, request).await
+}
+
+/// [`record_and_deliver`] for events that may carry their own `created` (a test clock's
+/// time) and `previous_attributes`.
+pub(crate) async fn record_and_deliver_new(
+    state: &Shared,
+    account_id: &str,
+    livemode: bool,
+    events: Vec<NewEvent>,
     request: crate::resources::events::EventRequest,
 ) -> Vec<Delivery> {
     let recorded: Vec<Event> = {
         let mut guard = state.lock().unwrap();
         let recorded = events
             .into_iter()
-            .map(|(kind, object)| {
-                crate::resources::events::record(&mut guard, account_id, livemode, kind, object, request.clone(), false)
-            })
+            .map(|new| crate::resources::events::record_new(&mut guard, account_id, livemode, new, request.clone()))
             .collect();
         guard.persist();
         recorded
     };
+    deliver_all(state, account_id, livemode, &recorded).await
+}
+
+/// Delivers `events` (already in the log), one after the other in their order.
+pub(crate) async fn deliver_all(state: &Shared, account_id: &str, livemode: bool, events: &[Event]) -> Vec<Delivery> {
     let mut deliveries = Vec::new();
-    for event in &recorded {
+    for event in events {
         deliveries.extend(deliver(state, account_id, livemode, event).await);
     }
     deliveries
@@ -133,8 +149,9 @@ async fn deliver_to(
             .iter()
             .filter(|e| e.status == "enabled")
             .filter(|e| !answered.contains(&e.id))
-            // An endpoint made after the event never receives it, retries included.
-            .filter(|e| e.created <= event.created)
+            // An endpoint made after the event never receives it, retries included. (Judged by
+            // when the event was recorded: one on a test clock has the clock's time as `created`.)
+            .filter(|e| e.created <= event.recorded_at)
             .filter(|e| e.enabled_events.iter().any(|t| t == "*" || t == &event.kind))
             .map(|e| Target {
                 endpoint_id: e.id.clone(),

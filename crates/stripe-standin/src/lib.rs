@@ -8,8 +8,10 @@
 //! Stripe's envelope, events are delivered signed at each endpoint's API version, and rate
 //! limits can be set per mode. Tests can queue faults (429, 5xx, delays, hangs, failures
 //! after the effect, dropped connections) and move the clock, in process or over HTTP, and
-//! complete a Checkout Session as a customer would ([`StandIn::complete_checkout`]).
-//! Started with [`StandIn::start_persisted`], it keeps its data in a file between processes
+//! complete a Checkout Session as a customer would ([`StandIn::complete_checkout`]). In test
+//! mode, test clocks move subscriptions made over the API through their billing life —
+//! trials, renewals, failed payments and their retries, cancellation — with Stripe's events
+//! at the clock's time ([`resources::test_clocks`], [`resources::billing`]). Started with [`StandIn::start_persisted`], it keeps its data in a file between processes
 //! ([`persist`]).
 
 pub mod delivery;
@@ -557,6 +559,24 @@ impl StandIn {
     /// The invoices of an account in one mode, oldest first: whole `Invoice` objects.
     pub fn invoices(&self, account_id: &str, livemode: bool) -> Vec<serde_json::Value> {
         self.state.lock().unwrap().mode(account_id, livemode).invoices.clone()
+    }
+
+    /// The test clocks of an account (test mode; not deleted), oldest first: whole
+    /// `TestHelpers.TestClock` objects as a retrieve answers them.
+    pub fn test_clocks(&self, account_id: &str) -> Vec<serde_json::Value> {
+        self.state.lock().unwrap().mode(account_id, false).test_clocks.iter().map(|c| c.render()).collect()
+    }
+
+    /// The payment methods (cards) of an account in one mode, oldest first: whole
+    /// `PaymentMethod` objects.
+    pub fn payment_methods(&self, account_id: &str, livemode: bool) -> Vec<serde_json::Value> {
+        self.state.lock().unwrap().mode(account_id, livemode).payment_methods.iter().map(|m| m.render()).collect()
+    }
+
+    /// The event log of an account in one mode, in the order the events were recorded (a test
+    /// clock's events carry the clock's time as `created`).
+    pub fn events(&self, account_id: &str, livemode: bool) -> Vec<resources::events::Event> {
+        self.state.lock().unwrap().mode(account_id, livemode).events.clone()
     }
 
     /// The products of an account in one mode, oldest first.

@@ -33,6 +33,8 @@ fn kind_of(id: &str) -> &'static str {
         "cs" => "checkout.session",
         "sub" => "subscription",
         "in" => "invoice",
+        "clock" => "test_clock",
+        "pm" => "PaymentMethod",
         _ => "object",
     }
 }

@@ -2,10 +2,13 @@
 //! longer than one process): accounts, keys, each account's objects and event log in both
 //! modes (webhook secrets, tiers, currency options and delivery outcomes included; customers,
 //! coupons, promotion codes, Checkout Sessions, subscriptions, invoices and portal sessions
-//! with their redemption counts), stored
+//! with their redemption counts; test clocks, payment methods and what subscriptions still
+//! have coming — files saved before these existed load as a stand-in without them), stored
 //! idempotent results and the clock offset, so a restored stand-in answers exactly as the
 //! one that saved it — same ids, same keys, same secrets, idempotency keys expiring on the
-//! same clock. What belongs to one running process is not saved: the request and delivery
+//! same clock. A clock saved while advancing is restored `ready` at its new time (the work is
+//! done when the advance is answered; only its deliveries were under way — they are among the
+//! events not yet delivered). What belongs to one running process is not saved: the request and delivery
 //! logs, queued faults, rate limits and their counters, delivery routes, test routes.
 //!
 //! Every change is written at once and atomically (a temporary file in the same folder,
@@ -15,15 +18,18 @@
 
 use crate::keys::KeyRecord;
 use crate::resources::account::AccountRecord;
+use crate::resources::billing::Lifecycle;
 use crate::resources::checkout::CheckoutSession;
 use crate::resources::coupons::Coupon;
 use crate::resources::customers::Customer;
 use crate::resources::events::Event;
 use crate::resources::meters::Meter;
+use crate::resources::payment_methods::PaymentMethod;
 use crate::resources::portal::PortalConfiguration;
 use crate::resources::prices::{CurrencyOption, Price, Tier};
 use crate::resources::products::Product;
 use crate::resources::promotion_codes::PromotionCode;
+use crate::resources::test_clocks::TestClock;
 use crate::resources::webhooks::WebhookEndpoint;
 use crate::state::{ModeData, State, StoredResponse};
 use serde::{Deserialize, Serialize};
@@ -73,6 +79,12 @@ struct SavedMode {
     invoices: Vec<serde_json::Value>,
     #[serde(default)]
     portal_sessions: Vec<serde_json::Value>,
+    #[serde(default)]
+    test_clocks: Vec<TestClock>,
+    #[serde(default)]
+    payment_methods: Vec<PaymentMethod>,
+    #[serde(default)]
+    lifecycles: Vec<Lifecycle>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,6 +107,10 @@ struct SavedEndpoint {
 struct SavedEvent {
     event: Event,
     delivered: bool,
+    /// When it was recorded (an event on a test clock has the clock's time as `created`);
+    /// older files lack it: then `created`.
+    #[serde(default)]
+    recorded_at: Option<i64>,
 }
 
 /// A stored idempotent result (one whose request is still running is not saved: no request
@@ -170,7 +186,11 @@ fn snapshot(state: &State) -> Snapshot {
                     previous_secrets: e.previous_secrets.clone(),
                 })
                 .collect(),
-            events: data.events.iter().map(|e| SavedEvent { event: e.clone(), delivered: e.delivered }).collect(),
+            events: data
+                .events
+                .iter()
+                .map(|e| SavedEvent { event: e.clone(), delivered: e.delivered, recorded_at: Some(e.recorded_at) })
+                .collect(),
             meters: data.meters.clone(),
             customers: data.customers.clone(),
             coupons: data.coupons.clone(),
@@ -179,6 +199,9 @@ fn snapshot(state: &State) -> Snapshot {
             subscriptions: data.subscriptions.clone(),
             invoices: data.invoices.clone(),
             portal_sessions: data.portal_sessions.clone(),
+            test_clocks: data.test_clocks.clone(),
+            payment_methods: data.payment_methods.clone(),
+            lifecycles: data.lifecycles.clone(),
         })
         .collect();
     modes.sort_by(|a, b| (&a.account, a.livemode).cmp(&(&b.account, b.livemode)));
@@ -236,7 +259,15 @@ fn restore(snapshot: Snapshot, state: &mut State) -> Result<(), String> {
                 .into_iter()
                 .map(|e| WebhookEndpoint { secret: e.secret, previous_secrets: e.previous_secrets, ..e.endpoint })
                 .collect(),
-            events: saved.events.into_iter().map(|e| Event { delivered: e.delivered, ..e.event }).collect(),
+            events: saved
+                .events
+                .into_iter()
+                .map(|e| Event {
+                    delivered: e.delivered,
+                    recorded_at: e.recorded_at.unwrap_or(e.event.created),
+                    ..e.event
+                })
+                .collect(),
             meters: saved.meters,
             customers: saved.customers,
             coupons: saved.coupons,
@@ -245,6 +276,16 @@ fn restore(snapshot: Snapshot, state: &mut State) -> Result<(), String> {
             subscriptions: saved.subscriptions,
             invoices: saved.invoices,
             portal_sessions: saved.portal_sessions,
+            test_clocks: saved
+                .test_clocks
+                .into_iter()
+                .map(|clock| match clock.advancing_to {
+                    Some(target) => TestClock { frozen_time: target, advancing_to: None, ..clock },
+                    None => clock,
+                })
+                .collect(),
+            payment_methods: saved.payment_methods,
+            lifecycles: saved.lifecycles,
         };
         state.modes.insert((saved.account, saved.livemode), data);
     }

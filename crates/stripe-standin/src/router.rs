@@ -5,8 +5,8 @@
 use crate::error::ApiError;
 use crate::middleware;
 use crate::resources::{
-    account, balance, checkout, coupons, customers, events, invoices, meters, portal, portal_sessions, prices,
-    products, promotion_codes, subscriptions, webhooks,
+    account, balance, checkout, coupons, customers, events, invoices, meters, payment_methods, portal, portal_sessions,
+    prices, products, promotion_codes, subscriptions, test_clocks, webhooks,
 };
 use crate::state::Shared;
 use axum::http::{Method, Uri};
@@ -38,8 +38,16 @@ pub fn build(state: Shared) -> Router {
         .route("/v1/checkout/sessions", get(checkout::list).post(checkout::create))
         .route("/v1/checkout/sessions/{id}", get(checkout::retrieve))
         .route("/v1/checkout/sessions/{id}/expire", axum::routing::post(checkout::expire))
-        .route("/v1/subscriptions", get(subscriptions::list))
-        .route("/v1/subscriptions/{id}", get(subscriptions::retrieve).delete(subscriptions::cancel))
+        .route("/v1/subscriptions", get(subscriptions::list).post(subscriptions::create))
+        .route(
+            "/v1/subscriptions/{id}",
+            get(subscriptions::retrieve).post(subscriptions::update).delete(subscriptions::cancel),
+        )
+        .route("/v1/payment_methods/{id}", get(payment_methods::retrieve))
+        .route("/v1/payment_methods/{id}/attach", axum::routing::post(payment_methods::attach_to_customer))
+        .route("/v1/test_helpers/test_clocks", get(test_clocks::list).post(test_clocks::create))
+        .route("/v1/test_helpers/test_clocks/{id}", get(test_clocks::retrieve).delete(test_clocks::delete))
+        .route("/v1/test_helpers/test_clocks/{id}/advance", axum::routing::post(test_clocks::advance))
         .route("/v1/invoices", get(invoices::list))
         .route("/v1/invoices/{id}", get(invoices::retrieve))
         .route("/v1/events", get(events::list))

@@ -1,5 +1,5 @@
 //! The stand-in's whole memory: accounts, keys, each account's test and live data kept
-//! apart, stored idempotent results, the request log, queued faults, the per-mode rate
+//! apart (test clocks, payment methods and subscriptions' billing schedules included), stored idempotent results, the request log, queued faults, the per-mode rate
 //! limits, the clock (real time plus the offset tests move it by), and where its data is
 //! saved when it persists ([`State::persist`], after every change).
 
@@ -35,6 +35,12 @@ pub struct ModeData {
     pub invoices: Vec<serde_json::Value>,
     /// Whole `BillingPortal.Session` objects, as created.
     pub portal_sessions: Vec<serde_json::Value>,
+    /// Test clocks (test mode only), not deleted.
+    pub test_clocks: Vec<crate::resources::test_clocks::TestClock>,
+    /// Cards attached to customers.
+    pub payment_methods: Vec<crate::resources::payment_methods::PaymentMethod>,
+    /// What subscriptions made over the API still have coming (trial notice, prorations).
+    pub lifecycles: Vec<crate::resources::billing::Lifecycle>,
 }
 
 /// The first response to an idempotent request, replayed for every retry within 24 hours.

@@ -223,7 +223,7 @@ fn tiered_amount(tiers: &[Tier], mode: Option<&str>, quantity: i64) -> i64 {
 }
 
 /// What `quantity` of `price` costs on a first invoice.
-fn line_amount(price: &Price, quantity: i64) -> i64 {
+pub(crate) fn line_amount(price: &Price, quantity: i64) -> i64 {
     let quantity = match &price.transform_quantity {
         Some(t) if t.divide_by > 0 => {
             let exact = quantity as f64 / t.divide_by as f64;
@@ -237,7 +237,7 @@ fn line_amount(price: &Price, quantity: i64) -> i64 {
     }
 }
 
-fn is_metered(price: &Price) -> bool {
+pub(crate) fn is_metered(price: &Price) -> bool {
     price.recurring.as_ref().is_some_and(|r| r.usage_type == "metered")
 }
 
@@ -1107,6 +1107,8 @@ fn complete_in(
             discount: *off,
             period_start,
             period_end,
+            description: None,
+            proration: false,
         });
     }
     let first_price = data

@@ -1,12 +1,20 @@
-//! `customers`: create, retrieve, delete and list (filters `email`, `created`), rendering every
-//! field of the typings' `Customer` (`stripe_spec::objects::customer`). Checkout completion
-//! makes customers too ([`crate::resources::checkout`]). As Stripe does, deleting a customer
-//! cancels its subscriptions at once (each with a `customer.subscription.deleted` event),
-//! records `customer.deleted`, answers a `DeletedCustomer`, and from then on a retrieve answers
-//! `{id, object: "customer", deleted: true}` while lists leave it out; deleting it again is
-//! 404. A customer takes its `currency` from its first subscription. The stand-in has no
-//! payment methods, sources or test clocks: create refuses a reference to one as Stripe
-//! refuses a missing object (400 `resource_missing`).
+//! `customers`: create, retrieve, delete and list (filters `email`, `created`, `test_clock`),
+//! rendering every field of the typings' `Customer` (`stripe_spec::objects::customer`).
+//! Checkout completion makes customers too ([`crate::resources::checkout`]). As Stripe does,
+//! deleting a customer cancels its subscriptions at once (each with a
+//! `customer.subscription.deleted` event), records `customer.deleted`, answers a
+//! `DeletedCustomer`, and from then on a retrieve answers `{id, object: "customer", deleted:
+//! true}` while lists leave it out; deleting it again is 404. A customer takes its `currency`
+//! from its first subscription.
+//!
+//! Create takes `test_clock` (a clock of this account in test mode, with fewer than three
+//! customers — Stripe's limit —, not advancing): the customer lives on it, made at its
+//! `frozen_time`, and so do its events. `payment_method` attaches a card (a test card id
+//! such as `pm_card_visa`, see [`crate::resources::payment_methods`]: a new `pm_…`,
+//! `payment_method.attached` after `customer.created`), and
+//! `invoice_settings[default_payment_method]` makes it the customer's default — naming the
+//! attached card by its new id or by the id it was attached with. Sources are not modelled:
+//! `source` is refused as Stripe refuses a missing object (400 `resource_missing`).
 
 use super::RetrieveParams;
 use crate::error::{ApiError, ApiResult};
@@ -15,8 +23,8 @@ use crate::ids::{new_id, now, random_alnum};
 use crate::keys::Caller;
 use crate::list::{envelope, paginate, Page};
 use crate::middleware::RequestId;
-use crate::resources::events::{created_bounds, within, Created, EventRequest};
-use crate::state::{check_metadata, merge_metadata, Shared};
+use crate::resources::events::{created_bounds, within, Created, EventRequest, NewEvent};
+use crate::state::{check_metadata, merge_metadata, ModeData, Shared};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -47,6 +55,13 @@ pub struct Customer {
     pub next_invoice_sequence: i64,
     /// Whether it was deleted (it is kept to answer retrieves as deleted).
     pub deleted: bool,
+    /// The test clock it lives on.
+    #[serde(default)]
+    pub test_clock: Option<String>,
+    /// `invoice_settings.default_payment_method`: the card its subscriptions are charged to
+    /// unless they name their own.
+    #[serde(default)]
+    pub default_payment_method: Option<String>,
 }
 
 impl Customer {
@@ -68,6 +83,8 @@ impl Customer {
             invoice_prefix: random_alnum(8).to_uppercase(),
             next_invoice_sequence: 1,
             deleted: false,
+            test_clock: None,
+            default_payment_method: None,
         }
     }
 
@@ -84,6 +101,7 @@ impl Customer {
             "description": self.description,
             "email": self.email,
             "invoice_prefix": self.invoice_prefix,
+            "invoice_settings": { "default_payment_method": self.default_payment_method },
             "livemode": self.livemode,
             "metadata": self.metadata,
             "name": self.name,
@@ -91,6 +109,7 @@ impl Customer {
             "phone": self.phone,
             "preferred_locales": self.preferred_locales,
             "tax_exempt": self.tax_exempt,
+            "test_clock": self.test_clock,
         }))
     }
 
@@ -112,6 +131,17 @@ pub(crate) fn event_request(request_id: &RequestId, headers: &HeaderMap) -> Even
 
 const TAX_EXEMPT: &[&str] = &["exempt", "none", "reverse"];
 
+// `CustomerCreateParams.InvoiceSettings`; only the default payment method is modelled.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvoiceSettingsParams {
+    custom_fields: Option<IgnoredAny>,
+    default_payment_method: Option<String>,
+    footer: Option<String>,
+    rendering_options: Option<IgnoredAny>,
+}
+
 // Accepts every parameter Stripe does (`CustomerCreateParams`); the nested ones the stand-in
 // does not model (address, shipping, tax, …) are read and dropped.
 #[allow(dead_code)]
@@ -127,7 +157,7 @@ struct CreateParams {
     expand: Option<Vec<String>>,
     individual_name: Option<String>,
     invoice_prefix: Option<String>,
-    invoice_settings: Option<IgnoredAny>,
+    invoice_settings: Option<InvoiceSettingsParams>,
     #[serde(default)]
     metadata: Param<BTreeMap<String, String>>,
     name: Option<String>,
@@ -153,14 +183,8 @@ pub async fn create(
 ) -> ApiResult<Json<Value>> {
     caller.require("customers", true)?;
     let params: CreateParams = parse(&body)?;
-    if let Some(pm) = &params.payment_method {
-        return Err(ApiError::no_such("PaymentMethod", pm).param("payment_method"));
-    }
     if let Some(source) = &params.source {
         return Err(ApiError::no_such("source", source).param("source"));
-    }
-    if let Some(clock) = &params.test_clock {
-        return Err(ApiError::no_such("test_clock", clock).param("test_clock"));
     }
     parse_bool("validate", &params.validate)?;
     let mut customer = Customer::new(new_id("cus"), now(), caller.livemode, params.email);
@@ -193,17 +217,68 @@ pub async fn create(
         merge_metadata(&mut customer.metadata, given);
     }
     check_metadata(&customer.metadata)?;
-    let object = customer.render();
-    state.lock().unwrap().mode(&caller.account_id, caller.livemode).customers.push(customer);
+    let default_method = params.invoice_settings.and_then(|s| s.default_payment_method);
+    let (object, events) = {
+        let mut guard = state.lock().unwrap();
+        let data = guard.mode(&caller.account_id, caller.livemode);
+        if let Some(id) = &params.test_clock {
+            let clock = data
+                .test_clocks
+                .iter()
+                .find(|c| &c.id == id)
+                .ok_or_else(|| ApiError::no_such("test_clock", id).param("test_clock"))?;
+            clock.refuse_if_advancing()?;
+            let on_it = data.customers.iter().filter(|c| c.test_clock.as_ref() == Some(id) && !c.deleted).count();
+            if on_it >= crate::resources::test_clocks::MAX_CUSTOMERS {
+                return Err(ApiError::invalid_request(format!(
+                    "The test clock {id} already has {on_it} customers, the most a test clock can have ({}). Create another test clock for more customers.",
+                    crate::resources::test_clocks::MAX_CUSTOMERS
+                ))
+                .param("test_clock"));
+            }
+            customer.created = clock.frozen_time;
+            customer.test_clock = Some(id.clone());
+        }
+        let at = customer.created;
+        let mut attached = None;
+        if let Some(pm) = &params.payment_method {
+            let (method, _) = crate::resources::payment_methods::attach(
+                data,
+                pm,
+                "payment_method",
+                &customer.id,
+                at,
+                caller.livemode,
+            )?;
+            attached = Some((pm.clone(), method));
+        }
+        if let Some(default) = &default_method {
+            match &attached {
+                // The card attached by this request, by the id given for it or its new one.
+                Some((given, method)) if default == given || default == &method.id => {
+                    customer.default_payment_method = Some(method.id.clone())
+                }
+                _ => {
+                    if let Some((_, method)) = &attached {
+                        data.payment_methods.retain(|m| m.id != method.id);
+                    }
+                    return Err(crate::resources::payment_methods::not_attached(
+                        default,
+                        "invoice_settings[default_payment_method]",
+                    ));
+                }
+            }
+        }
+        let object = customer.render();
+        let mut events = vec![NewEvent::new("customer.created", object.clone()).at(at)];
+        if let Some((_, method)) = attached {
+            events.push(NewEvent::new("payment_method.attached", method.render()).at(at));
+        }
+        data.customers.push(customer);
+        (object, events)
+    };
     let request = event_request(&request_id, &headers);
-    crate::delivery::record_and_deliver(
-        &state,
-        &caller.account_id,
-        caller.livemode,
-        vec![("customer.created", object.clone())],
-        request,
-    )
-    .await;
+    crate::delivery::record_and_deliver_new(&state, &caller.account_id, caller.livemode, events, request).await;
     Ok(Json(object))
 }
 
@@ -224,6 +299,33 @@ pub async fn retrieve(
         .ok_or_else(|| ApiError::no_such("customer", &id))
 }
 
+/// Deletes customer `id` of `data` at `at`: its live subscriptions canceled, then the
+/// customer; the events (`customer.subscription.deleted` for each, `customer.deleted`).
+/// 404 for an unknown or already deleted customer.
+pub(crate) fn delete_now(data: &mut ModeData, id: &str, at: i64) -> ApiResult<Vec<(&'static str, Value)>> {
+    let customer = data
+        .customers
+        .iter_mut()
+        .find(|c| c.id == id && !c.deleted)
+        .ok_or_else(|| ApiError::no_such("customer", id))?;
+    let before = customer.render();
+    customer.deleted = true;
+    let mut events = Vec::new();
+    let live: Vec<String> = data
+        .subscriptions
+        .iter()
+        .filter(|s| s["customer"] == id)
+        .filter(|s| !matches!(s["status"].as_str(), Some("canceled" | "incomplete_expired")))
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect();
+    for subscription in live {
+        let canceled = crate::resources::subscriptions::cancel_now(data, &subscription, at, Default::default())?;
+        events.push(("customer.subscription.deleted", canceled));
+    }
+    events.push(("customer.deleted", before));
+    Ok(events)
+}
+
 pub async fn delete(
     State(state): State<Shared>,
     Extension(caller): Extension<Caller>,
@@ -232,34 +334,20 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     caller.require("customers", true)?;
-    let at = now();
     let events = {
         let mut state = state.lock().unwrap();
         let data = state.mode(&caller.account_id, caller.livemode);
-        let customer = data
-            .customers
-            .iter_mut()
-            .find(|c| c.id == id && !c.deleted)
-            .ok_or_else(|| ApiError::no_such("customer", &id))?;
-        let before = customer.render();
-        customer.deleted = true;
-        let mut events = Vec::new();
-        let live: Vec<String> = data
-            .subscriptions
-            .iter()
-            .filter(|s| s["customer"] == id.as_str())
-            .filter(|s| !matches!(s["status"].as_str(), Some("canceled" | "incomplete_expired")))
-            .filter_map(|s| s["id"].as_str().map(str::to_string))
-            .collect();
-        for subscription in live {
-            let canceled = crate::resources::subscriptions::cancel_now(data, &subscription, at, Default::default())?;
-            events.push(("customer.subscription.deleted", canceled));
-        }
-        events.push(("customer.deleted", before));
+        // A customer on a test clock is deleted at the clock's time.
+        let at = match data.customers.iter().find(|c| c.id == id) {
+            Some(customer) => crate::resources::test_clocks::time_of(data, customer, now()),
+            None => now(),
+        };
+        let events: Vec<NewEvent> =
+            delete_now(data, &id, at)?.into_iter().map(|(kind, object)| NewEvent::new(kind, object).at(at)).collect();
         events
     };
     let request = event_request(&request_id, &headers);
-    crate::delivery::record_and_deliver(&state, &caller.account_id, caller.livemode, events, request).await;
+    crate::delivery::record_and_deliver_new(&state, &caller.account_id, caller.livemode, events, request).await;
     Ok(Json(stripe_spec::objects::deleted_customer(&id)))
 }
 
@@ -294,8 +382,7 @@ pub async fn list(
         .filter(|c| !c.deleted)
         // Stripe's email filter is an exact, case-sensitive match.
         .filter(|c| params.email.as_ref().is_none_or(|e| c.email.as_ref() == Some(e)))
-        // The stand-in makes no test clocks: no customer belongs to one.
-        .filter(|_| params.test_clock.is_none())
+        .filter(|c| params.test_clock.as_ref().is_none_or(|t| c.test_clock.as_ref() == Some(t)))
         .filter(|c| within(c.created, &bounds))
         .collect();
     let page = Page { limit: params.limit, starting_after: params.starting_after, ending_before: params.ending_before };

@@ -5,7 +5,9 @@
 //! request {id, idempotency_key}, type`; `account` and `context` only for Connect and
 //! organization events, which the stand-in does not make), rendered at the account's default
 //! API version; deliveries re-render it at each endpoint's pinned version
-//! ([`crate::delivery`]). Tests record events with [`crate::StandIn::record_event`].
+//! ([`crate::delivery`]). Events about objects on a test clock (its customers, their
+//! subscriptions and invoices) carry the clock's time as `created`, the simulated moment they
+//! happened, as Stripe's do. Tests record events with [`crate::StandIn::record_event`].
 
 use super::RetrieveParams;
 use crate::error::{ApiError, ApiResult};
@@ -59,6 +61,41 @@ pub struct Event {
     /// Whether every delivery succeeded (what `delivery_success` filters on).
     #[serde(skip)]
     pub delivered: bool,
+    /// When it was recorded, by the stand-in's clock. Usually `created`; an event of an
+    /// object on a test clock has the clock's time as `created`, which can be long before or
+    /// after. Deliveries judge endpoints by this (one made after the event never gets it).
+    #[serde(skip)]
+    pub recorded_at: i64,
+}
+
+/// An event to record: its type, its object as it is at that moment, and — for objects on
+/// a test clock — the simulated time it happened at (`created`), and for `*.updated` events
+/// what changed (`data.previous_attributes`).
+#[derive(Debug, Clone)]
+pub(crate) struct NewEvent {
+    pub kind: &'static str,
+    pub object: Value,
+    /// `None`: now, by the stand-in's clock.
+    pub created: Option<i64>,
+    pub previous_attributes: Option<Value>,
+}
+
+impl NewEvent {
+    pub fn new(kind: &'static str, object: Value) -> Self {
+        NewEvent { kind, object, created: None, previous_attributes: None }
+    }
+
+    /// The event happened at `created` (a test clock's time), not now.
+    pub fn at(mut self, created: i64) -> Self {
+        self.created = Some(created);
+        self
+    }
+
+    /// For `*.updated` events: the changed fields' values before the change.
+    pub fn previous(mut self, previous_attributes: Value) -> Self {
+        self.previous_attributes = Some(previous_attributes);
+        self
+    }
 }
 
 // Accepts every parameter Stripe does; the ones the stand-in does not model are read and dropped.
@@ -152,19 +189,41 @@ pub(crate) fn record(
 ) -> Event {
     let api_version =
         state.accounts.get(account_id).map(|a| a.api_version.clone()).unwrap_or_else(|| ACCOUNT_API_VERSION.into());
+    let now = state.now();
     let event = Event {
         id: crate::ids::new_id("evt"),
         object: "event",
         api_version,
-        created: state.now(),
+        created: now,
         data: EventData { object, previous_attributes: None },
         livemode,
         pending_webhooks: u32::from(!delivered),
         request,
         kind: kind.into(),
         delivered,
+        recorded_at: now,
     };
     state.mode(account_id, livemode).events.push(event.clone());
+    event
+}
+
+/// [`record`] for a [`NewEvent`]: at its own `created` when it has one, with its
+/// `previous_attributes`; undelivered so far.
+pub(crate) fn record_new(
+    state: &mut crate::state::State,
+    account_id: &str,
+    livemode: bool,
+    new: NewEvent,
+    request: EventRequest,
+) -> Event {
+    let mut event = record(state, account_id, livemode, new.kind, new.object, request, false);
+    let stored = state.mode(account_id, livemode).events.last_mut().expect("just recorded");
+    if let Some(created) = new.created {
+        stored.created = created;
+    }
+    stored.data.previous_attributes = new.previous_attributes;
+    event.created = stored.created;
+    event.data.previous_attributes = stored.data.previous_attributes.clone();
     event
 }
 

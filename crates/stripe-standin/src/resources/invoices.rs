@@ -1,12 +1,15 @@
 //! `invoices`: retrieve and list (filters `customer`, `subscription`, `status`, `created`,
 //! `due_date`, `collection_method`), kept as whole `Invoice` objects
-//! (`stripe_spec::objects::invoice`, lines included). The stand-in makes one kind: a
-//! subscription's first invoice (`billing_reason: subscription_create`), built here for
-//! Checkout completion ([`crate::resources::checkout`]) and moved through Stripe's states —
-//! draft, then finalized (`open`, numbered `PREFIX-0001` from the customer's prefix, hosted
-//! URLs), then paid (`amount_paid`, `paid_at`) — so each event carries the invoice as it was.
-//! Its period starts and ends at its creation, as Stripe's first invoices do; its lines bill
-//! the subscription's first period, each with the discount it got.
+//! (`stripe_spec::objects::invoice`, lines included). Subscription invoices are built here —
+//! `draft`, `finalize`, `pay` — and moved through Stripe's states: draft, then finalized
+//! (`open`, numbered `PREFIX-0001` from the customer's prefix, hosted URLs), then paid
+//! (`amount_paid`, `paid_at`), so each event carries the invoice as it was. A first invoice
+//! (`billing_reason: subscription_create`, made by Checkout completion,
+//! [`crate::resources::checkout`], or `POST /v1/subscriptions`) has its period start and end
+//! at its creation, as Stripe's first invoices do, and its lines bill the subscription's first
+//! period, each with the discount it got. Renewals (`subscription_cycle`) and `always_invoice`
+//! prorations (`subscription_update`), their retries and voiding, are
+//! [`crate::resources::billing`]'s.
 
 use super::RetrieveParams;
 use crate::error::{ApiError, ApiResult};
@@ -18,12 +21,14 @@ use crate::resources::events::{created_bounds, range_bounds, within, Created};
 use crate::state::Shared;
 use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 const STATUSES: &[&str] = &["draft", "open", "paid", "uncollectible", "void"];
 
-/// One line of a first invoice: a subscription item's first period.
+/// One line of an invoice: a subscription item's period (or, with `proration`, the part of
+/// one a price change credits or charges).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Line {
     pub subscription_item: String,
     pub price: String,
@@ -39,6 +44,13 @@ pub(crate) struct Line {
     pub discount: i64,
     pub period_start: i64,
     pub period_end: i64,
+    /// The line's own description (a proration's `Unused time on …`); `None`: Stripe's
+    /// `1 × Pro (at $29.00 / month)`.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Whether it is a proration of a price or quantity change.
+    #[serde(default)]
+    pub proration: bool,
 }
 
 /// What a subscription's first invoice is made of.
@@ -91,13 +103,14 @@ pub(crate) fn draft(seed: &FirstInvoice) -> Value {
                 "id": format!("il_{}", random_alnum(24)),
                 "amount": line.amount,
                 "currency": seed.currency,
-                "description": format!("{} × {} (at {} / {})", line.quantity, line.product_name, money(unit, seed.currency), line.interval),
+                "description": line.description.clone().unwrap_or_else(|| format!("{} × {} (at {} / {})", line.quantity, line.product_name, money(unit, seed.currency), line.interval)),
                 "discount_amounts": discount_amounts,
                 "discounts": discounts,
                 "invoice": seed.id,
                 "livemode": seed.livemode,
                 "parent": {
                     "subscription_item_details": {
+                        "proration": line.proration,
                         "subscription": seed.subscription,
                         "subscription_item": line.subscription_item,
                     },
