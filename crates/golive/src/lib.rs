@@ -3,6 +3,7 @@
 //! thin faces over it.
 
 pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod clock;
 pub mod cloudflare_api;

@@ -1,7 +1,8 @@
 //! A Worker project run on this machine by `wrangler dev` (workerd), standing in for the
-//! deployed Worker in the offline rehearsal (and in tests): its secrets go in a 0600
-//! `.dev.vars` (never argv, removed when it stops), it listens on free loopback ports, and it stops with its whole
-//! process group when dropped.
+//! deployed Worker in the offline rehearsal, in the billing rehearsal (the user's own Worker)
+//! and in tests: its secrets go in a 0600 `.dev.vars` (never argv; a `.dev.vars` the project
+//! had keeps its other lines and is put back as it was when the Worker stops), it listens on
+//! free loopback ports, and it stops with its whole process group when dropped.
 
 use crate::environment::Environment;
 use secrecy::{ExposeSecret, SecretString};
@@ -13,18 +14,26 @@ pub struct LocalWorker {
     child: tokio::process::Child,
     port: u16,
     dir: PathBuf,
+    /// The project's own `.dev.vars`, put back when the Worker stops.
+    own_dev_vars: Option<Vec<u8>>,
 }
 
 fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn write_dev_vars(dir: &Path, secrets: &[(String, SecretString)]) -> std::io::Result<()> {
+/// Writes `secrets` into `dir/.dev.vars` after the lines of `own` (the project's file) that
+/// set other names.
+fn write_dev_vars(dir: &Path, own: Option<&[u8]>, secrets: &[(String, SecretString)]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join(".dev.vars");
     let _ = std::fs::remove_file(&path);
     let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let ours = |line: &str| secrets.iter().any(|(name, _)| line.trim_start().starts_with(&format!("{name}=")));
+    for line in String::from_utf8_lossy(own.unwrap_or_default()).lines().filter(|l| !ours(l)) {
+        writeln!(file, "{line}")?;
+    }
     for (name, value) in secrets {
         writeln!(file, "{name}={}", value.expose_secret())?;
     }
@@ -39,7 +48,9 @@ impl LocalWorker {
         env: &Environment,
         secrets: &[(String, SecretString)],
     ) -> Result<LocalWorker, String> {
-        write_dev_vars(dir, secrets).map_err(|e| format!("Could not write {}/.dev.vars: {e}", dir.display()))?;
+        let own_dev_vars = std::fs::read(dir.join(".dev.vars")).ok();
+        write_dev_vars(dir, own_dev_vars.as_deref(), secrets)
+            .map_err(|e| format!("Could not write {}/.dev.vars: {e}", dir.display()))?;
         let (port, inspector) = (free_port().map_err(|e| e.to_string())?, free_port().map_err(|e| e.to_string())?);
         let log = std::fs::File::create(dir.join("dev.log")).map_err(|e| e.to_string())?;
         let child = tokio::process::Command::new(wrangler)
@@ -57,7 +68,7 @@ impl LocalWorker {
             .process_group(0)
             .spawn()
             .map_err(|e| format!("Could not start wrangler dev: {e}"))?;
-        let worker = LocalWorker { child, port, dir: dir.to_path_buf() };
+        let worker = LocalWorker { child, port, dir: dir.to_path_buf(), own_dev_vars };
         for _ in 0..300 {
             let log = std::fs::read_to_string(dir.join("dev.log")).unwrap_or_default();
             if log.contains("Ready on") {
@@ -89,8 +100,15 @@ impl Drop for LocalWorker {
             use nix::sys::signal::{killpg, Signal};
             let _ = killpg(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGTERM);
         }
-        // The secrets file lives only as long as the Worker.
-        let _ = std::fs::remove_file(self.dir.join(".dev.vars"));
+        // The secrets file lives only as long as the Worker; the project's own comes back.
+        let path = self.dir.join(".dev.vars");
+        let _ = std::fs::remove_file(&path);
+        if let Some(own) = &self.own_dev_vars {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path);
+            let _ = file.and_then(|mut f| f.write_all(own));
+        }
     }
 }
 

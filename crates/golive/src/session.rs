@@ -49,6 +49,9 @@ pub struct Session {
     /// The smoke purchase under way and the ones that ended (ids and findings only).
     #[serde(default)]
     pub smoke: crate::smoke::SmokeRecord,
+    /// The last billing rehearsal (test mode; ids, phases and findings only).
+    #[serde(default)]
+    pub billing: Option<crate::billing::BillingReport>,
 }
 
 impl Session {
@@ -67,6 +70,7 @@ impl Session {
             rotate: crate::rotate::RotateRecord::default(),
             audit: crate::audit::AuditRecord::default(),
             smoke: crate::smoke::SmokeRecord::default(),
+            billing: None,
         }
     }
 
@@ -81,6 +85,7 @@ impl Session {
         self.rotate = crate::rotate::RotateRecord::default();
         self.audit.report = None;
         self.smoke = crate::smoke::SmokeRecord::default();
+        self.billing = None;
     }
 
     /// Steps the user may open: Connect always, each later one once the one before is done.
@@ -88,6 +93,7 @@ impl Session {
         let mut steps = vec![StepId::Connect];
         if self.connect.is_some() {
             steps.push(StepId::Catalog);
+            steps.push(StepId::Billing);
             if self.catalog_done() {
                 steps.extend([StepId::PriceIds, StepId::Webhook]);
                 if self.webhook_done() {
@@ -138,6 +144,7 @@ impl Session {
             StepId::Verify => self.verify.as_ref().is_some_and(|v| v.passed()),
             StepId::Smoke => self.smoke.history.last().is_some_and(|r| r.passed()),
             StepId::Rotate => self.rotate.open.is_none() && !self.rotate.history.is_empty(),
+            StepId::Billing => self.billing.as_ref().is_some_and(|b| b.passed()),
         }
     }
 
@@ -236,7 +243,9 @@ impl std::fmt::Display for SessionError {
 
 /// golive's data folder: `$GOLIVE_DATA_DIR`, else the platform's (~/.local/share/golive).
 pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("GOLIVE_DATA_DIR") {
+    // Set but empty (`GOLIVE_DATA_DIR=$UNSET_VAR`) is unset, not "here": sessions never land
+    // in whatever folder golive was started from.
+    if let Some(dir) = std::env::var_os("GOLIVE_DATA_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
     directories::ProjectDirs::from("dev", "golive", "golive")

@@ -19,6 +19,9 @@ pub enum StepId {
     /// Step 7, after the go-live: roll the live key and the webhook secret (not in [`StepId::ALL`],
     /// the go-live's steps).
     Rotate,
+    /// Any time after Connect, in test mode: the subscription lifecycle on test clocks
+    /// against the user's own Worker run locally (not in [`StepId::ALL`]).
+    Billing,
 }
 
 impl StepId {
@@ -43,6 +46,7 @@ impl StepId {
             StepId::Verify => "Verify",
             StepId::Smoke => "Smoke purchase",
             StepId::Rotate => "Rotate",
+            StepId::Billing => "Billing rehearsal",
         }
     }
 

@@ -58,6 +58,9 @@ pub struct VerifyReport {
     /// The last smoke purchase, when the report was made (none: it has not run).
     #[serde(default)]
     pub smoke: Option<crate::smoke::SmokeRun>,
+    /// The last billing rehearsal (test mode), when the report was made.
+    #[serde(default)]
+    pub billing: Option<crate::billing::BillingReport>,
 }
 
 /// One rotation as the report tells it: what, when, and each phase with its proof.
@@ -299,5 +302,6 @@ pub async fn run(
         rotations: input.rotations.clone(),
         audit: input.audit.clone(),
         smoke: None,
+        billing: None,
     })
 }

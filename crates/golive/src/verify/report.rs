@@ -36,6 +36,10 @@ pub struct ReportModel {
     /// each sub-step's finding.
     pub smoke_note: String,
     pub smoke: Vec<CheckRow>,
+    /// The billing lifecycle on test clocks (the billing rehearsal; the word is kept for the
+    /// offline rehearsal's mark): when and how it ran (or that it did not), and each phase.
+    pub billing_note: String,
+    pub billing: Vec<CheckRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,9 +170,29 @@ pub fn model(r: &VerifyReport) -> ReportModel {
             run.findings.iter().map(CheckRow::from).collect(),
         ),
     };
+    let (billing_note, billing) = match &r.billing {
+        None => ("The billing lifecycle has not been tried on test clocks for this project (`golive rehearse-billing`, or the app's billing step): trials, renewals, failed payments and cancellations against your Worker.".to_string(), Vec::new()),
+        Some(b) => (
+            format!(
+                "Ran {} in test mode against the Worker on this machine{}: {}. {} test clock(s) deleted{}.",
+                when(b.started),
+                if b.shuffled { ", every event delivered twice and out of order" } else { "" },
+                b.summary(),
+                b.clocks_deleted,
+                if b.clocks_left.is_empty() { String::new() } else { format!("; left: {}", b.clocks_left.join(", ")) }
+            ),
+            b.scenarios
+                .iter()
+                .flat_map(|s| s.phases.iter().map(|p| &p.finding).chain(s.stopped.iter()))
+                .map(CheckRow::from)
+                .collect(),
+        ),
+    };
     ReportModel {
         smoke_note,
         smoke,
+        billing_note,
+        billing,
         audit_note,
         audit,
         manual,
@@ -237,6 +261,8 @@ fn render_markdown(m: &ReportModel) -> String {
     }
     md.push_str(&format!("\n## Smoke purchase\n\n{}\n\n", m.smoke_note));
     push_checks(&mut md, &m.smoke);
+    md.push_str(&format!("\n## Billing lifecycle on test clocks\n\n{}\n\n", m.billing_note));
+    push_checks(&mut md, &m.billing);
     if !m.rotations.is_empty() {
         md.push_str("\n## Rotations\n");
         for (heading, lines) in &m.rotations {
@@ -310,8 +336,13 @@ fn render_html(m: &ReportModel) -> String {
         })
         .collect();
     let smoke = format!("<h2>Smoke purchase</h2><p>{}</p><ul>{}</ul>", esc(&m.smoke_note), html_checks(&m.smoke));
+    let billing = format!(
+        "<h2>Billing lifecycle on test clocks</h2><p>{}</p><ul>{}</ul>",
+        esc(&m.billing_note),
+        html_checks(&m.billing)
+    );
     let sections = format!(
-        "{audit}{smoke}{}",
+        "{audit}{smoke}{billing}{}",
         if rotations.is_empty() { String::new() } else { format!("<h2>Rotations</h2>{rotations}") }
     );
     render_page(m, &facts, &ids, &checks, &sections)
@@ -416,6 +447,7 @@ mod tests {
             rotations: Vec::new(),
             audit: None,
             smoke: None,
+            billing: None,
         }
     }
 
@@ -440,6 +472,69 @@ mod tests {
             }
             assert!(page.starts_with("<!doctype html>") && !page.contains("<script") && !page.contains("src="));
         }
+    }
+
+    #[test]
+    fn the_billing_section_says_how_it_ran_and_lists_each_phase_in_both_formats() {
+        let mut r = report(Mode::Real);
+        assert!(markdown(&r).contains("has not been tried on test clocks"));
+        let phase = |name: &str, finding: Finding| crate::billing::PhaseResult {
+            name: name.into(),
+            clock_time: 1_795_445_560,
+            status: "past_due".into(),
+            expected_status: "past_due".into(),
+            expected_tier: "pro".into(),
+            worker_tier: Some("free".into()),
+            deliveries: Vec::new(),
+            finding,
+        };
+        r.billing = Some(crate::billing::BillingReport {
+            run: "r1".into(),
+            started: 1_795_445_560,
+            finished: 1_795_445_620,
+            shuffled: true,
+            scenarios: vec![crate::billing::ScenarioResult {
+                id: "trial_card_fails".into(),
+                title: "A declined card".into(),
+                tier: "pro".into(),
+                card: "pm_card_chargeCustomerFail".into(),
+                clock: Some("clock_1".into()),
+                customer: Some("cus_1".into()),
+                subscription: Some("sub_1".into()),
+                phases: vec![
+                    phase("Trial", Finding::pass("billing.trial_card_fails.0", "Trial started", "trialing, pro")),
+                    phase(
+                        "Past due",
+                        Finding::fail(
+                            "billing.trial_card_fails.1",
+                            "Past due <retries>",
+                            "free, expected pro",
+                            "Keep the tier while past_due",
+                        ),
+                    ),
+                ],
+                stopped: None,
+            }],
+            clocks_deleted: 1,
+            clocks_left: vec!["clock_9".into()],
+        });
+        let (md, page) = (markdown(&r), html(&r));
+        for fact in [
+            "0 of 1 scenarios passed",
+            "out of order",
+            "left: clock_9",
+            "Trial started",
+            "Past due <retries>",
+            "Keep the tier while past_due",
+        ] {
+            assert!(md.contains(fact), "the Markdown lacks {fact:?}:\n{md}");
+            assert!(page.contains(&esc(fact)), "the HTML lacks {fact:?}");
+        }
+        assert!(
+            md.contains("## Billing lifecycle on test clocks")
+                && page.contains("<h2>Billing lifecycle on test clocks</h2>")
+        );
+        assert!(!md.to_lowercase().contains("rehearsal"), "a real report never says rehearsal");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! [`Problem`].
 
 pub mod audit;
+pub mod billing;
 pub mod go_live;
 pub mod outputs;
 pub mod rotate;
@@ -17,6 +18,7 @@ pub mod store;
 
 pub use crate::local_worker::LocalWorld;
 pub use crate::problem::{Problem, ProblemKind};
+pub use billing::{BillingAsk, BillingPlan, BillingScenario};
 pub use go_live::{GoLiveAsk, GoLiveOutcome, StepReport, StepStatus};
 pub use smoke::{SmokeAsk, SmokePlan, SmokeState, SmokeTier};
 pub use store::{LoadNote, RecentProject, SessionStore};
@@ -540,6 +542,7 @@ impl Wizard {
         // The audit as it stands now: ticks given after Verify ran belong in the report.
         report.audit = Some(session.audit);
         report.smoke = session.smoke.latest().cloned();
+        report.billing = session.billing.clone();
         crate::verify::report::save(&report, dir).map_err(|e| {
             Problem::invalid(
                 format!("Could not write the report into {}: {e}", dir.display()),
