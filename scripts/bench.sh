@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints golive's numbers: the catalog migration benchmark, the audit's git-history walk on 10 000 commits, release binary size, cold start to first paint under Xvfb
+# Prints golive's numbers: the catalog migration benchmark, the billing rehearsal's wall time, the audit's git-history walk on 10 000 commits, release binary size, cold start to first paint under Xvfb
 # (process start → the first view painted, reported by the app itself), and peak RSS of the
 # app with its WebKit helper processes while it shows the Connect view (and PSS, which
 # counts shared library pages once).
@@ -124,3 +124,19 @@ echo "hung Stripe reported after $(( (end - start) / 1000000 )) ms, exit $code: 
 
 echo "==> rotation on the rehearsal: time from start to the new webhook secret proven and the old endpoint retired, Worker versions per rotation (goal 2)"
 in_keyring cargo test --release -q -p golive-rehearsal --test rotate two_worker_versions -- --nocapture 2>&1 | grep -E 'webhook rotation|panicked|test result'
+
+echo "==> billing rehearsal on the rehearsal: wall time for every scenario against the sample Worker under wrangler dev"
+cargo build --release --quiet -p golive-cli
+bill_data=$(mktemp -d)
+start=$(date +%s%N)
+GOLIVE_DATA_DIR="$bill_data" target/release/golive --rehearsal --json rehearse-billing > "$bill_data/billing.json"
+end=$(date +%s%N)
+python3 - "$bill_data/billing.json" "$((end - start))" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["report"]
+phases = sum(len(s["phases"]) for s in r["scenarios"])
+print(f"billing rehearsal: {len(r['scenarios'])} scenarios, {phases} phases, passed={d['passed']}, "
+      f"clocks deleted {r['clocks_deleted']}, wall {int(sys.argv[2]) // 1000000} ms (incl. Connect and the Worker's start)")
+PY
+rm -rf "$bill_data"

@@ -115,6 +115,13 @@ pub enum Command {
     /// run as far as it can: start (or resume), wait for the checkout, then — once you looked
     /// at the portal — `--portal ok|problem` cancels and cleans up. Exit 3 when a check failed.
     Smoke(SmokeArgs),
+    /// The billing rehearsal, in test mode, any time after Connect: trials, renewals, a
+    /// declined card with Stripe's retries, 3D Secure, an upgrade and a downgrade, a
+    /// cancellation — each on a Stripe test clock, every event forwarded signed to your own
+    /// Worker run on this machine (`wrangler dev`), and the tier it keeps compared, phase by
+    /// phase, with the tier it should keep. Nothing deployed is touched; every clock is
+    /// deleted. Exit 3 when a scenario failed.
+    RehearseBilling(BillingArgs),
     /// With --rehearsal: forget the offline rehearsal (its made-up account, sample project and
     /// sessions) so the next rehearsal starts anew. Nothing real is touched.
     Reset,
@@ -261,6 +268,22 @@ pub struct SmokeArgs {
     /// Delete the live customer the last smoke purchase made (its $0 invoice stays).
     #[arg(long, conflicts_with_all = ["portal", "complete_checkout"])]
     pub delete_customer: bool,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct BillingArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// Run only this scenario (repeat, or separate with commas); `--list` names them.
+    #[arg(long = "scenario", value_name = "ID", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+    /// Deliver every event twice, the copies newest first, as Stripe may (at least once, in no
+    /// promised order): proves the Worker's dedupe and ordering.
+    #[arg(long)]
+    pub shuffle: bool,
+    /// List the scenarios and the test catalog's tiers; run nothing.
+    #[arg(long, conflicts_with_all = ["scenarios", "shuffle"])]
+    pub list: bool,
 }
 
 /// What the customer portal showed.

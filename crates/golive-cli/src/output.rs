@@ -472,6 +472,67 @@ impl Printer {
         println!("{}", serde_json::to_string_pretty(&doc).expect("run serialises"));
     }
 
+    /// The billing rehearsal's scenarios and the test tiers they use.
+    pub fn billing_plan(&self, plan: &golive::wizard::BillingPlan) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "step": "billing", "plan": plan })).expect("plan serialises")
+            );
+            return;
+        }
+        let tiers: Vec<String> = plan.tiers.iter().map(|t| format!("{} ({})", t.tier, t.price_id)).collect();
+        println!(
+            "Test-mode tiers, cheapest first: {}",
+            if tiers.is_empty() { "none".into() } else { tiers.join(", ") }
+        );
+        for s in &plan.scenarios {
+            let trial = s.trial_days.map(|d| format!(", {d}-day trial")).unwrap_or_default();
+            println!("{:<24} {} ({}{trial})", s.id, s.title, s.card);
+            for p in &s.phases {
+                println!("{:<24}   · {p}", "");
+            }
+        }
+    }
+
+    /// A billing rehearsal's outcome: each scenario and its phases (clock time, status,
+    /// expected and kept tier).
+    pub fn billing_report(&self, report: &golive::billing::BillingReport) {
+        if self.json {
+            let doc = json!({ "step": "billing", "passed": report.passed(), "report": report });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("report serialises"));
+            return;
+        }
+        for s in &report.scenarios {
+            println!("{} {} [{}]", if s.passed() { "✓" } else { "✗" }, s.title, s.tier);
+            for p in &s.phases {
+                let when = golive::clock::describe(p.clock_time);
+                let kept = p.worker_tier.as_deref().unwrap_or("nothing");
+                println!("    {when}  {:<18} expected {:<12} Worker {kept}", p.status, p.expected_tier);
+                if p.finding.status == Status::Fail {
+                    println!("      {}", line(&p.finding));
+                }
+            }
+            if let Some(f) = &s.stopped {
+                println!("    {}", line(f));
+            }
+        }
+        let left = if report.clocks_left.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; not deleted: {} (delete them in the Dashboard, test mode → Billing → Test clocks)",
+                report.clocks_left.join(", ")
+            )
+        };
+        println!(
+            "Billing rehearsal{}: {}. {} test clock(s) deleted{left}.",
+            if report.shuffled { " (shuffled deliveries)" } else { "" },
+            report.summary(),
+            report.clocks_deleted
+        );
+    }
+
     /// A damaged session file, moved aside: said on stderr in both modes (stdout stays the
     /// command's one document).
     pub fn load_note(&self, note: &golive::wizard::LoadNote) {

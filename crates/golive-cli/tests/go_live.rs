@@ -263,3 +263,31 @@ fn an_installed_golive_outside_the_source_tree_runs_the_rehearsal_to_verify() {
     assert_eq!(doc["passed"], true, "{doc:#}");
     assert_eq!(statuses(&doc).last().unwrap(), &("verify".to_string(), "passed".to_string()));
 }
+
+#[test]
+fn rehearse_billing_lists_runs_and_refuses_an_unknown_scenario() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let list = ok(golive(d, &["--rehearsal", "--json", "rehearse-billing", "--list"]));
+    let ids: Vec<&str> =
+        list["plan"]["scenarios"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"renewal") && ids.contains(&"three_d_secure"), "{list:#}");
+    assert!(list["plan"]["tiers"].as_array().unwrap().len() >= 2, "{list:#}");
+
+    let run = ok(golive(d, &["--rehearsal", "--json", "rehearse-billing", "--scenario", "renewal,three_d_secure"]));
+    assert_eq!(run["passed"], true, "{run:#}");
+    let scenarios = run["report"]["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 2);
+    assert_eq!(run["report"]["clocks_deleted"], 2);
+
+    // Text: each scenario with a tick, and the summary line.
+    let text = golive(d, &["--rehearsal", "rehearse-billing", "--scenario", "three_d_secure"]);
+    assert_eq!(text.status.code(), Some(0), "{}", String::from_utf8_lossy(&text.stderr));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("✓ A card that needs 3D Secure") && stdout.contains("1 of 1 scenarios passed"), "{stdout}");
+
+    let refused = golive(d, &["--rehearsal", "rehearse-billing", "--scenario", "nope"]);
+    assert_ne!(refused.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("no billing scenario “nope”") && said.contains("renewal"), "{said}");
+}

@@ -2,6 +2,7 @@
 //! process ends with: an [`ExitStatus`] when the command ran (a failed check is a status, its
 //! report already printed), or a [`Problem`] that stopped it, printed by `main` in one place.
 
+mod billing;
 mod go_live;
 mod keys;
 mod rotate;
@@ -59,6 +60,7 @@ pub async fn run(cli: Cli, out: &Printer) -> Result<ExitStatus, Problem> {
         Command::Rotate { action: RotateAction::Continue { args } } => rotate::resume(out, rehearsal, &args).await,
         Command::Rotate { action: RotateAction::Status { args } } => rotate::status(out, rehearsal, &args).await,
         Command::Smoke(args) => smoke::run(out, rehearsal, &args).await,
+        Command::RehearseBilling(args) => billing::run(out, rehearsal, &args).await,
         Command::Reset => keys::reset(out, rehearsal),
         Command::Keys { action: KeysAction::Save { project, keys_stdin } } => {
             keys::save(out, project, keys_stdin).await
