@@ -66,7 +66,7 @@ pub fn view(state: &AppState) -> AppView {
         current: session.current,
         steps: StepId::ALL
             .iter()
-            .chain([StepId::Smoke, StepId::Rotate].iter())
+            .chain([StepId::Smoke, StepId::Rotate, StepId::Billing].iter())
             .map(|s| StepView { id: *s, title: s.title(), reachable: reachable.contains(s), done: session.done(*s) })
             .collect(),
         project_dir: session.project_dir.clone(),

@@ -1,6 +1,7 @@
 //! The golive desktop app: a thin Tauri shell. Commands hand the user's input to the engine
 //! and stream its events to the window; no business logic lives here.
 
+mod billing;
 mod commands;
 mod links;
 mod smoke;
@@ -56,6 +57,8 @@ pub fn run() {
             smoke::smoke_finish,
             smoke::smoke_stop,
             smoke::smoke_delete_customer,
+            billing::billing_plan,
+            billing::billing_run,
             commands::pick_folder,
             commands::open_link,
             commands::first_paint,

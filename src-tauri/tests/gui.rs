@@ -4,7 +4,8 @@
 //! the whole rehearsal to Verify, with a restart after Secrets that lists the recent
 //! projects and resumes where it was; switching mode and back loses nothing; the smoke
 //! purchase buys a tier for $0, the rehearsal's button completing its checkout, and cleans
-//! up; Rotate rolls the webhook secret and Verify passes again.
+//! up; Rotate rolls the webhook secret and Verify passes again; the billing rehearsal runs
+//! every scenario on test clocks against the Worker on this machine and all pass.
 //!
 //! Needs a display (the test script runs it under xvfb-run), `/usr/bin/WebKitWebDriver`
 //! (webkit2gtk-driver) and tauri-driver from the repository's node_modules.
@@ -110,6 +111,12 @@ async fn wait_shown(client: &Client, css: &str, limit: Duration) {
     }
 }
 
+/// The stepper button's accessible name for `step` ("8 Smoke purchase, done").
+async fn step_label(client: &Client, step: &str) -> String {
+    let css = format!("#stepper button[data-step='{step}']");
+    client.find(Locator::Css(&css)).await.unwrap().attr("aria-label").await.unwrap().unwrap_or_default()
+}
+
 async fn value_of(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
 }
@@ -145,9 +152,9 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     // Opens in offline rehearsal, with every step listed and the later ones locked.
     wait_for_text(&client, "#mode-banner", "Offline rehearsal", Duration::from_secs(30)).await;
     let steps = client.find_all(Locator::Css("#stepper button")).await.unwrap();
-    assert_eq!(steps.len(), 9, "the seven go-live steps, Smoke purchase and Rotate");
+    assert_eq!(steps.len(), 10, "the seven go-live steps, Smoke purchase, Rotate and Billing rehearsal");
     let locked = client.find_all(Locator::Css("#stepper button[disabled]")).await.unwrap();
-    assert_eq!(locked.len(), 8);
+    assert_eq!(locked.len(), 9, "only Connect is open before Connect passed");
 
     // A publishable key in the live slot: refused under its field, nothing else runs.
     client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
@@ -182,6 +189,17 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     let html = client.source().await.unwrap();
     assert_eq!(value_of(&client, "#live-key").await, "");
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key]);
+
+    // Connect passed: Catalog and the Billing rehearsal (test mode only) open; the rest waits.
+    let open = client
+        .execute(
+            "return [...document.querySelectorAll('#stepper button:not([disabled])')].map(b => b.dataset.step)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let open: Vec<String> = serde_json::from_value(open).unwrap();
+    assert_eq!(open, ["connect", "catalog", "billing"], "open after Connect");
 
     // Continue opens the next step, and the app remembers it.
     cont.click().await.unwrap();
@@ -325,6 +343,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert!(labels[..7].iter().all(|l| l.ends_with(", done")), "every go-live step is done: {labels:?}");
     assert!(labels[7].ends_with("Smoke purchase"), "Smoke purchase is open now, not done: {labels:?}");
     assert!(labels[8].ends_with("Rotate"), "Rotate is open now, not done: {labels:?}");
+    assert!(labels[9].ends_with("Billing rehearsal"), "the Billing rehearsal is open, not run yet: {labels:?}");
     screenshot(&client, "verify-passed.png").await;
     let html = client.source().await.unwrap();
     golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec]);
@@ -373,14 +392,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     for link in ["checkout.stripe.com", "billing.stripe.com"] {
         assert!(!html.contains(link), "no {link} link in the page");
     }
-    let smoke_label = client
-        .find(Locator::Css("#stepper button[data-step='smoke']"))
-        .await
-        .unwrap()
-        .attr("aria-label")
-        .await
-        .unwrap()
-        .unwrap_or_default();
+    let smoke_label = step_label(&client, "smoke").await;
     assert!(smoke_label.ends_with(", done"), "{smoke_label}");
 
     // Rotate: the webhook secret, automatically — a new endpoint, both secrets on the
@@ -402,7 +414,73 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     wait_for_text(&client, "#view h1", "Verify", Duration::from_secs(10)).await;
     client.find(Locator::Id("run-verify")).await.unwrap().click().await.unwrap();
     wait_for_text(&client, "#verify-status", "Rehearsal passed", Duration::from_secs(120)).await;
+
+    // Billing rehearsal (test mode): it needs Connect's test key, which golive keeps in
+    // memory only — this app started after Connect, so the step says to check the keys again.
+    client.find(Locator::Css("#stepper button[data-step='billing']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Billing rehearsal", Duration::from_secs(10)).await;
+    wait_for_text(&client, "#billing-problem", "Go back to Connect", Duration::from_secs(30)).await;
+    assert!(!client.find(Locator::Id("billing-run")).await.unwrap().is_enabled().await.unwrap());
+    client.find(Locator::Css("#stepper button[data-step='connect']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Connect", Duration::from_secs(10)).await;
+    client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while value_of(&client, "#live-key").await.is_empty() {
+        assert!(Instant::now() < deadline, "rehearsal keys were not filled in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.find(Locator::Id("check")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#connect-status", "All checks passed", Duration::from_secs(90)).await;
+
+    // Then every scenario runs on test clocks against the project's Worker run on this
+    // machine, each phase landing as it is judged; all of them pass, and each scenario's
+    // timeline is listed.
+    client.find(Locator::Css("#stepper button[data-step='billing']")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#view h1", "Billing rehearsal", Duration::from_secs(10)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.find(Locator::Css("#billing-scenarios input[type='checkbox']")).await.is_err() {
+        let problem = client.find(Locator::Id("billing-problem")).await.unwrap().text().await.unwrap_or_default();
+        assert!(problem.is_empty(), "the billing plan was refused: {problem}");
+        assert!(Instant::now() < deadline, "the billing scenarios never showed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let boxes = client.find_all(Locator::Css("#billing-scenarios input[type='checkbox']")).await.unwrap();
+    let mut scenarios = Vec::new();
+    for b in &boxes {
+        assert!(b.is_selected().await.unwrap(), "every scenario is ticked");
+        scenarios.push(b.attr("value").await.unwrap().unwrap_or_default());
+    }
+    assert_eq!(scenarios.len(), 6, "{scenarios:?}");
+    let started = Instant::now();
+    client.find(Locator::Id("billing-run")).await.unwrap().click().await.unwrap();
+    wait_shown(&client, "#billing-live li", Duration::from_secs(120)).await;
+    let summary = wait_for_text(&client, "#billing-summary", "6 of 6", Duration::from_secs(240)).await;
+    assert!(summary.contains("Billing rehearsal passed"), "{summary}");
+    eprintln!("the billing rehearsal ran in {:?}", started.elapsed());
+    let listed = client
+        .execute(
+            "return [...document.querySelectorAll('#billing-results [data-scenario]')].map(s => s.dataset.scenario)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let listed: Vec<String> = serde_json::from_value(listed).unwrap();
+    assert_eq!(listed, scenarios, "every scenario has its timeline");
+    let results = client.find(Locator::Id("billing-results")).await.unwrap().text().await.unwrap();
+    assert!(results.contains("past_due") && results.contains("trialing"), "{results}");
+    assert!(!results.contains("What to do"), "no phase failed: {results}");
+    let focused = client.execute("return document.activeElement.id", vec![]).await.unwrap();
+    assert_eq!(focused, "billing-summary", "focus is on the summary");
+    client.execute("document.getElementById('billing-report').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&client, "billing.png").await;
+    let html = client.source().await.unwrap();
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &whsec, &whsec_now]);
+    assert!(!html.contains("whsec_"), "the run's signing secret is not in the page");
+    let billing_label = step_label(&client, "billing").await;
+    assert!(billing_label.ends_with(", done"), "{billing_label}");
+
     let session = session_text(data.path());
+    assert!(session.contains("\"billing\""), "the billing report is in the session");
     client.close().await.unwrap();
     drop(driver);
 

@@ -7,6 +7,8 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { track } from "./busy";
 import type {
   AppView,
+  BillingPlan,
+  BillingRun,
   Candidates,
   CatalogApplied,
   CatalogPlan,
@@ -80,6 +82,10 @@ export const api = {
   smokeFinish: (asExpected: boolean) => track(invoke<SmokeState>("smoke_finish", { asExpected })),
   smokeStop: () => track(invoke<SmokeState>("smoke_stop")),
   smokeDeleteCustomer: () => track(invoke<SmokeState>("smoke_delete_customer")),
+  billingPlan: () => invoke<BillingPlan>("billing_plan"),
+  /** Runs the billing rehearsal's `scenarios` (empty: every one); `shuffle` delivers every
+   * event twice and out of order. Cancel stops it (its clocks are deleted either way). */
+  billingRun: (scenarios: string[], shuffle: boolean) => track(invoke<BillingRun>("billing_run", { scenarios, shuffle })),
   /** Stops the long step that is running; it rejects with a "cancelled" problem. */
   cancel: () => invoke<boolean>("cancel"),
   pickFolder: () => invoke<string | null>("pick_folder"),

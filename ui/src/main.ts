@@ -9,6 +9,7 @@ import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
 import { renderRecent } from "./views/recent";
 import { renderAudit } from "./views/audit";
+import { renderBilling } from "./views/billing";
 import { renderRotate } from "./views/rotate";
 import { renderSecrets } from "./views/secrets";
 import { renderSmoke } from "./views/smoke";
@@ -91,6 +92,8 @@ function show(view: AppView): void {
     teardown = renderAudit(viewEl, { api, view, onView: drawStepper, onContinue: async () => show(await api.goTo("verify")) });
   } else if (view.current === "smoke") {
     teardown = renderSmoke(viewEl, { api, view, onView: drawStepper });
+  } else if (view.current === "billing") {
+    teardown = renderBilling(viewEl, { api, view, onView: drawStepper });
   } else if (view.current === "rotate") {
     teardown = renderRotate(viewEl, { api, view, onView: drawStepper, onVerify: async () => show(await api.goTo("verify")) });
   } else {

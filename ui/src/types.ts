@@ -1,7 +1,7 @@
 // Mirrors of the engine's types as the Tauri commands return them (serde's JSON).
 
 export type Mode = "real" | "rehearsal";
-export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "audit" | "verify" | "smoke" | "rotate";
+export type StepId = "connect" | "catalog" | "price_ids" | "webhook" | "secrets" | "audit" | "verify" | "smoke" | "rotate" | "billing";
 export type Status = "pass" | "warn" | "fail";
 
 export interface Link {
@@ -393,3 +393,81 @@ export interface SmokeState {
   portal_url: null;
   view: AppView;
 }
+
+/** One scenario the billing rehearsal can run (golive::wizard::BillingScenario). */
+export interface BillingScenario {
+  id: string;
+  title: string;
+  /** The card in words. */
+  card: string;
+  trial_days: number | null;
+  /** The phases' names, in order. */
+  phases: string[];
+}
+
+/** A tier of the test catalog (golive::billing::TestTier). */
+export interface TestTier {
+  tier: string;
+  price_id: string;
+  unit_amount: number;
+  interval: string;
+}
+
+/** One event delivered to the Worker: its id, type, the Worker's HTTP status, and whether it
+ * was a second copy (the shuffle). */
+export interface BillingDelivery {
+  event: string;
+  kind: string;
+  status: number;
+  copy: boolean;
+}
+
+/** One phase as it happened (golive::billing::PhaseResult). */
+export interface PhaseResult {
+  name: string;
+  /** The test clock's time after the phase (Unix time). */
+  clock_time: number;
+  status: string;
+  expected_status: string;
+  expected_tier: string;
+  /** What the Worker kept (null: nothing stored, read as free). */
+  worker_tier: string | null;
+  deliveries: BillingDelivery[];
+  finding: Finding;
+}
+
+/** One scenario as it ran (golive::billing::ScenarioResult). */
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  tier: string;
+  card: string;
+  clock: string | null;
+  customer: string | null;
+  subscription: string | null;
+  phases: PhaseResult[];
+  /** Set when the scenario could not run to its end (or was skipped), with why. */
+  stopped: Finding | null;
+}
+
+/** A whole billing rehearsal (golive::billing::BillingReport). */
+export interface BillingReport {
+  run: string;
+  started: number;
+  finished: number;
+  shuffled: boolean;
+  scenarios: ScenarioResult[];
+  clocks_deleted: number;
+  clocks_left: string[];
+}
+
+/** What the Billing rehearsal step offers before anything runs (golive::wizard::BillingPlan). */
+export interface BillingPlan {
+  scenarios: BillingScenario[];
+  /** The test catalog's tiers, cheapest first. */
+  tiers: TestTier[];
+  last: BillingReport | null;
+}
+
+/** A run's report with the view after it. */
+export type BillingRun = BillingReport & { view: AppView };

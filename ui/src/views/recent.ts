@@ -16,6 +16,7 @@ const STEP_WORDS: Record<RecentProject["current"], string> = {
   verify: "Verify",
   smoke: "Smoke purchase",
   rotate: "Rotate",
+  billing: "Billing rehearsal",
 };
 
 export interface RecentDeps {
