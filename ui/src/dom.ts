@@ -23,3 +23,18 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
+
+/** Text with Markdown-style `code` spans (the engine writes commands and names that way):
+ * the spans become <code> elements, everything stays text. An unpaired backtick is kept. */
+export function withCode(text: string): (Node | string)[] {
+  const parts = text.split("`");
+  if (parts.length < 3) return [text];
+  const out: (Node | string)[] = [];
+  parts.forEach((part, i) => {
+    const inCode = i % 2 === 1 && i < parts.length - (parts.length % 2 === 0 ? 1 : 0);
+    if (inCode) out.push(h("code", {}, part));
+    else if (i % 2 === 1) out.push(`\`${part}`);
+    else if (part) out.push(part);
+  });
+  return out;
+}

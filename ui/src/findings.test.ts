@@ -29,6 +29,20 @@ describe("renderFinding", () => {
   });
 });
 
+describe("code spans", () => {
+  it("shows `backticked` words as code, as text, and keeps an unpaired backtick", () => {
+    const li = renderFinding(
+      { ...finding("fail"), detail: "Run `npx wrangler deploy` then `<b>x</b>`; a lone ` stays", fix: "no code here" },
+      () => {},
+    );
+    const codes = [...li.querySelectorAll(".finding-detail code")].map((c) => c.textContent);
+    expect(codes).toEqual(["npx wrangler deploy", "<b>x</b>"]);
+    expect(li.querySelector("b")).toBeNull();
+    expect(li.querySelector(".finding-detail")?.textContent).toBe("Run npx wrangler deploy then <b>x</b>; a lone ` stays");
+    expect(li.querySelector(".finding-fix code")).toBeNull();
+  });
+});
+
 describe("worstFirst", () => {
   it("puts failures then warnings first, keeping order within each", () => {
     const sorted = worstFirst([finding("pass", "a"), finding("fail", "b"), finding("warn", "c"), finding("fail", "d")]);

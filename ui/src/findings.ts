@@ -1,6 +1,6 @@
 // One check's result as a row: its status, what was found, what to do, and a dashboard link.
 
-import { h } from "./dom";
+import { h, withCode } from "./dom";
 import type { Finding, Problem } from "./types";
 
 const MARKS = { pass: "✓", warn: "!", fail: "✗" } as const;
@@ -18,9 +18,9 @@ export function renderFinding(finding: Finding, openLink: (url: string) => void)
     h(
       "div",
       { class: "finding-body" },
-      h("div", { class: "finding-title" }, finding.title),
-      h("div", { class: "finding-detail" }, finding.detail),
-      finding.fix ? h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), finding.fix) : null,
+      h("div", { class: "finding-title" }, ...withCode(finding.title)),
+      h("div", { class: "finding-detail" }, ...withCode(finding.detail)),
+      finding.fix ? h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), ...withCode(finding.fix)) : null,
       link,
     ),
   );

@@ -209,7 +209,8 @@ describe("renderBilling", () => {
     t.q("#billing-run").click();
     expect(t.api.billingRun).toHaveBeenCalledWith(["trial_converts", "trial_card_fails", "renewal"], false);
     await vi.waitFor(() => expect(t.q("#billing-problem .finding-title").textContent).toBe("wrangler dev did not start."));
-    expect(t.q("#billing-problem .finding-fix").textContent).toContain("Make `npx wrangler dev` start");
+    expect(t.q("#billing-problem .finding-fix").textContent).toContain("Make npx wrangler dev start");
+    expect(t.q("#billing-problem .finding-fix code").textContent).toBe("npx wrangler dev");
     (t.q("#billing-problem button") as HTMLButtonElement).click();
     expect(t.api.openLink).toHaveBeenCalledWith(problem.link!.url);
     expect(t.q("#billing-run").disabled).toBe(false);

@@ -6,7 +6,7 @@
 // a failed phase with its cause and fix. The last run is shown when the view opens.
 
 import type { Api } from "../api";
-import { clear, h } from "../dom";
+import { clear, h, withCode } from "../dom";
 import { renderFinding, showProblem } from "../findings";
 import type { AppView, BillingPlan, BillingReport, BillingScenario, PhaseResult, ScenarioResult, StepEvent, TestTier } from "../types";
 
@@ -93,8 +93,8 @@ function phaseRows(p: PhaseResult, openLink: (url: string) => void): HTMLTableRo
     h(
       "td",
       { colspan: "5" },
-      h("div", { class: "finding-detail" }, p.finding.detail),
-      p.finding.fix ? h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), p.finding.fix) : null,
+      h("div", { class: "finding-detail" }, ...withCode(p.finding.detail)),
+      p.finding.fix ? h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), ...withCode(p.finding.fix)) : null,
       link,
     ),
   );

@@ -2,7 +2,7 @@
 // suggested tier values, Apply with per-item progress, then the live price-ID table.
 
 import type { Api } from "../api";
-import { clear, h } from "../dom";
+import { clear, h, withCode } from "../dom";
 import { showProblem } from "../findings";
 import type { AppView, CatalogPlan, PlanAction, PriceIdVar, PortalOutcome, StepEvent } from "../types";
 
@@ -190,8 +190,8 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
             "div",
             { class: "finding-body" },
             h("div", { class: "finding-title" }, p.product_name),
-            h("div", { class: "finding-detail" }, p.message),
-            h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), p.fix),
+            h("div", { class: "finding-detail" }, ...withCode(p.message)),
+            h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), ...withCode(p.fix)),
           ),
         ),
       );
