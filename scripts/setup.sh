@@ -41,5 +41,15 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
-echo "==> building the front end"
-npm run --silent build:ui >/dev/null
+# The front end is rebuilt only when what it is built from changed (by content, not mtimes):
+# a rebuild rewrites ui/dist, and the app embeds ui/dist, so every rebuild would also make
+# cargo recompile the app.
+ui_hash=$(cat package-lock.json ui/index.html ui/tsconfig.json ui/vite.config.ts \
+  $(find ui/src -type f ! -name '*.test.ts' | LC_ALL=C sort) | sha256sum | cut -d' ' -f1)
+if [ -f ui/dist/index.html ] && [ "$(cat ui/dist/.source-hash 2>/dev/null)" = "$ui_hash" ]; then
+  echo "==> the front end is up to date"
+else
+  echo "==> building the front end"
+  npm run --silent build:ui >/dev/null
+  echo "$ui_hash" > ui/dist/.source-hash
+fi
