@@ -207,7 +207,17 @@ async fn a_stripe_that_never_answers_is_reported_within_the_time_limit() {
     let report = check(&input, &env, &Silent).await;
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
     assert!(!report.passed());
-    let f = report.findings.iter().find(|f| f.title == "Stripe did not answer").expect("named");
+    // Each card says which key it was about: two alike would leave the user guessing.
+    let silent: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.title.starts_with("Stripe did not answer"))
+        .map(|f| f.title.as_str())
+        .collect();
+    assert!(silent.iter().all(|t| t.ends_with("test key") || t.ends_with("live key")), "{silent:?}");
+    let distinct: std::collections::BTreeSet<&&str> = silent.iter().collect();
+    assert_eq!(distinct.len(), silent.len(), "{silent:?}");
+    let f = report.findings.iter().find(|f| f.title.starts_with("Stripe did not answer")).expect("named");
     assert!(f.detail.contains("0 s") || f.detail.contains("1 s"), "{f:?}");
     assert!(f.fix.as_deref().unwrap().contains("internet connection"), "{f:?}");
 

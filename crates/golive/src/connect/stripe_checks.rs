@@ -236,13 +236,13 @@ fn key_failure(check_id: &str, which: &str, slot: KeySlot, key: &StripeKey, fail
         .with_link("Open API keys", dashboard_keys_url(slot)),
         ApiFailure::Unreachable(message) => Finding::fail(
             &id,
-            "Could not reach Stripe",
+            format!("Could not reach Stripe to check the {which} key"),
             message,
             "Check the internet connection (and any proxy or firewall), then run the checks again.",
         ),
         ApiFailure::TimedOut { seconds } => Finding::fail(
             &id,
-            "Stripe did not answer",
+            format!("Stripe did not answer about the {which} key"),
             format!("No answer within {seconds} s."),
             "Check the internet connection (and any proxy or firewall), then run the checks again.",
         ),
