@@ -307,7 +307,15 @@ pub async fn run(ctx: &Ctx<'_>, scenarios: &[Scenario], tiers: &[TestTier]) -> R
     let mut left = Vec::new();
     for clock in &clocks {
         if delete_clock(&ctx.client, clock).await.is_err() {
-            left.push(clock.clone());
+            // Stripe deletes a clock by itself at its `deletes_after`: say when.
+            let path = format!("/test_helpers/test_clocks/{clock}");
+            let when = match ctx.client.get::<Value>(&path).await {
+                Ok(c) => c["deletes_after"]
+                    .as_i64()
+                    .map(|t| format!(" (Stripe deletes it on {})", crate::clock::describe(t))),
+                Err(_) => None,
+            };
+            left.push(format!("{clock}{}", when.unwrap_or_default()));
         }
     }
     ctx.progress(total, total, "Deleted the test clocks");
