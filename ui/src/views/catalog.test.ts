@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
-import type { CatalogPlan } from "../types";
-import { actionDetail, dotenv, planTable, rowLabel, writeCount } from "./catalog";
+import { describe, expect, it, vi } from "vitest";
+import type { AppView, CatalogPlan } from "../types";
+import { actionDetail, dotenv, planTable, renderCatalog, rowLabel, writeCount } from "./catalog";
 
 const plan: CatalogPlan = {
   blocked: false,
@@ -42,5 +42,36 @@ describe("catalog view helpers", () => {
   it("exports price IDs and the portal as .env lines", () => {
     const text = dotenv([{ name: "STRIPE_PRICE_ID_PRO", price_id: "price_A", tier: "pro", terms: "" }], { id: "bpc_1", reused: false });
     expect(text).toBe("STRIPE_PRICE_ID_PRO=price_A\nSTRIPE_PORTAL_CONFIG_ID=bpc_1\n");
+  });
+});
+
+describe("renderCatalog after Create", () => {
+  it("keeps the outcome in view, hides the spent button and moves focus to Continue", async () => {
+    const view = { mode: "rehearsal", catalog: { price_ids: null }, steps: [] } as unknown as AppView;
+    const done: CatalogPlan = { blocked: false, problems: [], rows: [] };
+    const planCatalog = vi.fn().mockResolvedValueOnce(plan).mockResolvedValue(done);
+    const api = {
+      planCatalog,
+      applyCatalog: vi.fn().mockResolvedValue({
+        outcome: { created: [1, 2, 3], failed: [] },
+        price_ids: [{ name: "STRIPE_PRICE_ID_PRO", price_id: "price_L1", tier: "pro", terms: "29.00 USD / month" }],
+        portal: null,
+        view,
+      }),
+      onStepEvent: vi.fn().mockResolvedValue(() => {}),
+      openLink: vi.fn(),
+    };
+    const root = document.createElement("div");
+    document.body.append(root);
+    renderCatalog(root, { api: api as never, view, onView: vi.fn(), onContinue: vi.fn() });
+    const q = (css: string) => root.querySelector(css) as HTMLElement;
+    await vi.waitFor(() => expect((q("#apply") as HTMLButtonElement).disabled).toBe(false));
+    q("#apply").click();
+    await vi.waitFor(() => expect(q("#catalog-status").textContent).toContain("Done: 3 created in live mode."));
+    expect(q("#catalog-status").textContent).toContain("Live mode already has every tier.");
+    expect(q("#apply").hidden).toBe(true);
+    expect(document.activeElement?.id).toBe("catalog-continue");
+    expect(q("#price-ids").textContent).toContain("price_L1");
+    root.remove();
   });
 });

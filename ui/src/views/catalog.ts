@@ -200,6 +200,8 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
     table.append(planTable(plan));
     const writes = writeCount(plan);
     applyButton.disabled = plan.blocked;
+    // Nothing to write and the price IDs collected: no button that looks like another task.
+    applyButton.hidden = !writes && !cont.disabled;
     applyButton.textContent = writes ? `Write ${writes} change(s) in live mode` : "Collect price IDs";
     status.textContent = plan.blocked
       ? "Fix the problems marked ✗ (or use the suggested values), then plan again."
@@ -238,14 +240,17 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
       const applied = await api.applyCatalog(expected(), accept.checked);
       deps.onView(applied.view);
       clear(result);
-      if (applied.outcome.failed.length) {
-        status.textContent = `${applied.outcome.failed.length} could not be created: ${applied.outcome.failed.map((f) => `${f.name}: ${f.reason}`).join("; ")}. Press Create again: golive picks up where it stopped.`;
-      } else {
-        status.textContent = `Done: ${applied.outcome.created.length} created in live mode.`;
+      const failed = applied.outcome.failed;
+      if (!failed.length) {
         result.append(priceIdTable(applied.price_ids, applied.portal));
         cont.disabled = false;
       }
       await runPlan();
+      // The outcome stays in view, followed by what the new plan says.
+      status.textContent = failed.length
+        ? `${failed.length} could not be created: ${failed.map((f) => `${f.name}: ${f.reason}`).join("; ")}. Press the button again: golive picks up where it stopped. ${status.textContent}`
+        : `Done: ${applied.outcome.created.length} created in live mode. ${status.textContent}`;
+      if (!failed.length) cont.focus();
     } catch (err) {
       showProblem(status, err, (url) => void api.openLink(url));
     } finally {

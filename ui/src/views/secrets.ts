@@ -86,6 +86,7 @@ export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => v
       deps.onView(pushed.view);
       status.textContent = `All ${pushed.record.confirmed.length} secrets are on ${pushed.record.script}${pushed.record.env ? ` (${pushed.record.env})` : ""}.`;
       cont.disabled = false;
+      cont.focus();
     } catch (err) {
       showProblem(status, err, (url) => void api.openLink(url));
     } finally {

@@ -143,6 +143,7 @@ export function renderWebhook(root: HTMLElement, deps: WebhookViewDeps): () => v
     if (next.endpoints.length) table.append(h("h2", {}, "Live endpoints found"), endpointTable(next));
     disableButton.hidden = !next.endpoints.some((e) => e.role.kind === "duplicate");
     ensureButton.disabled = false;
+    ensureButton.hidden = false;
     ensureButton.textContent = actionText(next);
     status.textContent = next.action.kind === "create" ? `No endpoint golive can use for ${next.url} yet.` : `An endpoint for ${next.url} is ready to use.`;
   };
@@ -188,6 +189,10 @@ export function renderWebhook(root: HTMLElement, deps: WebhookViewDeps): () => v
       status.textContent = `${ensured.outcome.created ? "Created" : "Using"} ${ensured.outcome.endpoint.id}; its signing secret is in your keyring.`;
       cont.disabled = false;
       showPlanAfter(await api.planWebhook(urlInput.value, extraEvents()));
+      // Done: the button would now read "Use the existing endpoint", which looks like one more
+      // task. It comes back when the address is checked again.
+      ensureButton.hidden = true;
+      cont.focus();
     } catch (err) {
       showProblem(status, err, (url) => void api.openLink(url));
       ensureButton.disabled = false;
