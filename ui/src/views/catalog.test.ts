@@ -75,3 +75,42 @@ describe("renderCatalog after Create", () => {
     root.remove();
   });
 });
+
+describe("renderCatalog problems", () => {
+  it("lists a warning shared by several products once, and offers the suggestion as a button", async () => {
+    const view = { mode: "rehearsal", catalog: { price_ids: null }, steps: [] } as unknown as AppView;
+    const warn = (name: string) => ({
+      product_id: `prod_${name}`,
+      product_name: name,
+      severity: "warning" as const,
+      code: "tax_behavior_unspecified",
+      message: "A price has no tax behaviour.",
+      fix: "Decide now whether prices include tax.",
+      suggestion: null,
+    });
+    const trap: CatalogPlan = {
+      blocked: true,
+      rows: [],
+      problems: [
+        warn("Starter"),
+        warn("Pro Plan"),
+        { product_id: "prod_p", product_name: "Pro Plan", severity: "blocking", code: "tier_case", message: "“Pro” is not a tier the app knows.", fix: "Use “pro”.", suggestion: "pro" },
+      ],
+    };
+    const planCatalog = vi.fn().mockResolvedValueOnce(trap).mockResolvedValue({ blocked: false, problems: [], rows: [] });
+    const api = { planCatalog, applyCatalog: vi.fn(), onStepEvent: vi.fn().mockResolvedValue(() => {}), openLink: vi.fn() };
+    const root = document.createElement("div");
+    document.body.append(root);
+    renderCatalog(root, { api: api as never, view, onView: vi.fn(), onContinue: vi.fn() });
+    await vi.waitFor(() => expect(root.querySelectorAll("[data-code='tax_behavior_unspecified']").length).toBe(1));
+    expect(root.querySelector("[data-code='tax_behavior_unspecified'] .finding-title")!.textContent).toBe("Starter, Pro Plan");
+    expect(root.querySelector("summary")!.textContent).toContain("1 warning(s)");
+    const use = root.querySelector("[data-code='tier_case'] .use-suggestion") as HTMLButtonElement;
+    expect(use.textContent).toBe("Use “pro” in live mode");
+    use.click();
+    expect((root.querySelector("#accept-suggestions") as HTMLInputElement).checked).toBe(true);
+    expect(planCatalog).toHaveBeenLastCalledWith(null, true);
+    await vi.waitFor(() => expect(root.querySelector("[data-code='tier_case']")).toBeNull());
+    root.remove();
+  });
+});

@@ -4,7 +4,7 @@
 import type { Api } from "../api";
 import { clear, h, withCode } from "../dom";
 import { showProblem } from "../findings";
-import type { AppView, CatalogPlan, PlanAction, PriceIdVar, PortalOutcome, StepEvent } from "../types";
+import type { AppView, CatalogPlan, CatalogProblem, PlanAction, PriceIdVar, PortalOutcome, StepEvent } from "../types";
 
 export interface CatalogViewDeps {
   api: Api;
@@ -177,10 +177,30 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
   const showPlan = (plan: CatalogPlan) => {
     clear(problems);
     clear(warnings);
-    const warningCount = plan.problems.filter((p) => p.severity === "warning").length;
+    // One row per distinct problem: the same warning on several products is listed once, with
+    // every product it is about.
+    const grouped = new Map<string, { p: CatalogProblem; names: string[] }>();
+    for (const p of plan.problems) {
+      const key = JSON.stringify([p.severity, p.code, p.message, p.fix, p.suggestion]);
+      const seen = grouped.get(key);
+      if (seen) seen.names.push(p.product_name);
+      else grouped.set(key, { p, names: [p.product_name] });
+    }
+    const rows = [...grouped.values()];
+    const warningCount = rows.filter((r) => r.p.severity === "warning").length;
     warningsBox.hidden = warningCount === 0;
     warningsBox.querySelector("summary")!.textContent = `${warningCount} warning(s) — worth a look, none blocks`;
-    for (const p of plan.problems) {
+    for (const { p, names } of rows) {
+      // A problem golive can fix points at the control that applies the fix.
+      const useSuggestion =
+        p.suggestion && !accept.checked
+          ? h("button", { type: "button", class: "secondary use-suggestion" }, `Use “${p.suggestion}” in live mode`)
+          : null;
+      useSuggestion?.addEventListener("click", () => {
+        accept.checked = true;
+        accept.focus();
+        void runPlan();
+      });
       (p.severity === "blocking" ? problems : warnings).append(
         h(
           "li",
@@ -189,9 +209,10 @@ export function renderCatalog(root: HTMLElement, deps: CatalogViewDeps): () => v
           h(
             "div",
             { class: "finding-body" },
-            h("div", { class: "finding-title" }, p.product_name),
+            h("div", { class: "finding-title" }, names.join(", ")),
             h("div", { class: "finding-detail" }, ...withCode(p.message)),
             h("div", { class: "finding-fix" }, h("strong", {}, "What to do: "), ...withCode(p.fix)),
+            useSuggestion,
           ),
         ),
       );
