@@ -7,6 +7,7 @@ import { renderStepper } from "./stepper";
 import type { AppView, StepId } from "./types";
 import { renderCatalog } from "./views/catalog";
 import { renderConnect } from "./views/connect";
+import { renderPriceIds } from "./views/priceIds";
 import { renderRecent } from "./views/recent";
 import { renderAudit } from "./views/audit";
 import { renderBilling } from "./views/billing";
@@ -76,12 +77,18 @@ function show(view: AppView): void {
       onView: drawStepper,
       onContinue: async () => show(await api.goTo("catalog")),
     });
-  } else if (view.current === "catalog" || view.current === "price_ids") {
-    // The Catalog view collects the price IDs and the portal and lists them.
+  } else if (view.current === "catalog") {
     teardown = renderCatalog(viewEl, {
       api,
       view,
       onView: drawStepper,
+      onContinue: async () => show(await api.goTo("price_ids")),
+    });
+  } else if (view.current === "price_ids") {
+    teardown = renderPriceIds(viewEl, {
+      api,
+      view,
+      onBack: async () => show(await api.goTo("catalog")),
       onContinue: async () => show(await api.goTo("webhook")),
     });
   } else if (view.current === "webhook") {
