@@ -322,7 +322,9 @@ pub async fn run_verify(app: AppHandle, state: State<'_, AppState>) -> Result<Ve
 #[tauri::command]
 pub async fn save_report(app: AppHandle, state: State<'_, AppState>) -> Result<Option<String>, Problem> {
     let wizard = state.wizard().await?;
-    let Some(dir) = pick(app).await else { return Ok(None) };
+    let documents = directories::UserDirs::new().and_then(|u| u.document_dir().map(std::path::Path::to_path_buf));
+    let start = report_folder_start(wizard.session().project_dir.as_deref(), documents.as_deref());
+    let Some(dir) = pick(app, "Choose the folder to save the go-live report in", start).await else { return Ok(None) };
     let (_, page) = wizard.save_report(&dir)?;
     *state.saved_report.lock().expect("no panic while holding it") = Some(page.clone());
     Ok(Some(page.display().to_string()))
@@ -455,16 +457,31 @@ pub async fn go_to(step: StepId, state: State<'_, AppState>) -> Result<AppView, 
     Ok(view(&state))
 }
 
-async fn pick(app: AppHandle) -> Option<PathBuf> {
-    let picked =
-        tauri::async_runtime::spawn_blocking(move || app.dialog().file().blocking_pick_folder()).await.ok()??;
+/// The system folder picker with `title`, opened in `start` when there is one; `None` when the
+/// user cancels.
+async fn pick(app: AppHandle, title: &'static str, start: Option<PathBuf>) -> Option<PathBuf> {
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        let dialog = app.dialog().file().set_title(title);
+        match start {
+            Some(dir) => dialog.set_directory(dir).blocking_pick_folder(),
+            None => dialog.blocking_pick_folder(),
+        }
+    })
+    .await
+    .ok()??;
     picked.into_path().ok()
 }
 
-/// The system folder picker; `None` when the user cancels.
+/// Where the report's folder picker opens: the project's folder, else Documents, else the
+/// picker's own default — only a folder that exists.
+fn report_folder_start(project: Option<&std::path::Path>, documents: Option<&std::path::Path>) -> Option<PathBuf> {
+    project.into_iter().chain(documents).find(|d| d.is_dir()).map(std::path::Path::to_path_buf)
+}
+
+/// The Worker-folder picker (Connect); `None` when the user cancels.
 #[tauri::command]
 pub async fn pick_folder(app: AppHandle) -> Option<String> {
-    pick(app).await.map(|p| p.display().to_string())
+    pick(app, "Choose your Worker's folder (the one with wrangler.toml)", None).await.map(|p| p.display().to_string())
 }
 
 /// Called by the window once its first view is drawn. With `GOLIVE_BENCH_FIRST_PAINT` set
@@ -515,5 +532,17 @@ mod tests {
         let json = serde_json::to_value(&linked).unwrap();
         assert_eq!(json["link"]["url"], "https://dashboard.stripe.com/apikeys");
         assert_eq!(json["kind"], "not_ready");
+    }
+
+    /// The report's picker opens where the user works: the project, else Documents, else
+    /// wherever the system picker starts — never a folder that is not there.
+    #[test]
+    fn the_report_picker_starts_in_the_project_else_documents() {
+        let (project, documents) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let gone = project.path().join("gone");
+        assert_eq!(report_folder_start(Some(project.path()), Some(documents.path())).as_deref(), Some(project.path()));
+        assert_eq!(report_folder_start(Some(&gone), Some(documents.path())).as_deref(), Some(documents.path()));
+        assert_eq!(report_folder_start(None, Some(documents.path())).as_deref(), Some(documents.path()));
+        assert_eq!(report_folder_start(Some(&gone), None), None);
     }
 }
