@@ -1,6 +1,7 @@
 // The "Price IDs & portal" view: the live price IDs and the portal configuration the Catalog
 // step collected, as the Worker will get them (names, values, terms), with copy buttons and a
-// .env export; Continue goes on to the Webhook step.
+// .env export; Continue goes on to the Webhook step. (Like every view, the app focuses the
+// view itself when it opens.)
 
 import type { Api } from "../api";
 import { clear, h } from "../dom";
@@ -34,6 +35,5 @@ export function renderPriceIds(root: HTMLElement, deps: PriceIdsViewDeps): () =>
       : priceIdTable(ids, view.catalog.portal),
     h("div", { class: "actions" }, back, cont),
   );
-  (ids === null ? back : cont).focus();
   return () => undefined;
 }
