@@ -10,7 +10,7 @@
 use crate::environment::Environment;
 use crate::findings::Finding;
 use crate::wrangler::Wrangler;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -349,8 +349,7 @@ fn event(target: &Target<'_>, customer: &str, n: usize, send: &Send, now: i64, n
 }
 
 async fn post(target: &Target<'_>, payload: &str) -> Result<u16, String> {
-    let header = crate::verify::signature::header(target.secret.expose_secret(), crate::clock::unix_now(), payload);
-    let answer = crate::verify::probe::post_as_stripe(&target.url, payload, &header, "golive-audit").await?;
+    let answer = crate::verify::probe::deliver_now(&target.url, payload, target.secret, "golive-audit").await?;
     Ok(answer.status)
 }
 

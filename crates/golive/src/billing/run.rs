@@ -18,7 +18,7 @@ use crate::findings::Finding;
 use crate::problem::Problem;
 use crate::progress::ProgressSink;
 use crate::stripe_api::{with_retries, ApiFailure, Client};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -109,11 +109,7 @@ pub async fn delete_leftover_clocks(client: &Client, before: i64) -> Result<usiz
 
 async fn delete_clock(client: &Client, id: &str) -> Result<(), ApiFailure> {
     let path = format!("/test_helpers/test_clocks/{id}");
-    match with_retries(|| client.delete::<Value>(&path)).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.status() == Some(404) => Ok(()),
-        Err(e) => Err(e),
-    }
+    crate::stripe_api::done_if_gone(with_retries(|| client.delete::<Value>(&path)).await)
 }
 
 /// `n` customers on clocks of at most three, each clock frozen at `start` and named for the
@@ -233,10 +229,8 @@ async fn new_events(
 async fn deliver(ctx: &Ctx<'_>, events: &[Value], copy: bool) -> Result<Vec<Delivery>, Problem> {
     let mut out = Vec::new();
     for event in events {
-        let payload = serde_json::to_string_pretty(event).expect("JSON");
-        let now = crate::clock::unix_now();
-        let header = stripe_spec::signature::header(ctx.secret.expose_secret(), now, &payload);
-        let answer = crate::verify::probe::post_as_stripe(&ctx.webhook_url, &payload, &header, "golive-billing")
+        let payload = stripe_spec::objects::to_stripe_json(event);
+        let answer = crate::verify::probe::deliver_now(&ctx.webhook_url, &payload, ctx.secret, "golive-billing")
             .await
             .map_err(|e| {
                 Problem::new(

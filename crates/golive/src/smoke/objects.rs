@@ -293,11 +293,7 @@ pub async fn cancel(client: &Client, id: &str) -> Result<Subscription, ApiFailur
 /// Deletes the coupon (gone already: fine).
 pub async fn delete_coupon(client: &Client, id: &str) -> Result<(), ApiFailure> {
     let path = format!("/coupons/{id}");
-    match with_retries(|| client.delete::<Value>(&path)).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.status() == Some(404) => Ok(()),
-        Err(e) => Err(e),
-    }
+    crate::stripe_api::done_if_gone(with_retries(|| client.delete::<Value>(&path)).await)
 }
 
 /// Turns the promotion code off (gone already: fine). No Idempotency-Key: the update is the
@@ -308,21 +304,13 @@ pub async fn deactivate_code(client: &Client, id: &str) -> Result<(), ApiFailure
     // Setting false twice is harmless, so it needs no Idempotency-Key.
     let path = format!("/promotion_codes/{id}");
     let body = form(&[("active", "false")]);
-    match with_retries(|| client.post_form::<PromotionCode, _>(&path, &body)).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.status() == Some(404) => Ok(()),
-        Err(e) => Err(e),
-    }
+    crate::stripe_api::done_if_gone(with_retries(|| client.post_form::<PromotionCode, _>(&path, &body)).await)
 }
 
 /// Deletes the live customer (its invoices stay, as Stripe keeps them).
 pub async fn delete_customer(client: &Client, id: &str) -> Result<(), ApiFailure> {
     let path = format!("/customers/{id}");
-    match with_retries(|| client.delete::<Value>(&path)).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.status() == Some(404) => Ok(()),
-        Err(e) => Err(e),
-    }
+    crate::stripe_api::done_if_gone(with_retries(|| client.delete::<Value>(&path)).await)
 }
 
 /// The `metadata.plan` of the live product of `price_id` (where the seed keeps the tier).

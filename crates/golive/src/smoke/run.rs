@@ -12,7 +12,7 @@ use crate::problem::Problem;
 use crate::progress::ProgressSink;
 use crate::steps::StepId;
 use crate::stripe_api::Client;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::time::Duration;
 
 /// How long golive waits for Stripe to deliver an event (its first attempt takes seconds).
@@ -351,9 +351,8 @@ async fn await_delivery(
 /// the Worker's status, which Stripe's API does not tell.
 async fn send_again(ctx: &Ctx<'_>, event: &SeenEvent, secret: &SecretString) -> Result<u16, String> {
     let payload = stripe_spec::objects::to_stripe_json(&event.whole);
-    let header = crate::verify::signature::header(secret.expose_secret(), crate::clock::unix_now(), &payload);
     let url = crate::verify::probe::probe_url(ctx.env, ctx.endpoint_url);
-    crate::verify::probe::post_as_stripe(&url, &payload, &header, "golive-smoke").await.map(|a| a.status)
+    crate::verify::probe::deliver_now(&url, &payload, secret, "golive-smoke").await.map(|a| a.status)
 }
 
 /// The customer's tier from the tier source; a remote one is read again until it is

@@ -10,6 +10,15 @@ pub use client::{Client, STRIPE_VERSION};
 pub use failure::{ApiFailure, Detail};
 pub use retry::with_retries;
 
+/// A delete or a switch-off answered 404: the object is gone, so what was asked is done (a
+/// retry after a lost answer, or someone else was quicker).
+pub fn done_if_gone<T>(result: Result<T, ApiFailure>) -> Result<(), ApiFailure> {
+    match result {
+        Err(failure) if failure.status() == Some(404) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
 use crate::environment::Environment;
 use crate::stripe_key::StripeKey;
 use serde::de::DeserializeOwned;

@@ -126,6 +126,18 @@ pub(crate) async fn post_as_stripe(
     crate::http::send(request, Duration::from_secs(15)).await
 }
 
+/// Delivers `payload` as Stripe does right now: signed with `secret` at the current time and
+/// posted with Stripe's headers (`who` as in [`post_as_stripe`]).
+pub(crate) async fn deliver_now(
+    url: &str,
+    payload: &str,
+    secret: &SecretString,
+    who: &str,
+) -> Result<crate::http::Answer, String> {
+    let header = signature::header(secret.expose_secret(), crate::clock::unix_now(), payload);
+    post_as_stripe(url, payload, &header, who).await
+}
+
 /// A secret no endpoint has: made up for each probe.
 fn wrong_secret() -> String {
     format!("{}_{}", "whsec", crate::nonce::token(32))

@@ -132,11 +132,7 @@ pub async fn delete(client: &Client, id: &str) -> Result<(), ApiFailure> {
         deleted: bool,
     }
     let path = format!("/webhook_endpoints/{id}");
-    match with_retries(|| client.delete::<Deleted>(&path)).await {
-        // Already gone (a retry after a lost answer): what was asked is done.
-        Err(failure) if failure.status() == Some(404) => Ok(()),
-        other => other.map(|_| ()),
-    }
+    crate::stripe_api::done_if_gone(with_retries(|| client.delete::<Deleted>(&path)).await)
 }
 
 #[derive(Deserialize)]
