@@ -118,6 +118,15 @@ onBusy((busy) => {
   cancelButton.hidden = !busy;
 });
 
+// The About line: version and the commit the build came from.
+api.about().then(
+  (line) => {
+    const about = document.getElementById("about");
+    if (about) about.textContent = `golive ${line}`;
+  },
+  () => undefined,
+);
+
 api.appView().then(
   (view) => {
     show(view);

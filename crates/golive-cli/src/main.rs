@@ -12,12 +12,15 @@ mod context;
 mod keys_input;
 mod output;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
+    // The version names the commit the build came from (see golive::about), known at run time.
+    let version: &'static str = Box::leak(golive::about::version_line().into_boxed_str());
+    let parsed = args::Cli::command().version(version).try_get_matches().and_then(|m| args::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(output::usage_error(e)),
     };

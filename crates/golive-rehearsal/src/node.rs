@@ -7,6 +7,11 @@
 //! user's npm — reporting progress, and with a clear problem and fix when npm is missing or
 //! cannot reach its registry. An install goes to a folder of its own first and is moved into
 //! place only once complete, so an interrupted one is never taken for a finished one.
+//!
+//! The whole tree is pinned, not only the two packages: golive carries a lockfile
+//! (`node/package-lock.json`, the repository's own resolutions) and installs with `npm ci`,
+//! so every installed golive runs the same wrangler, workerd and esbuild the tests ran, each
+//! checked against its integrity hash (and an npm cache that holds them needs no network).
 
 use golive::progress::{Progress, ProgressSink, StepEvent};
 use golive::steps::StepId;
@@ -24,6 +29,10 @@ pub const STRIPE_VERSION: &str = "23.1.0";
 pub const NODE_MODULES_VAR: &str = "GOLIVE_NODE_MODULES";
 
 const PACKAGES: [(&str, &str); 2] = [("wrangler", WRANGLER_VERSION), ("stripe", STRIPE_VERSION)];
+/// What `npm ci` installs: the two packages, and every package under them at the versions
+/// of the repository's package-lock.json (checked by a test).
+const MANIFEST: &str = include_str!("../node/package.json");
+const LOCKFILE: &str = include_str!("../node/package-lock.json");
 /// npm downloads about 200 MB (workerd is most of it); a slow line may take minutes.
 const INSTALL_TIME_LIMIT: Duration = Duration::from_secs(15 * 60);
 const NODE_DOWNLOAD: &str = "https://nodejs.org/en/download";
@@ -189,6 +198,9 @@ async fn install(data_dir: &Path, search: &NodeSearch, sink: &dyn ProgressSink) 
         _ => {}
     }
     std::fs::create_dir_all(&staging).map_err(|e| files(e, &staging))?;
+    for (name, text) in [("package.json", MANIFEST), ("package-lock.json", LOCKFILE)] {
+        std::fs::write(staging.join(name), text).map_err(|e| files(e, &staging))?;
+    }
     progress(
         sink,
         0,
@@ -196,9 +208,8 @@ async fn install(data_dir: &Path, search: &NodeSearch, sink: &dyn ProgressSink) 
     );
     let mut command = tokio::process::Command::new(&npm);
     command
-        .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
         .arg(&staging)
-        .args(PACKAGES.iter().map(|(package, version)| format!("{package}@{version}")))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -27,17 +27,15 @@ fn fake_npm(dir: &Path, body: &str) -> OsString {
     OsString::from(format!("{}:/usr/bin:/bin", bin.display()))
 }
 
-/// What a real `npm install --prefix P wrangler@V stripe@V` leaves: the two packages in
-/// P/node_modules (with wrangler's .bin link), at the versions asked for.
+/// What a real `npm ci --prefix P` leaves: the two packages P/package.json depends on, in
+/// P/node_modules (with wrangler's .bin link), at the versions it names.
 const INSTALLS: &str = r#"prefix=""; prev=""
 for arg in "$@"; do [ "$prev" = "--prefix" ] && prefix="$arg"; prev="$arg"; done
-for spec in "$@"; do
-  case "$spec" in
-    wrangler@*|stripe@*)
-      name="${spec%@*}"; version="${spec#*@}"
-      mkdir -p "$prefix/node_modules/$name"
-      printf '{"name":"%s","version":"%s"}' "$name" "$version" > "$prefix/node_modules/$name/package.json";;
-  esac
+[ -f "$prefix/package-lock.json" ] || { echo "npm error The npm ci command can only install with an existing package-lock.json" >&2; exit 1; }
+for name in wrangler stripe; do
+  version=$(sed -n "s/.*\"$name\": \"\([0-9.]*\)\".*/\1/p" "$prefix/package.json")
+  mkdir -p "$prefix/node_modules/$name"
+  printf '{"name":"%s","version":"%s"}' "$name" "$version" > "$prefix/node_modules/$name/package.json"
 done
 mkdir -p "$prefix/node_modules/.bin"
 printf '#!/bin/sh\n' > "$prefix/node_modules/.bin/wrangler"
@@ -84,10 +82,7 @@ async fn without_packages_the_npm_on_path_installs_the_pinned_versions_once() {
     assert_eq!((found.source, &found.node_modules), (NodeSource::JustInstalled, &installed));
     assert_eq!(
         npm_runs(tools.path()),
-        vec![format!(
-            "install --no-save --no-audit --no-fund --prefix {} wrangler@{WRANGLER_VERSION} stripe@{STRIPE_VERSION}",
-            data.path().join("node.installing").display()
-        )]
+        vec![format!("ci --no-audit --no-fund --prefix {}", data.path().join("node.installing").display())]
     );
     assert!(found.wrangler().exists() && installed.join("stripe/package.json").exists());
     assert!(!data.path().join("node.installing").exists(), "moved into place");
@@ -110,6 +105,28 @@ async fn without_packages_the_npm_on_path_installs_the_pinned_versions_once() {
     assert_eq!(rehearsal.node_packages().source, NodeSource::DataFolder);
     assert_eq!(std::fs::read_link(rehearsal.project_dir().join("node_modules")).unwrap(), installed);
     assert_eq!(npm_runs(tools.path()).len(), 1, "installed once");
+}
+
+/// The lockfile golive installs with pins every package at the version of the repository's
+/// own package-lock.json: what the tests ran is what an installed golive runs (and the npm
+/// cache setup.sh fills holds every one of them).
+#[test]
+fn the_shipped_lockfile_pins_the_repositorys_resolutions() {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let shipped = read(&crate_dir.join("node/package-lock.json"));
+    let repo = read(&crate_dir.join("../../package-lock.json"));
+    let manifest = read(&crate_dir.join("node/package.json"));
+    assert_eq!(manifest["dependencies"]["wrangler"], WRANGLER_VERSION);
+    assert_eq!(manifest["dependencies"]["stripe"], STRIPE_VERSION);
+    let packages = shipped["packages"].as_object().unwrap();
+    assert_eq!(packages["node_modules/wrangler"]["version"], WRANGLER_VERSION);
+    assert_eq!(packages["node_modules/stripe"]["version"], STRIPE_VERSION);
+    assert!(packages.len() > 30, "the whole tree, not only the two: {}", packages.len());
+    for (path, entry) in packages.iter().filter(|(p, _)| !p.is_empty()) {
+        assert_eq!(entry["version"], repo["packages"][path]["version"], "{path}");
+        assert_eq!(entry["integrity"], repo["packages"][path]["integrity"], "{path}");
+    }
 }
 
 #[tokio::test]
