@@ -173,6 +173,31 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert!(problem.contains("Secret key"), "{problem}");
     screenshot(&client, "connect-refused.png").await;
 
+    // Cloudflare login without a terminal: a token Cloudflare does not know is refused with
+    // the fix and leaves the page; the rehearsal's made-up token is checked by the Cloudflare
+    // stand-in, kept in the keyring, and gone from the page.
+    client.find(Locator::Css("#cloudflare summary")).await.unwrap().click().await.unwrap();
+    let token_field = client.find(Locator::Id("cloudflare-token")).await.unwrap();
+    token_field.clear().await.unwrap();
+    token_field.send_keys("NotAToken_0123456789abcdefghijklmnopqrs").await.unwrap();
+    client.find(Locator::Id("cloudflare-use-token")).await.unwrap().click().await.unwrap();
+    let refused = wait_for_text(&client, "#cloudflare-status", "Cloudflare refused", Duration::from_secs(20)).await;
+    assert!(refused.contains("golive's permissions"), "the fix says how to make one: {refused}");
+    assert_eq!(value_of(&client, "#cloudflare-token").await, "", "the refused token left the page");
+    client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while value_of(&client, "#cloudflare-token").await.is_empty() {
+        assert!(Instant::now() < deadline, "the rehearsal token was not filled in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let cf_token = value_of(&client, "#cloudflare-token").await;
+    client.find(Locator::Id("cloudflare-use-token")).await.unwrap().click().await.unwrap();
+    wait_for_text(&client, "#cloudflare-status", "wrangler reaches Cloudflare as", Duration::from_secs(30)).await;
+    assert_eq!(keyring_value("cloudflare/rehearsal/CLOUDFLARE_API_TOKEN"), cf_token, "kept in the keyring");
+    assert_eq!(value_of(&client, "#cloudflare-token").await, "");
+    screenshot(&client, "connect-cloudflare.png").await;
+    golive_testkit::assert_no_key_in("page (DOM)", &client.source().await.unwrap(), &[&cf_token]);
+
     // The rehearsal keys and its sample project: all checks pass and Continue unlocks.
     client.find(Locator::Id("fill-rehearsal")).await.unwrap().click().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -188,7 +213,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     // The keys are gone from the page once Connect passed.
     let html = client.source().await.unwrap();
     assert_eq!(value_of(&client, "#live-key").await, "");
-    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key]);
+    golive_testkit::assert_no_key_in("page (DOM)", &html, &[&live_key, &test_key, &cf_token]);
 
     // Connect passed: Catalog and the Billing rehearsal (test mode only) open; the rest waits.
     let open = client
@@ -496,7 +521,7 @@ async fn connect_in_rehearsal_refuses_a_bad_key_then_reaches_continue() {
     assert!(argv.contains("secret bulk"), "the secrets went through wrangler: {argv}");
     let output = std::fs::read_to_string(data.path().join("app-output.log")).unwrap_or_default();
     for (what, text) in [("session file", &session), ("argv", &argv), ("app output", &output)] {
-        golive_testkit::assert_no_key_in(what, text, &[&live_key, &test_key, &whsec]);
+        golive_testkit::assert_no_key_in(what, text, &[&live_key, &test_key, &whsec, &cf_token]);
     }
 }
 

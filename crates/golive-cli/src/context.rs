@@ -72,6 +72,32 @@ impl Context {
         Ok(Context { wizard, input: None, rehearsal: None })
     }
 
+    /// For commands that need the project and its environment but no Stripe keys (the
+    /// Cloudflare login): the rehearsal's sample project, or the folder given (else here).
+    pub async fn open_without_keys(
+        out: &Printer,
+        rehearsal: bool,
+        project: Option<PathBuf>,
+    ) -> Result<Context, Problem> {
+        let data_dir = golive::session::data_dir();
+        let (env, world, rehearsal, project) = if rehearsal {
+            let r = Arc::new(Rehearsal::open(&data_dir).await?);
+            let project = project.unwrap_or(r.inputs().project_dir);
+            let world: Arc<dyn LocalWorld> = r.clone();
+            (r.environment(), Some(world), Some(r), project)
+        } else {
+            (Environment::real(), None, None, project_or_cwd(project))
+        };
+        let wizard = Wizard::open(SessionStore::new(&data_dir), env, world, &project)?;
+        out.load_note(wizard.load_note());
+        Ok(Context { wizard, input: None, rehearsal })
+    }
+
+    /// The folder the wizard works on (the project's, or the one it was opened with).
+    pub fn project_dir(&self) -> Option<PathBuf> {
+        self.input.as_ref().map(|i| i.project_dir.clone()).or_else(|| self.wizard.session().project_dir)
+    }
+
     /// Connect's read-only checks, for the steps after it: they act on the keys and the
     /// Worker as they are now, and stop with Connect's problem when it does not pass.
     pub async fn connected(&self) -> Result<ConnectReport, Problem> {

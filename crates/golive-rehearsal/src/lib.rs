@@ -35,12 +35,13 @@ const LOCK_FILE: &str = ".lock";
 const CF_EMAIL: &str = "founder@rehearsal.invalid";
 const RESET_FIX: &str = "Start the rehearsal over: run `golive --rehearsal reset` (or start it over in the app). That deletes only the rehearsal's made-up account and sample project; nothing real is touched.";
 
-/// What the wizard's Connect step gets from the rehearsal: the made-up keys and the sample
-/// project.
+/// What the wizard's Connect step gets from the rehearsal: the made-up keys, the sample
+/// project, and the made-up Cloudflare API token (for rehearsing "Paste an API token").
 pub struct Inputs {
     pub test_key: SecretString,
     pub live_key: SecretString,
     pub project_dir: PathBuf,
+    pub cloudflare_token: SecretString,
 }
 
 /// An open rehearsal: both stand-ins serving and saving, until it is dropped.
@@ -233,6 +234,7 @@ impl Rehearsal {
             wrangler_program: golive::environment::wrangler_override(),
             webhook_probe_base: None,
             stripe_timeout: None,
+            cloudflare_token: Default::default(),
         }
     }
 
@@ -243,7 +245,12 @@ impl Rehearsal {
             Some(keys) => SecretString::from(keys.live_secret),
             None => self.live_key.clone(),
         };
-        Inputs { test_key: self.test_key.clone(), live_key, project_dir: self.project_dir.clone() }
+        Inputs {
+            test_key: self.test_key.clone(),
+            live_key,
+            project_dir: self.project_dir.clone(),
+            cloudflare_token: self.cloudflare_token.clone(),
+        }
     }
 
     /// The rehearsal's Dashboard: "Roll key" on the live secret key, with a later expiry (the

@@ -68,6 +68,7 @@ impl ReferenceWorker {
             wrangler_program: None,
             webhook_probe_base: None,
             stripe_timeout: None,
+            cloudflare_token: Default::default(),
         };
         let secrets: Vec<(String, SecretString)> =
             secrets.iter().map(|(k, v)| (k.to_string(), SecretString::from(v.to_string()))).collect();
@@ -96,6 +97,7 @@ impl ReferenceWorker {
             wrangler_program: None,
             webhook_probe_base: None,
             stripe_timeout: None,
+            cloudflare_token: Default::default(),
         }
     }
 

@@ -36,6 +36,7 @@ async fn main() {
         wrangler_program: None,
         webhook_probe_base: None,
         stripe_timeout: None,
+        cloudflare_token: Default::default(),
     };
     let test_key = parse_key(KeySlot::Test, &keys.test_secret).unwrap();
     let live_key = parse_key(KeySlot::Live, &keys.live_secret).unwrap();

@@ -27,6 +27,9 @@ pub struct Environment {
     pub webhook_probe_base: Option<String>,
     /// How long to wait for each Stripe answer; `None` is golive's default (30 s).
     pub stripe_timeout: Option<std::time::Duration>,
+    /// The Cloudflare API token every wrangler run gets as `CLOUDFLARE_API_TOKEN` once the
+    /// user gave one to golive (shared by every copy of this environment).
+    pub cloudflare_token: crate::cloudflare_auth::TokenCell,
 }
 
 /// Points golive at another Stripe API base URL (a stand-in); for tests and support only.
@@ -47,6 +50,7 @@ impl Environment {
             wrangler_program: wrangler_override(),
             webhook_probe_base: std::env::var(PROBE_BASE_VAR).ok().filter(|v| !v.is_empty()),
             stripe_timeout: None,
+            cloudflare_token: Default::default(),
         }
     }
 }

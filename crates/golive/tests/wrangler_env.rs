@@ -22,6 +22,7 @@ async fn a_wrangler_child_sees_what_it_needs_and_never_golives_keys() {
         wrangler_program: None,
         webhook_probe_base: None,
         stripe_timeout: None,
+        cloudflare_token: Default::default(),
     };
     let out = golive::wrangler::run(&fake, &["--version"], dir.path(), &env).await.unwrap();
     let seen = out.stdout;

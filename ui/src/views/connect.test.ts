@@ -17,7 +17,12 @@ function fakeApi(result: ConnectResult): Api {
   return {
     appView: vi.fn(),
     setMode: vi.fn(),
-    rehearsalInputs: vi.fn().mockResolvedValue({ test_key: "sk_test_x", live_key: "sk_live_y", project_dir: "/p" }),
+    rehearsalInputs: vi
+      .fn()
+      .mockResolvedValue({ test_key: "sk_test_x", live_key: "sk_live_y", project_dir: "/p", cloudflare_token: "cf-token-0123456789abcdef" }),
+    cloudflareToken: vi.fn(),
+    cloudflareLogin: vi.fn(),
+    cloudflareTokenPage: vi.fn().mockResolvedValue("https://dash.cloudflare.com/profile/api-tokens?x"),
     checkConnect: vi.fn().mockResolvedValue(result),
     goTo: vi.fn(),
     planCatalog: vi.fn(),
@@ -71,6 +76,47 @@ describe("Connect view", () => {
     expect((root.querySelector("#test-key") as HTMLInputElement).value).toBe("");
     expect((root.querySelector("#continue") as HTMLButtonElement).disabled).toBe(false);
     expect(root.querySelector("#connect-summary")?.textContent).toContain("sk_live_…wxyz");
+  });
+
+  it("opens the Cloudflare login when wrangler has none, and takes a token out of the page once used", async () => {
+    const root = document.createElement("main");
+    const loginFails = {
+      check: "worker.login",
+      status: "fail",
+      title: "wrangler cannot reach your Cloudflare account",
+      detail: "wrangler is not logged in to Cloudflare.",
+      fix: "Log in to Cloudflare from golive.",
+      link: null,
+    };
+    const api = fakeApi({ kind: "report", report: { findings: [loginFails], outcome: null }, view } as unknown as ConnectResult);
+    renderConnect(root, { api, view, onView: vi.fn(), onContinue: vi.fn() });
+    const panel = root.querySelector("#cloudflare") as HTMLDetailsElement;
+    expect(panel.open).toBe(false);
+    root.querySelector("form")!.dispatchEvent(new Event("submit"));
+    await flush();
+    expect(panel.open).toBe(true);
+
+    // A refused token: the problem and its fix are shown, the field is emptied.
+    const token = root.querySelector("#cloudflare-token") as HTMLInputElement;
+    token.value = "bad-token-0123456789abcdef";
+    (api.cloudflareToken as ReturnType<typeof vi.fn>).mockRejectedValueOnce({
+      kind: "refused", code: "cloudflare_token_refused", message: "Cloudflare refused this API token: Invalid API Token (code 1000).", fix: "Make a new token.", link: null,
+    });
+    (root.querySelector("#cloudflare-use-token") as HTMLButtonElement).click();
+    await flush();
+    expect(root.querySelector("#cloudflare-status")?.textContent).toContain("Invalid API Token");
+    expect(root.querySelector("#cloudflare-status")?.textContent).toContain("Make a new token.");
+    expect(token.value).toBe("");
+
+    // A good one: who wrangler reaches Cloudflare as, and the token gone from the page.
+    token.value = "good-token-0123456789abcdef";
+    (api.cloudflareToken as ReturnType<typeof vi.fn>).mockResolvedValueOnce({ email: "dev@example.com", via: "api_token", accounts: [] });
+    (root.querySelector("#cloudflare-use-token") as HTMLButtonElement).click();
+    await flush();
+    expect(api.cloudflareToken).toHaveBeenLastCalledWith("good-token-0123456789abcdef", "");
+    expect(root.querySelector("#cloudflare-status")?.textContent).toContain("dev@example.com");
+    expect(token.value).toBe("");
+    expect(root.innerHTML).not.toContain("good-token");
   });
 
   it("reveals and hides a key on request", () => {

@@ -4,7 +4,7 @@
 import type { Api } from "../api";
 import { clear, h } from "../dom";
 import { renderFinding, worstFirst, showProblem } from "../findings";
-import type { AppView, ConnectOutcome, KeyProblem, StepEvent } from "../types";
+import type { AppView, CloudflareLogin, ConnectOutcome, KeyProblem, StepEvent } from "../types";
 
 export interface ConnectViewDeps {
   api: Api;
@@ -63,6 +63,87 @@ export function summary(outcome: ConnectOutcome): HTMLElement {
   );
 }
 
+/** Who wrangler reaches Cloudflare as, in words. */
+export function describeLogin(login: CloudflareLogin): string {
+  const who = login.email ?? "an API token";
+  const how = login.via === "oauth" ? "logged in with your browser" : "with the API token golive keeps in your keyring";
+  return `wrangler reaches Cloudflare as ${who} (${how}). Press Check again.`;
+}
+
+/**
+ * Cloudflare login without a terminal: "Log in to Cloudflare" runs `wrangler login` (it opens
+ * the browser), or an API token is pasted (checked by Cloudflare, kept in the keyring). Opened
+ * by itself when Connect finds no login. The token leaves the page once it is taken.
+ */
+function cloudflarePanel(api: Api, folder: HTMLInputElement, onDone: () => void) {
+  const token = h("input", {
+    id: "cloudflare-token",
+    name: "cloudflare-token",
+    type: "password",
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "Cloudflare API token",
+    "aria-describedby": "cloudflare-token-help",
+  });
+  const status = h("div", { id: "cloudflare-status", class: "status", role: "status", "aria-live": "polite" });
+  const login = h("button", { type: "button", id: "cloudflare-login", class: "secondary" }, "Log in to Cloudflare");
+  const use = h("button", { type: "button", id: "cloudflare-use-token", class: "secondary" }, "Use this token");
+  const page = h("button", { type: "button", id: "cloudflare-token-page", class: "link-button" }, "Create a token with golive's permissions");
+  page.addEventListener("click", async () => {
+    try {
+      await api.openLink(await api.cloudflareTokenPage());
+    } catch (err) {
+      showProblem(status, err, (url) => void api.openLink(url));
+    }
+  });
+  const done = (result: CloudflareLogin) => {
+    token.value = "";
+    clear(status);
+    status.textContent = describeLogin(result);
+    onDone();
+  };
+  login.addEventListener("click", async () => {
+    login.disabled = use.disabled = true;
+    status.textContent = "Running `wrangler login`: allow access in the browser window it opens…";
+    try {
+      done(await api.cloudflareLogin(folder.value));
+    } catch (err) {
+      showProblem(status, err, (url) => void api.openLink(url));
+    } finally {
+      login.disabled = use.disabled = false;
+    }
+  });
+  use.addEventListener("click", async () => {
+    login.disabled = use.disabled = true;
+    status.textContent = "Checking the token with Cloudflare…";
+    try {
+      done(await api.cloudflareToken(token.value, folder.value));
+    } catch (err) {
+      token.value = "";
+      showProblem(status, err, (url) => void api.openLink(url));
+      token.focus();
+    } finally {
+      login.disabled = use.disabled = false;
+    }
+  });
+  const panel = h(
+    "details",
+    { id: "cloudflare", class: "cloudflare" },
+    h("summary", {}, "Cloudflare login"),
+    h("p", {}, "golive runs wrangler, which needs to reach your Cloudflare account. Log in with your browser, or paste an API token."),
+    h("div", { class: "actions" }, login),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "cloudflare-token" }, "Or an API token"),
+      h("div", { class: "key-row" }, token, use),
+      h("div", { id: "cloudflare-token-help", class: "field-help" }, "Cloudflare shows it once after “Create Token”. golive keeps it in your keyring and gives it to wrangler only. ", page),
+    ),
+    status,
+  ) as HTMLDetailsElement;
+  return { panel, token, status };
+}
+
 export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => void {
   const { api, view } = deps;
   clear(root);
@@ -96,6 +177,8 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
     ),
     h("div", { class: "actions" }, check, cont),
   );
+  const cloudflare = cloudflarePanel(api, folder, () => check.focus());
+  form.insertBefore(cloudflare.panel, form.lastElementChild);
 
   if (view.mode === "rehearsal") {
     const fill = h("button", { type: "button", id: "fill-rehearsal", class: "secondary" }, "Fill in the rehearsal keys");
@@ -112,6 +195,8 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
       test.input.value = inputs.test_key;
       live.input.value = inputs.live_key;
       folder.value = inputs.project_dir;
+      // The rehearsal's made-up Cloudflare token, for rehearsing "Paste an API token".
+      cloudflare.token.value = inputs.cloudflare_token;
       check.focus();
     });
     form.prepend(h("div", { class: "rehearsal-fill" }, fill));
@@ -163,12 +248,16 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
         // The keys have done their job here: take them out of the page.
         test.input.value = "";
         live.input.value = "";
+        cloudflare.token.value = "";
+        cloudflare.panel.open = false;
         status.textContent = "All checks passed.";
         done.append(h("h2", {}, "Connected"), summary(result.report.outcome));
         cont.disabled = false;
         cont.focus();
       } else {
         status.textContent = "Some checks failed — each one says what to do. Then check again.";
+        const login = result.report.findings.find((f) => f.check === "worker.login");
+        if (login && login.status === "fail") cloudflare.panel.open = true;
       }
     } catch (err) {
       showProblem(status, err, (url) => void api.openLink(url));

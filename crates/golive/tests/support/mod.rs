@@ -58,6 +58,7 @@ impl Fixture {
             wrangler_program: Some(golive_testkit::repo_wrangler()),
             webhook_probe_base: None,
             stripe_timeout: None,
+            cloudflare_token: Default::default(),
         }
     }
 
