@@ -115,6 +115,7 @@ pub struct RehearsalInputs {
     test_key: String,
     live_key: String,
     project_dir: PathBuf,
+    cloudflare_token: String,
 }
 
 #[tauri::command]
@@ -124,6 +125,7 @@ pub async fn rehearsal_inputs(state: State<'_, AppState>) -> Result<RehearsalInp
         test_key: inputs.test_key.expose_secret().to_string(),
         live_key: inputs.live_key.expose_secret().to_string(),
         project_dir: inputs.project_dir,
+        cloudflare_token: inputs.cloudflare_token.expose_secret().to_string(),
     })
 }
 
@@ -492,6 +494,12 @@ pub fn first_paint(app: AppHandle, started: State<'_, crate::Started>) {
         println!("first-paint-ms {}", started.0.elapsed().as_millis());
         app.exit(0);
     }
+}
+
+/// The About line: golive's version and the commit it was built from.
+#[tauri::command]
+pub fn about() -> String {
+    golive::about::version_line()
 }
 
 /// Only the dashboards where the user must act may be opened from the window.

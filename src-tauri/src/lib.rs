@@ -2,7 +2,9 @@
 //! and stream its events to the window; no business logic lives here.
 
 mod billing;
+mod cloudflare;
 mod commands;
+mod deploy;
 mod links;
 mod smoke;
 mod state;
@@ -18,6 +20,8 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        // Remembers the window's size and place between starts (saved on close).
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(AppState::start(data_dir))
         .manage(started)
         .invoke_handler(tauri::generate_handler![
@@ -59,9 +63,15 @@ pub fn run() {
             smoke::smoke_delete_customer,
             billing::billing_plan,
             billing::billing_run,
+            cloudflare::cloudflare_token,
+            cloudflare::cloudflare_login,
+            cloudflare::cloudflare_token_page,
+            deploy::deploy_plan,
+            deploy::deploy,
             commands::pick_folder,
             commands::open_link,
             commands::first_paint,
+            commands::about,
         ])
         .run(tauri::generate_context!())
         .expect("the golive window could not start");

@@ -12,6 +12,9 @@ import type {
   Candidates,
   CatalogApplied,
   CatalogPlan,
+  CloudflareLogin,
+  DeployOutcome,
+  DeployPlan,
   ConnectResult,
   Mode,
   Endpoint,
@@ -38,6 +41,10 @@ export const api = {
   openProject: (mode: Mode, projectDir: string) => invoke<AppView>("open_project", { mode, projectDir }),
   newProject: () => invoke<AppView>("new_project"),
   rehearsalInputs: () => invoke<RehearsalInputs>("rehearsal_inputs"),
+  cloudflareToken: (token: string, projectDir: string) =>
+    track(invoke<CloudflareLogin>("cloudflare_token", { token, projectDir })),
+  cloudflareLogin: (projectDir: string) => track(invoke<CloudflareLogin>("cloudflare_login", { projectDir })),
+  cloudflareTokenPage: () => invoke<string>("cloudflare_token_page"),
   /** The rehearsal's Dashboard "Roll key": a new made-up live key (rehearsal only). */
   rehearsalRollKey: () => invoke<string>("rehearsal_roll_key"),
   checkConnect: (testKey: string, liveKey: string, projectDir: string) =>
@@ -53,6 +60,8 @@ export const api = {
     track(invoke<WebhookEnsured>("ensure_webhook", { url, extraEvents })),
   disableEndpoints: (ids: string[]) => invoke<Endpoint[]>("disable_endpoints", { ids }),
   secretsPreview: () => invoke<SecretStatus[]>("secrets_preview"),
+  deployPlan: () => track(invoke<DeployPlan>("deploy_plan")),
+  deploy: () => track(invoke<DeployOutcome>("deploy")),
   pushSecrets: () =>
     track(invoke<SecretsPushed>("push_secrets")),
   runVerify: () =>
@@ -91,6 +100,7 @@ export const api = {
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),
   firstPaint: () => invoke<void>("first_paint"),
+  about: () => invoke<string>("about"),
   onStepEvent: (handler: (event: StepEvent) => void): Promise<UnlistenFn> =>
     listen<StepEvent>("step-event", (e) => handler(e.payload)),
 };

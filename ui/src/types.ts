@@ -91,6 +91,30 @@ export interface RehearsalInputs {
   test_key: string;
   live_key: string;
   project_dir: string;
+  cloudflare_token: string;
+}
+
+/** What a deploy would run (each command as typed in the project folder) and change. */
+export interface DeployPlan {
+  worker: string;
+  folder: string;
+  config_file: string;
+  env: string | null;
+  deployed: boolean;
+  actions: { kind: "create_kv" | "deploy"; binding?: string; command: string; changes: string }[];
+}
+
+export interface DeployOutcome {
+  kv: [string, string][];
+  deployed: boolean;
+  url: string | null;
+}
+
+/** Who wrangler reaches Cloudflare as (never the token). */
+export interface CloudflareLogin {
+  email: string | null;
+  via: "api_token" | "oauth";
+  accounts: { id: string; name: string }[];
 }
 
 export type StepEvent =

@@ -1,12 +1,14 @@
 //! A local stand-in for the parts of Cloudflare's v4 API that `wrangler` calls, so the real
 //! wrangler CLI runs offline against 127.0.0.1 (via `CLOUDFLARE_API_BASE_URL`).
 //!
-//! It serves `wrangler whoami`, the account's workers.dev subdomain and a Worker's secrets
-//! (`secret put`, `list`, `delete`, `bulk`), with Cloudflare's envelope and error codes:
+//! It serves `wrangler whoami`, the account's workers.dev subdomain, a Worker's secrets
+//! (`secret put`, `list`, `delete`, `bulk`), a first `wrangler deploy` and `wrangler kv
+//! namespace create`, with Cloudflare's envelope and error codes:
 //! an unknown token gets 10000 "Authentication error" (1000 on verify), an unknown Worker
 //! 10007. Tests inspect what it holds and queue failures for a path. Started with
 //! [`CloudflareStandIn::start_persisted`], it keeps its data in a file between processes.
 
+mod deploy;
 mod envelope;
 mod gate;
 mod persist;
@@ -14,8 +16,9 @@ mod state;
 mod user;
 mod workers;
 
+pub use deploy::{KV_NAMESPACE_NOT_VALID, KV_TITLE_TAKEN};
 pub use envelope::{AUTHENTICATION_ERROR, WORKER_NOT_FOUND};
-pub use state::Account;
+pub use state::{Account, KvNamespace};
 
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
@@ -69,6 +72,13 @@ impl CloudflareStandIn {
             .route(&format!("{scripts}/secrets/{{name}}"), delete(workers::delete_secret))
             .route(&format!("{scripts}/settings"), get(workers::get_settings).patch(workers::patch_settings))
             .route(&format!("{scripts}/deployments"), get(workers::deployments))
+            .route(scripts, axum::routing::put(deploy::upload))
+            .route(&format!("{scripts}/subdomain"), get(deploy::script_subdomain).post(deploy::set_script_subdomain))
+            .route("/client/v4/accounts/{account}/workers/services/{script}", get(deploy::service))
+            .route(
+                "/client/v4/accounts/{account}/storage/kv/namespaces",
+                get(deploy::list_namespaces).post(deploy::create_namespace),
+            )
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(inner.clone(), persist_after_changes))
             .with_state(inner.clone());

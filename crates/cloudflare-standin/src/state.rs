@@ -15,6 +15,16 @@ pub struct Account {
     pub subdomain: Option<String>,
     /// Workers by script name.
     pub scripts: BTreeMap<String, Script>,
+    /// The account's KV namespaces.
+    #[serde(default)]
+    pub kv_namespaces: Vec<KvNamespace>,
+}
+
+/// A KV namespace (`wrangler kv namespace create TITLE`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KvNamespace {
+    pub id: String,
+    pub title: String,
 }
 
 /// A deployed Worker: its secret bindings by name (values as uploaded) and how many
@@ -27,6 +37,15 @@ pub struct Script {
     /// Cloudflare refuses secret changes until it ends.
     #[serde(default)]
     pub gradual: bool,
+    /// Its KV bindings as last uploaded (binding → namespace id).
+    #[serde(default)]
+    pub kv: BTreeMap<String, String>,
+    /// How many times its code was uploaded (`wrangler deploy`).
+    #[serde(default)]
+    pub uploads: u32,
+    /// Served on its workers.dev route.
+    #[serde(default)]
+    pub workers_dev: bool,
 }
 
 /// A failure queued for the next request whose path contains `path_contains`.

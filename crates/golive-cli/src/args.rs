@@ -130,6 +130,51 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Deploy the Worker when Cloudflare does not have it yet (and create the KV namespaces
+    /// its configuration binds but never created, writing their ids into wrangler.toml).
+    /// Shows the exact wrangler commands and what they change, then asks (or --yes). A Worker
+    /// that is deployed already is left alone.
+    Deploy {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Only show what would run.
+        #[arg(long)]
+        plan: bool,
+        /// Go ahead without asking (needed when standard input is not a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Give wrangler a Cloudflare login without a terminal session of its own: `login` runs
+    /// `wrangler login` (it opens your browser), `token` takes an API token on standard input
+    /// (checked by Cloudflare, kept in the OS keyring, given to wrangler in its environment
+    /// only), `forget` removes that token.
+    Cloudflare {
+        #[command(subcommand)]
+        action: CloudflareAction,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CloudflareAction {
+    /// Run `wrangler login`: allow access in the browser it opens; golive waits up to 5 minutes.
+    Login {
+        /// The folder of the Worker (its wrangler is used). Default: here.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+    },
+    /// Read an API token from standard input (typed hidden on a terminal), check it with
+    /// Cloudflare and wrangler, and keep it in the OS keyring for every later run. Make one
+    /// with golive's permissions at the link `golive cloudflare token --help-link` prints.
+    Token {
+        /// The folder of the Worker (its wrangler checks the token). Default: here.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+        /// Only print the link that makes a token with golive's permissions.
+        #[arg(long)]
+        help_link: bool,
+    },
+    /// Remove the API token golive keeps (wrangler's own login, if any, is used again).
+    Forget,
 }
 
 /// Where the Worker keeps each customer's tier, for the audit's behaviour probes (saved in

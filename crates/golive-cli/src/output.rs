@@ -292,6 +292,72 @@ impl Printer {
         }
     }
 
+    /// Who wrangler reaches Cloudflare as, after `golive cloudflare login|token`.
+    pub fn cloudflare_login(&self, login: &golive::wizard::CloudflareLogin, saved_token: bool) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "cloudflare": login, "token_saved": saved_token }))
+                    .expect("serialises")
+            );
+            return;
+        }
+        let who = login.email.as_deref().unwrap_or("an API token that may not read the email");
+        println!("✓ wrangler reaches Cloudflare as {who}");
+        for account in &login.accounts {
+            println!("    account {} ({})", account.name, account.id);
+        }
+        if saved_token {
+            println!("The token is kept in the OS keyring; every golive run gives it to wrangler. `golive cloudflare forget` removes it.");
+        }
+    }
+
+    /// What `golive deploy` would run, and what each command changes.
+    pub fn deploy_plan(&self, plan: &golive::deploy::DeployPlan) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&json!({ "plan": plan })).expect("serialises"));
+            return;
+        }
+        if plan.actions.is_empty() {
+            println!(
+                "✓ Cloudflare has the Worker “{}” and every KV namespace it binds: nothing to deploy.",
+                plan.worker
+            );
+            return;
+        }
+        println!("In {}:", plan.folder.display());
+        for action in &plan.actions {
+            println!(
+                "  $ {}
+    {}",
+                action.command, action.changes
+            );
+        }
+    }
+
+    /// What a deploy did.
+    pub fn deploy_outcome(&self, outcome: &golive::deploy::DeployOutcome) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&json!({ "deployed": outcome })).expect("serialises"));
+            return;
+        }
+        for (binding, id) in &outcome.kv {
+            println!("✓ KV namespace {binding}: {id} (written into the wrangler configuration)");
+        }
+        if outcome.deployed {
+            println!("✓ Deployed{}", outcome.url.as_deref().map(|u| format!(": {u}")).unwrap_or_default());
+        }
+    }
+
+    /// A link to open, alone on its line (or as JSON).
+    pub fn link(&self, url: &str) {
+        if self.json {
+            println!("{}", json!({ "url": url }));
+        } else {
+            println!("{url}");
+        }
+    }
+
     /// Lists keyring entries a command saved or removed.
     pub fn entries(&self, entries: &[String]) {
         if self.json {

@@ -1,5 +1,6 @@
-//! The one thing golive asks Cloudflare's API directly: the account's workers.dev subdomain,
-//! so the Webhook step can offer `https://<worker>.<subdomain>.workers.dev`. It borrows
+//! What golive asks Cloudflare's API directly: the account's workers.dev subdomain (so the
+//! Webhook step can offer `https://<worker>.<subdomain>.workers.dev`), and, before offering a
+//! deploy, whether the Worker exists and which KV namespaces the account has. It borrows
 //! wrangler's own login (`wrangler auth token --json`, read from stdout, never shown) and the
 //! API base wrangler uses (`CLOUDFLARE_API_BASE_URL`, a stand-in in rehearsal and tests).
 
@@ -9,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::Path;
 
-const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
+pub const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
 
 /// The API base wrangler talks to in this environment.
 pub fn api_base(env: &Environment) -> String {
@@ -78,6 +79,57 @@ pub async fn workers_subdomain(base: &str, token: &SecretString, account_id: &st
         Some(e) => Err(format!("{} [code: {}]", e.message, e.code)),
         None => Err(format!("Cloudflare answered {status} with no error detail")),
     }
+}
+
+/// Whether the account has a Worker named `script` (404 with code 10007 or 10090: not yet).
+pub async fn script_exists(base: &str, token: &SecretString, account_id: &str, script: &str) -> Result<bool, String> {
+    let url = format!("{base}/accounts/{account_id}/workers/services/{script}");
+    let (status, body) = get(&url, token).await?;
+    let envelope: Envelope<serde_json::Value> =
+        serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+    if envelope.success {
+        return Ok(true);
+    }
+    match envelope.errors.first() {
+        Some(e) if e.code == 10007 || e.code == 10090 => Ok(false),
+        Some(e) => Err(format!("{} [code: {}]", e.message, e.code)),
+        None => Err(format!("Cloudflare answered {status} with no error detail")),
+    }
+}
+
+#[derive(Deserialize)]
+struct Namespace {
+    id: String,
+    title: String,
+}
+
+/// The id of the account's KV namespace titled `title`, if it has one.
+pub async fn kv_namespace_titled(
+    base: &str,
+    token: &SecretString,
+    account_id: &str,
+    title: &str,
+) -> Result<Option<String>, String> {
+    for page in 1..=20 {
+        let url = format!("{base}/accounts/{account_id}/storage/kv/namespaces?per_page=100&page={page}");
+        let (status, body) = get(&url, token).await?;
+        let envelope: Envelope<Vec<Namespace>> =
+            serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+        if !envelope.success {
+            let e = envelope.errors.first();
+            return Err(e
+                .map(|e| format!("{} [code: {}]", e.message, e.code))
+                .unwrap_or_else(|| format!("HTTP {status}")));
+        }
+        let list = envelope.result.unwrap_or_default();
+        if let Some(found) = list.iter().find(|n| n.title == title) {
+            return Ok(Some(found.id.clone()));
+        }
+        if list.len() < 100 {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 async fn get(url: &str, token: &SecretString) -> Result<(u16, Vec<u8>), String> {

@@ -2,12 +2,15 @@
 //! to live mode, with no GUI and no terminal I/O. The desktop app and the `golive` CLI are
 //! thin faces over it.
 
+pub mod about;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod clock;
 pub mod cloudflare_api;
+pub mod cloudflare_auth;
 pub mod connect;
+pub mod deploy;
 pub mod environment;
 pub mod findings;
 pub mod http;

@@ -131,7 +131,9 @@ impl From<crate::wrangler::WranglerError> for Problem {
             W::NotInstalled | W::WorkerNotFound { .. } | W::GradualDeployment { .. } => ProblemKind::NotReady,
             _ => ProblemKind::Refused,
         };
-        Problem::new(kind, "wrangler_failed", e.message(), e.fix())
+        // The faces offer the deploy on this code.
+        let code = if matches!(e, W::WorkerNotFound { .. }) { "worker_not_deployed" } else { "wrangler_failed" };
+        Problem::new(kind, code, e.message(), e.fix())
     }
 }
 

@@ -109,9 +109,9 @@ impl WranglerError {
         match self {
             WranglerError::NotInstalled => "Install it in your project folder: `npm install --save-dev wrangler` (needs Node.js 20 or newer). golive looks in the project's node_modules first.".into(),
             WranglerError::Broken(_) => "Reinstall it with `npm install --save-dev wrangler@4` in the project folder, and check `node --version` is 20 or newer.".into(),
-            WranglerError::NotLoggedIn => "Run `npx wrangler login` in the project folder (it opens your browser), or set CLOUDFLARE_API_TOKEN to a token made with the “Edit Cloudflare Workers” template (Cloudflare dashboard → My Profile → API Tokens).".into(),
+            WranglerError::NotLoggedIn => "Log in to Cloudflare from golive: press “Log in to Cloudflare” (it opens your browser), or paste an API token made with golive's permissions. In a terminal: `golive cloudflare login` or `golive cloudflare token`.".into(),
             WranglerError::WrongAccount { .. } => "Check that `account_id` in the wrangler configuration is an account `npx wrangler whoami` lists, and that the login or API token may edit Workers there (“Edit Cloudflare Workers” template).".into(),
-            WranglerError::WorkerNotFound { .. } => "Deploy it first with `npx wrangler deploy` in the project folder (add `--env NAME` for an environment), then press the button again. golive does not create an empty Worker for you.".into(),
+            WranglerError::WorkerNotFound { .. } => "Deploy it first: golive shows what it would run and does it on your click (“Deploy the Worker”, or `golive deploy` in a terminal); or run `npx wrangler deploy` in the project folder yourself. Then press the button again.".into(),
             WranglerError::GradualDeployment { .. } => "Finish or roll back the gradual deployment first: `npx wrangler deployments status` shows the versions and their percentages, and `npx wrangler versions deploy <version-id>@100% --yes` rolls one out to all traffic. Then run this step again. (golive does not end your rollout for you: the version it would deploy is the one you are still testing.)".into(),
             WranglerError::Api(_) => "Check that the API token is still valid and has the “Edit Cloudflare Workers” permissions, then check again.".into(),
             WranglerError::TimedOut => "Check the internet connection, then check again.".into(),
@@ -119,9 +119,15 @@ impl WranglerError {
     }
 }
 
+/// The wrangler npm puts in a project's `node_modules/.bin`: a shell script on Unix, a
+/// `wrangler.cmd` shim on Windows.
+pub fn local_program(project_dir: &Path, windows: bool) -> PathBuf {
+    project_dir.join("node_modules").join(".bin").join(if windows { "wrangler.cmd" } else { "wrangler" })
+}
+
 /// Finds wrangler for a project and asks its version.
 pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, WranglerError> {
-    let local = project_dir.join("node_modules").join(".bin").join("wrangler");
+    let local = local_program(project_dir, cfg!(windows));
     let (program, source) = if let Some(p) = &env.wrangler_program {
         (p.clone(), WranglerSource::Configured)
     } else if local.is_file() {
@@ -221,26 +227,9 @@ pub async fn run_with_input(
     env: &Environment,
     input: Option<&SecretString>,
 ) -> Result<Output, WranglerError> {
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .current_dir(dir)
-        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_clear()
-        .envs(inherited_env(std::env::vars_os()))
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
-        .env("WRANGLER_HIDE_BANNER", "true")
-        .env("NO_COLOR", "1")
-        .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .process_group(0)
-        .kill_on_drop(false);
-    let mut child = command.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => WranglerError::NotInstalled,
-        _ => WranglerError::Broken(e.to_string()),
-    })?;
+    let mut command = command(program, args, dir, env);
+    command.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
+    let mut child = command.spawn().map_err(spawn_error)?;
     let pid = child.id();
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
         use tokio::io::AsyncWriteExt;
@@ -254,6 +243,84 @@ pub async fn run_with_input(
             stdout: strip_ansi(&String::from_utf8_lossy(&out.stdout)),
             stderr: strip_ansi(&String::from_utf8_lossy(&out.stderr)),
         }),
+        Ok(Err(e)) => Err(WranglerError::Broken(e.to_string())),
+        Err(_) => {
+            if let Some(pid) = pid {
+                terminate_group(pid);
+            }
+            Err(WranglerError::TimedOut)
+        }
+    }
+}
+
+/// wrangler with golive's rules: only the inherited variables [`inherited_env`] lets through,
+/// no telemetry, no colour, the environment's own variables, and the Cloudflare token golive
+/// was given (in the environment only); output piped; its own process group.
+fn command(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_clear()
+        .envs(inherited_env(std::env::vars_os()))
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+        .env("WRANGLER_HIDE_BANNER", "true")
+        .env("NO_COLOR", "1")
+        .envs(env.wrangler_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .process_group(0)
+        .kill_on_drop(false);
+    if let Some(token) = env.cloudflare_token.get() {
+        command.env(crate::cloudflare_auth::TOKEN_VAR, token.expose_secret());
+    }
+    command
+}
+
+fn spawn_error(e: std::io::Error) -> WranglerError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => WranglerError::NotInstalled,
+        _ => WranglerError::Broken(e.to_string()),
+    }
+}
+
+/// Runs wrangler like [`run`] for up to `limit`, handing each line it prints (stdout and
+/// stderr, colour removed) to `on_line` as it comes: for commands that talk to the user while
+/// they run (`wrangler login`).
+pub async fn run_streaming(
+    program: &Path,
+    args: &[&str],
+    dir: &Path,
+    env: &Environment,
+    limit: Duration,
+    on_line: &(dyn Fn(&str) + Sync),
+) -> Result<Output, WranglerError> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = command(program, args, dir, env).spawn().map_err(spawn_error)?;
+    let pid = child.id();
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let (mut out, mut err) = (String::new(), String::new());
+    let read_all = async {
+        let (mut out_open, mut err_open) = (true, true);
+        while out_open || err_open {
+            tokio::select! {
+                line = stdout.next_line(), if out_open => match line {
+                    Ok(Some(line)) => { let line = strip_ansi(&line); on_line(&line); out.push_str(&line); out.push('\n'); }
+                    _ => out_open = false,
+                },
+                line = stderr.next_line(), if err_open => match line {
+                    Ok(Some(line)) => { let line = strip_ansi(&line); on_line(&line); err.push_str(&line); err.push('\n'); }
+                    _ => err_open = false,
+                },
+            }
+        }
+        child.wait().await
+    };
+    match tokio::time::timeout(limit, read_all).await {
+        Ok(Ok(status)) => Ok(Output { success: status.success(), stdout: out, stderr: err }),
         Ok(Err(e)) => Err(WranglerError::Broken(e.to_string())),
         Err(_) => {
             if let Some(pid) = pid {
@@ -306,7 +373,7 @@ fn cloudflare_code(text: &str) -> Option<u32> {
 
 /// The most telling line of a failed run: the Cloudflare error with its code, else the first
 /// `✘ [ERROR]` line, else the first line.
-fn first_line(stderr: &str, stdout: &str) -> String {
+pub fn first_line(stderr: &str, stdout: &str) -> String {
     let all = format!("{stderr}\n{stdout}");
     all.lines()
         .find(|l| l.contains("[code: "))
@@ -319,6 +386,13 @@ fn first_line(stderr: &str, stdout: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_projects_own_wrangler_is_named_as_npm_installs_it_on_each_system() {
+        let dir = Path::new("/p");
+        assert_eq!(local_program(dir, false), Path::new("/p/node_modules/.bin/wrangler"));
+        assert_eq!(local_program(dir, true), Path::new("/p/node_modules/.bin/wrangler.cmd"));
+    }
 
     #[test]
     fn strips_colour_codes() {

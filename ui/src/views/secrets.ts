@@ -5,7 +5,7 @@
 import type { Api } from "../api";
 import { clear, h } from "../dom";
 import { showProblem } from "../findings";
-import type { AppView, SecretStatus, StepEvent } from "../types";
+import type { AppView, DeployPlan, SecretStatus, StepEvent } from "../types";
 
 export interface SecretsViewDeps {
   api: Api;
@@ -41,6 +41,27 @@ export function targetText(view: AppView): string {
   return view.worker_env ? `the “${view.worker_env}” environment of ${name} (wrangler --env ${view.worker_env})` : `the Worker “${name}”`;
 }
 
+/** The deploy golive offers when Cloudflare has no such Worker yet: each exact command and
+ *  what it changes, run only on the button. */
+export function deployPanel(plan: DeployPlan): { panel: HTMLElement; run: HTMLButtonElement; output: HTMLElement } {
+  const run = h("button", { type: "button", id: "deploy-run", class: "primary" }, plan.actions.length > 1 ? "Run them" : "Deploy now") as HTMLButtonElement;
+  const output = h("pre", { id: "deploy-output", class: "deploy-output", "aria-live": "polite", hidden: true });
+  const panel = h(
+    "section",
+    { id: "deploy", class: "deploy", "aria-labelledby": "deploy-heading" },
+    h("h2", { id: "deploy-heading" }, `Deploy “${plan.worker}” first`),
+    h("p", {}, `Cloudflare has no Worker by this name yet, so its secrets have nowhere to go. golive can run this in ${plan.folder} for you:`),
+    h(
+      "ol",
+      { class: "deploy-actions" },
+      ...plan.actions.map((a) => h("li", { "data-kind": a.kind }, h("code", {}, a.command), h("div", { class: "muted" }, a.changes))),
+    ),
+    h("div", { class: "actions" }, run),
+    output,
+  );
+  return { panel, run, output };
+}
+
 export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => void {
   const { api, view } = deps;
   clear(root);
@@ -51,6 +72,8 @@ export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => v
   const status = h("p", { id: "secrets-status", class: "status", role: "status", "aria-live": "polite" });
   const progress = h("progress", { id: "secrets-progress", max: "3", value: "0", hidden: true });
   const table = h("div", { id: "secrets-holder" });
+  const deployHolder = h("div", { id: "deploy-holder" });
+  let deployOutput: HTMLElement | null = null;
   root.append(
     h("h1", {}, "Secrets"),
     h(
@@ -66,6 +89,7 @@ export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => v
     h("div", { class: "actions" }, pushButton, cont),
     progress,
     status,
+    deployHolder,
   );
   const show = (statuses: SecretStatus[]) => {
     clear(table);
@@ -73,10 +97,49 @@ export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => v
   };
   const unlisten = api.onStepEvent((event: StepEvent) => {
     if (event.step !== "secrets" || event.kind !== "progress") return;
+    if (event.item === "deploy") {
+      if (deployOutput) {
+        deployOutput.hidden = false;
+        deployOutput.textContent += `${event.message}\n`;
+      }
+      return;
+    }
     progress.hidden = false;
     progress.value = event.done;
     status.textContent = event.message;
   });
+  const offerDeploy = async () => {
+    let plan: DeployPlan;
+    try {
+      plan = await api.deployPlan();
+    } catch (err) {
+      showProblem(deployHolder, err, (url) => void api.openLink(url));
+      return;
+    }
+    if (plan.actions.length === 0) return;
+    const { panel, run, output } = deployPanel(plan);
+    deployOutput = output;
+    clear(deployHolder);
+    deployHolder.append(panel);
+    run.addEventListener("click", async () => {
+      run.disabled = true;
+      output.textContent = "";
+      try {
+        const done = await api.deploy();
+        output.hidden = false;
+        output.textContent += done.deployed ? `Deployed${done.url ? `: ${done.url}` : "."}\n` : "Done.\n";
+        run.hidden = true;
+        // The step goes on where it stopped: push the secrets to the Worker now there.
+        pushButton.click();
+      } catch (err) {
+        const problem = h("div", { id: "deploy-problem" });
+        panel.append(problem);
+        showProblem(problem, err, (url) => void api.openLink(url));
+        run.disabled = false;
+      }
+    });
+    run.focus();
+  };
   pushButton.addEventListener("click", async () => {
     pushButton.disabled = true;
     status.textContent = "Pushing…";
@@ -89,6 +152,7 @@ export function renderSecrets(root: HTMLElement, deps: SecretsViewDeps): () => v
       cont.focus();
     } catch (err) {
       showProblem(status, err, (url) => void api.openLink(url));
+      if ((err as { code?: string } | null)?.code === "worker_not_deployed") void offerDeploy();
     } finally {
       pushButton.disabled = false;
     }

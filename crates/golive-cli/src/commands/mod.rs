@@ -3,13 +3,15 @@
 //! report already printed), or a [`Problem`] that stopped it, printed by `main` in one place.
 
 mod billing;
+mod cloudflare;
+mod deploy;
 mod go_live;
 mod keys;
 mod rotate;
 mod smoke;
 mod steps;
 
-use crate::args::{CatalogAction, Cli, Command, KeysAction, RotateAction, SecretsAction};
+use crate::args::{CatalogAction, Cli, CloudflareAction, Command, KeysAction, RotateAction, SecretsAction};
 use crate::output::Printer;
 use golive::wizard::{Problem, ProblemKind};
 
@@ -66,5 +68,13 @@ pub async fn run(cli: Cli, out: &Printer) -> Result<ExitStatus, Problem> {
             keys::save(out, project, keys_stdin).await
         }
         Command::Keys { action: KeysAction::Forget { project } } => keys::forget(out, project).await,
+        Command::Cloudflare { action: CloudflareAction::Login { project } } => {
+            cloudflare::login(out, rehearsal, project).await
+        }
+        Command::Cloudflare { action: CloudflareAction::Token { project, help_link } } => {
+            cloudflare::token(out, rehearsal, project, help_link).await
+        }
+        Command::Deploy { keys, plan, yes } => deploy::run(out, rehearsal, &keys, plan, yes).await,
+        Command::Cloudflare { action: CloudflareAction::Forget } => cloudflare::forget(out, rehearsal).await,
     }
 }

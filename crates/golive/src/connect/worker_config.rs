@@ -167,10 +167,22 @@ pub fn var_names(dir: &Path) -> Result<VarNames, ConfigError> {
 /// The KV namespace bindings of the folder's wrangler config for `env` (`None`: the top
 /// level). As in wrangler, an environment's `kv_namespaces` replace the top level's.
 pub fn kv_bindings(dir: &Path, env: Option<&str>) -> Result<Vec<String>, ConfigError> {
-    #[derive(Deserialize)]
-    struct Binding {
-        binding: String,
-    }
+    Ok(kv_namespaces(dir, env)?.into_iter().map(|b| b.binding).collect())
+}
+
+/// One `kv_namespaces` entry: its binding, the namespace id it names (if any), and whether it
+/// is the environment's own entry (else the top level's).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KvEntry {
+    pub binding: String,
+    pub id: Option<String>,
+    #[serde(skip)]
+    pub in_env: bool,
+}
+
+/// The KV namespaces the Worker of `env` binds, as [`kv_bindings`] chooses them.
+pub fn kv_namespaces(dir: &Path, env: Option<&str>) -> Result<Vec<KvEntry>, ConfigError> {
+    type Binding = KvEntry;
     #[derive(Deserialize)]
     struct Kv {
         kv_namespaces: Option<Vec<Binding>>,
@@ -181,12 +193,12 @@ pub fn kv_bindings(dir: &Path, env: Option<&str>) -> Result<Vec<String>, ConfigE
     struct EnvKv {
         kv_namespaces: Option<Vec<Binding>>,
     }
-    let (_, _, raw) = read::<Kv>(dir)?;
-    let top = raw.kv_namespaces.unwrap_or_default();
-    let chosen = match env.and_then(|e| raw.env.get(e)) {
-        Some(EnvKv { kv_namespaces: Some(own) }) => own.iter().map(|b| b.binding.clone()).collect(),
+    let (_, _, mut raw) = read::<Kv>(dir)?;
+    let top = raw.kv_namespaces.take().unwrap_or_default();
+    let chosen = match env.and_then(|e| raw.env.remove(e)) {
+        Some(EnvKv { kv_namespaces: Some(own) }) => own.into_iter().map(|b| KvEntry { in_env: true, ..b }).collect(),
         _ if env.is_some() => Vec::new(),
-        _ => top.iter().map(|b| b.binding.clone()).collect(),
+        _ => top,
     };
     Ok(chosen)
 }

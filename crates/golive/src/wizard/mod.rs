@@ -10,6 +10,8 @@
 
 pub mod audit;
 pub mod billing;
+pub mod cloudflare;
+pub mod deploy;
 pub mod go_live;
 pub mod outputs;
 pub mod rotate;
@@ -19,6 +21,7 @@ pub mod store;
 pub use crate::local_worker::LocalWorld;
 pub use crate::problem::{Problem, ProblemKind};
 pub use billing::{BillingAsk, BillingPlan, BillingScenario};
+pub use cloudflare::CloudflareLogin;
 pub use go_live::{GoLiveAsk, GoLiveOutcome, StepReport, StepStatus};
 pub use smoke::{SmokeAsk, SmokePlan, SmokeState, SmokeTier};
 pub use store::{LoadNote, RecentProject, SessionStore};
@@ -142,7 +145,9 @@ impl Wizard {
         }
         store.migrate_v1()?;
         let (session, note) = store.load(env.mode, project)?;
-        Ok(Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note })
+        let wizard = Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note };
+        wizard.load_cloudflare_token();
+        Ok(wizard)
     }
 
     /// No project yet (the app before its first Connect): Connect names the folder.
@@ -150,7 +155,10 @@ impl Wizard {
         check_environment(&env)?;
         store.migrate_v1()?;
         let session = Session::new(env.mode);
-        Ok(Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note: LoadNote::default() })
+        let wizard =
+            Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note: LoadNote::default() };
+        wizard.load_cloudflare_token();
+        Ok(wizard)
     }
 
     /// A copy of the session as it stands.
