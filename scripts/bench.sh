@@ -32,7 +32,7 @@ done
 sorted=$(printf '%s\n' "${paints[@]}" | sort -n)
 echo "first paint: min $(echo "$sorted" | head -1) ms, median $(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p") ms, max $(echo "$sorted" | tail -1) ms"
 
-echo "==> catalog migration: 200 products x 3 prices against the stand-in at 100 req/s"
+echo "==> catalog migration: 200 products x 3 prices against the stand-in with Stripe's limits (100 req/s live, 25 req/s per operation), at 0, 250 and 400 ms per answer (goal: 0 x 429, >= 90 % of the binding limit at 250 ms)"
 cargo run --release --quiet -p golive --example catalog_bench
 
 echo "==> audit: the git-history walk on a repository of 10 000 commits"

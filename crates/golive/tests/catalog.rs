@@ -206,7 +206,7 @@ async fn a_connection_lost_after_any_write_is_retried_without_a_duplicate() {
         let fx = Fixture::new().await;
         seed(&fx).await;
         fx.stripe.inject_on_write(n, Fault::DropAfterHandling);
-        let outcome = run_apply(&fx, ApplyOptions { per_second: 100, concurrency: 4 }).await;
+        let outcome = run_apply(&fx, ApplyOptions { max_in_flight: 4, ..ApplyOptions::default() }).await;
         assert!(outcome.failed.is_empty(), "write {n}: {:?}", outcome.failed);
         assert_eq!(live_counts(&fx), expected_counts(), "write {n}");
         let replayed = fx.stripe.requests().iter().filter(|r| r.method == "POST" && r.livemode == Some(true)).count();
@@ -225,8 +225,15 @@ async fn a_crash_at_every_write_boundary_resumes_with_no_duplicates() {
         let task = tokio::spawn(async move {
             let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &accept()).await.unwrap();
             let live = stripe_api::client(&env, &live_key);
-            apply(&live, &test, &plan, ApplyOptions { per_second: 100, concurrency: 1 }, &Silent, &|_: &Created| {})
-                .await
+            apply(
+                &live,
+                &test,
+                &plan,
+                ApplyOptions { max_in_flight: 1, ..ApplyOptions::default() },
+                &Silent,
+                &|_: &Created| {},
+            )
+            .await
         });
         // "Crash" the moment the stand-in has taken `crash_after` writes.
         while fx.stripe.requests().iter().filter(|r| r.method == "POST").count() < posts_before + crash_after {
@@ -251,7 +258,7 @@ async fn a_429_storm_and_500s_still_complete_exactly() {
     for n in [0, 2, 3] {
         fx.stripe.inject_on_write(n, Fault::Status(500));
     }
-    let outcome = run_apply(&fx, ApplyOptions { per_second: 50, concurrency: 8 }).await;
+    let outcome = run_apply(&fx, ApplyOptions { per_second: 50, per_operation: 50, max_in_flight: 8 }).await;
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     assert_eq!(live_counts(&fx), expected_counts());
     let refused = fx.stripe.requests().iter().filter(|r| r.status == 429).count();

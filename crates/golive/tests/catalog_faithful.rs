@@ -588,10 +588,11 @@ async fn golives_copy_gets_its_default_price_set_and_corrected_and_others_are_le
 async fn a_price_create_that_fails_while_processing_ends_with_exactly_one_copy() {
     let fx = Fixture::new().await;
     seed(&fx).await;
-    // Writes: the meter (0), four products (1–4), then prices: the first price create runs
-    // and then fails; Stripe saves that failure and replays it for the same key for 24 hours.
+    // Writes: the meter (0), then products and their prices side by side, one at a time: the
+    // sixth write runs and then fails; Stripe saves that failure and replays it for the same
+    // key for 24 hours.
     fx.stripe.inject_on_write(5, Fault::FailWhileProcessing(500));
-    let outcome = run_apply(&fx, ApplyOptions { per_second: 100, concurrency: 1 }).await;
+    let outcome = run_apply(&fx, ApplyOptions { max_in_flight: 1, ..ApplyOptions::default() }).await;
     assert!(outcome.failed.is_empty(), "{:#?}", outcome.failed);
     assert_eq!(live_counts(&fx), EXPECTED, "the landed price was found, not made twice");
     let failed_key = fx
@@ -620,8 +621,15 @@ async fn an_apply_resumed_a_day_later_finds_its_copies_and_makes_no_duplicate() 
         let task = tokio::spawn(async move {
             let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &accept()).await.unwrap();
             let live = stripe_api::client(&env, &live_key);
-            apply(&live, &test, &plan, ApplyOptions { per_second: 100, concurrency: 1 }, &Silent, &|_: &Created| {})
-                .await
+            apply(
+                &live,
+                &test,
+                &plan,
+                ApplyOptions { max_in_flight: 1, ..ApplyOptions::default() },
+                &Silent,
+                &|_: &Created| {},
+            )
+            .await
         });
         while fx.stripe.requests().iter().filter(|r| r.method == "POST").count() < posts_before + crash_after {
             tokio::time::sleep(Duration::from_millis(1)).await;

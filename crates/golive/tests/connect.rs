@@ -160,7 +160,9 @@ async fn wrangler_without_login_or_token_gets_the_exact_fix() {
     let f = finding(&report.findings, "worker.login");
     assert_eq!(f.status, Status::Fail);
     let fix = f.fix.as_ref().unwrap();
-    assert!(fix.contains("wrangler login") && fix.contains("CLOUDFLARE_API_TOKEN"), "{fix}");
+    assert!(fix.contains("Log in to Cloudflare") && fix.contains("API token"), "the app's ways: {fix}");
+    assert!(fix.contains("golive cloudflare login") && fix.contains("golive cloudflare token"), "the CLI's: {fix}");
+    assert!(f.link.as_ref().is_some_and(|l| l.url.contains("permissionGroupKeys")), "the token page, pre-filled");
 }
 
 #[tokio::test]

@@ -326,7 +326,7 @@ async fn every_wrangler_failure_says_what_to_do() {
 
     // not logged in
     let env = w.fx.env_with_token(None);
-    check(w.push_with(&env).await.unwrap_err(), |e| *e == WranglerError::NotLoggedIn, "wrangler login");
+    check(w.push_with(&env).await.unwrap_err(), |e| *e == WranglerError::NotLoggedIn, "golive cloudflare login");
 
     // an API error with Cloudflare's code and message, during the upload
     w.fx.cloudflare.fail_next("/settings", 500, 10013, "An unknown error has occurred");

@@ -286,7 +286,13 @@ impl StandIn {
     /// Limits each account to `per_second` requests in each mode; the rest get Stripe's 429.
     /// `None` lifts the limit. (Stripe's own numbers differ per mode: [`Self::set_rate_limits`].)
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
-        self.set_rate_limits(RateLimits { live: per_second, test: per_second });
+        self.set_rate_limits(RateLimits { live: per_second, test: per_second, per_operation: None });
+    }
+
+    /// Makes every answer wait `fixed` plus up to `jitter` more (Stripe answers a create in
+    /// 200–400 ms): for benchmarks of how golive keeps enough requests in flight.
+    pub fn set_latency(&self, fixed: std::time::Duration, jitter: std::time::Duration) {
+        self.state.lock().unwrap().latency = Some((fixed, jitter)).filter(|(f, j)| !f.is_zero() || !j.is_zero());
     }
 
     /// Limits each account per mode ([`RateLimits::STRIPE`]: 100 a second live, 25 test). The

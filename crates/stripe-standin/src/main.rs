@@ -41,7 +41,11 @@ async fn main() -> std::io::Result<()> {
         None => stripe_standin::StandIn::start_on(addr).await?,
     };
     if !args.no_rate_limit {
-        standin.set_rate_limits(RateLimits { live: Some(args.rate_limit_live), test: Some(args.rate_limit_test) });
+        standin.set_rate_limits(RateLimits {
+            live: Some(args.rate_limit_live),
+            test: Some(args.rate_limit_test),
+            per_operation: RateLimits::STRIPE.per_operation,
+        });
     }
     if args.test_routes {
         standin.enable_test_routes();

@@ -187,8 +187,14 @@ async fn serve(
     if let Some(version) = stripe_version.filter(|v| !stripe_spec::versions::is_released(v)) {
         return render(ApiError::invalid_api_version(version).into_response(), Some(livemode), request_id).await;
     }
-    if over_rate_limit(state, &caller) {
+    if over_rate_limit(state, &caller, &operation(request.method(), request.uri().path())) {
         return render(ApiError::rate_limited().into_response(), Some(livemode), request_id).await;
+    }
+    // The time Stripe takes to answer, counted after the rate limiter as Stripe's is.
+    let latency = state.lock().unwrap().latency;
+    if let Some((fixed, jitter)) = latency {
+        let extra = jitter.mul_f64(rand::random::<f64>());
+        tokio::time::sleep(fixed + extra).await;
     }
     let key = header(&request, "idempotency-key");
     match key {
@@ -286,17 +292,47 @@ fn take_write_fault(queue: &mut Vec<(usize, Fault)>) -> Option<Fault> {
     hit
 }
 
-/// Counts the request against its account's budget in its mode for the current second.
-fn over_rate_limit(state: &Shared, caller: &Caller) -> bool {
+/// The named API operation a request is: its method and path with object ids as `:id`
+/// (`POST /v1/prices`, `POST /v1/products/:id`), as Stripe budgets them.
+pub fn operation(method: &Method, path: &str) -> String {
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|s| {
+            // An object id: a lowercase prefix, an underscore, then a generated part with
+            // capitals or digits (prod_NWjs8kKb…, cs_test_a1B2…); `webhook_endpoints` is a name.
+            let id = s.split_once('_').is_some_and(|(prefix, rest)| {
+                !prefix.is_empty()
+                    && prefix.chars().all(|c| c.is_ascii_lowercase())
+                    && rest.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            });
+            if id {
+                ":id"
+            } else {
+                s
+            }
+        })
+        .collect();
+    format!("{method} {}", segments.join("/"))
+}
+
+/// Counts the request against its account's budget in its mode and its operation's budget,
+/// for the current second; over either is a 429.
+fn over_rate_limit(state: &Shared, caller: &Caller, operation: &str) -> bool {
     let mut guard = state.lock().unwrap();
-    let Some(limit) = guard.rate_limits.for_mode(caller.livemode) else { return false };
+    let limits = guard.rate_limits;
     let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let window = guard.rate_window.entry((caller.account_id.clone(), caller.livemode)).or_insert((second, 0));
-    if window.0 != second {
-        *window = (second, 0);
+    let mut over = false;
+    for (name, limit) in [("", limits.for_mode(caller.livemode)), (operation, limits.per_operation)] {
+        let Some(limit) = limit else { continue };
+        let key = (caller.account_id.clone(), caller.livemode, name.to_string());
+        let window = guard.rate_window.entry(key).or_insert((second, 0));
+        if window.0 != second {
+            *window = (second, 0);
+        }
+        window.1 += 1;
+        over |= window.1 > limit;
     }
-    window.1 += 1;
-    window.1 > limit
+    over
 }
 
 fn authenticate(state: &Shared, request: &Request) -> Result<Caller, ApiError> {
@@ -428,4 +464,22 @@ fn replay(stored: &StoredResponse) -> Response {
         headers.insert("original-request", value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operation;
+    use axum::http::Method;
+
+    #[test]
+    fn operations_are_named_with_ids_taken_out() {
+        assert_eq!(operation(&Method::POST, "/v1/prices"), "POST /v1/prices");
+        assert_eq!(operation(&Method::POST, "/v1/products/prod_NWjs8kKbJWmuuc"), "POST /v1/products/:id");
+        assert_eq!(operation(&Method::GET, "/v1/webhook_endpoints"), "GET /v1/webhook_endpoints");
+        assert_eq!(
+            operation(&Method::POST, "/v1/test_helpers/test_clocks/clock_1Q2w3E4r/advance"),
+            "POST /v1/test_helpers/test_clocks/:id/advance"
+        );
+        assert_eq!(operation(&Method::GET, "/v1/checkout/sessions/cs_test_a1B2c3"), "GET /v1/checkout/sessions/:id");
+    }
 }

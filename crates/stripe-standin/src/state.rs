@@ -74,16 +74,20 @@ pub struct RequestRecord {
     pub replayed: bool,
 }
 
-/// Requests allowed per second per account, in each mode; `None` is unlimited.
+/// Requests allowed per second per account, in each mode, and per named API operation
+/// (`POST /v1/prices`, `GET /v1/products/:id`, …) on top; `None` is unlimited.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     pub live: Option<u32>,
     pub test: Option<u32>,
+    /// Each operation's own budget per account and mode (Stripe's default: 25 a second).
+    pub per_operation: Option<u32>,
 }
 
 impl RateLimits {
-    /// Stripe's documented limits: 100 requests per second in live mode, 25 in test mode.
-    pub const STRIPE: RateLimits = RateLimits { live: Some(100), test: Some(25) };
+    /// Stripe's documented limits: 100 requests per second in live mode, 25 in test mode,
+    /// and 25 a second for each named API operation.
+    pub const STRIPE: RateLimits = RateLimits { live: Some(100), test: Some(25), per_operation: Some(25) };
 
     pub fn for_mode(&self, livemode: bool) -> Option<u32> {
         if livemode {
@@ -111,7 +115,11 @@ pub struct State {
     /// Every webhook delivery made, in order.
     pub deliveries: Vec<crate::delivery::Delivery>,
     /// Requests seen in the current second, per (account, mode).
-    pub rate_window: HashMap<(String, bool), (u64, u32)>,
+    /// Requests counted in the current second per (account, mode, operation); the operation
+    /// is empty for the account's own budget.
+    pub rate_window: HashMap<(String, bool, String), (u64, u32)>,
+    /// Added to every answer: a fixed delay and up to this much more at random (benchmarks).
+    pub latency: Option<(std::time::Duration, std::time::Duration)>,
     /// Seconds the stand-in's clock is ahead of real time (tests move it; 0 is real time).
     pub clock_offset: i64,
     /// Whether the test-only routes under `/_standin/` answer (otherwise they are unknown URLs).

@@ -102,7 +102,7 @@ async fn rate_limits_are_per_mode() {
     let standin = StandIn::start().await.unwrap();
     let keys = standin.add_account(AccountSpec::default());
     let base = standin.base_url();
-    standin.set_rate_limits(RateLimits { live: None, test: Some(2) });
+    standin.set_rate_limits(RateLimits { live: None, test: Some(2), per_operation: None });
     // 20 at once would have to spread over 10 one-second windows of 2 to all get through.
     let test_statuses: Vec<u16> = burst(&base, &keys.test_secret, 20)
         .await
@@ -121,6 +121,26 @@ async fn rate_limits_are_per_mode() {
     }
     standin.set_rate_limit(None);
     assert_eq!(get(&base, "v1/balance", &keys.test_secret).await.status, 200);
+}
+
+/// Stripe budgets each named operation on its own (25 a second by default) under the
+/// account's limit: a burst of one operation is refused with Stripe's 429, which says it may
+/// be sent again, while another operation still goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_operation_has_its_own_budget() {
+    let standin = StandIn::start().await.unwrap();
+    let keys = standin.add_account(AccountSpec::default());
+    let base = standin.base_url();
+    standin.set_rate_limits(RateLimits { live: None, test: None, per_operation: Some(2) });
+    let answers = burst(&base, &keys.live_secret, 20).await;
+    let refused: Vec<&Answer> = answers.iter().filter(|a| a.status == 429).collect();
+    assert!(!refused.is_empty(), "20 balance reads at once exceed 2 a second");
+    for answer in refused {
+        assert_eq!(answer.json()["error"]["code"], "rate_limit");
+        assert_eq!(answer.headers.get("stripe-should-retry").map(String::as_str), Some("true"));
+    }
+    assert_eq!(get(&base, "v1/products", &keys.live_secret).await.status, 200, "another operation has its own budget");
+    assert_eq!(RateLimits::STRIPE.per_operation, Some(25));
 }
 
 /// The binary on a free port, with its first output line (base URL and keys).
@@ -164,7 +184,8 @@ fn start_binary(args: &[&str]) -> Binary {
 async fn the_binary_limits_each_mode_at_stripes_rates_by_default() {
     let binary = start_binary(&[]);
     // 150 at once would have to spread over 6 one-second windows for test mode (25 a second)
-    // to let them all through; 60 at once are well under live mode's 100 a second.
+    // to let them all through; in live mode (100 a second) one operation's 25 a second binds
+    // (see each_operation_has_its_own_budget): 20 at once are under both.
     let mut test_refused = 0;
     for answer in burst(&binary.base, &binary.test_key, 150).await {
         if answer.status == 429 {
@@ -173,7 +194,7 @@ async fn the_binary_limits_each_mode_at_stripes_rates_by_default() {
         }
     }
     assert!(test_refused > 0, "test mode allows 25 requests a second");
-    for answer in burst(&binary.base, &binary.live_key, 60).await {
+    for answer in burst(&binary.base, &binary.live_key, 20).await {
         assert_eq!(answer.status, 200);
     }
     let routes = control(&binary.base, "_standin/clock", r#"{"seconds":1}"#).await;

@@ -1,8 +1,11 @@
-//! Creating what the plan says is missing in live mode: Billing Meters first, then products,
-//! their prices, and last each product's default price — each write with an Idempotency-Key
-//! derived from the plan item, at most `concurrency` at a time and under `per_second` (Stripe
-//! allows 100 writes a second in live mode), retried on 429/409/lost connections. Each
-//! created id is reported the moment it lands.
+//! Creating what the plan says is missing in live mode: Billing Meters first, then products
+//! and their prices — a product's prices start the moment it exists, so the two overlap —
+//! and last each product's default price. Each write has an Idempotency-Key derived from the
+//! plan item and is retried on 429/409/lost connections. Writes are paced as Stripe budgets
+//! them: under `per_second` for the account (live mode allows 100) and under `per_operation`
+//! for each named operation (`POST /v1/prices` … 25 each by default), with as many requests
+//! in flight as the measured answer time needs to reach those rates. Each created id is
+//! reported the moment it lands.
 //!
 //! A key is only relied on within one run: Stripe forgets keys after 24 hours, and it saves
 //! and replays even a 500 under the same key. So when a write's outcome is unknown (a 5xx,
@@ -30,14 +33,64 @@ const ATTEMPTS: u32 = 6;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
+    /// golive's writes together, a second.
     pub per_second: u32,
-    pub concurrency: usize,
+    /// Each named write operation (`POST /v1/products`, `POST /v1/prices`, …), a second.
+    pub per_operation: u32,
+    /// Requests in flight at most, whatever the answer time.
+    pub max_in_flight: usize,
 }
 
 impl Default for ApplyOptions {
-    /// 80 % of live mode's 100 writes a second, leaving room for the app's own traffic.
+    /// 80 % of live mode's 100 requests a second (room for the app's own traffic), and 24 of
+    /// the 25 a second Stripe gives each operation (a request landing on a second's edge).
     fn default() -> Self {
-        Self { per_second: 80, concurrency: 8 }
+        Self { per_second: 80, per_operation: 24, max_in_flight: 64 }
+    }
+}
+
+/// Requests in flight before any answer time is known.
+const FIRST_IN_FLIGHT: usize = 8;
+
+/// How many requests may be in flight: enough for the rates at the answer time measured so
+/// far (rate × time, with a quarter more for jitter), grown as answers come in, never shrunk.
+struct InFlight {
+    permits: tokio::sync::Semaphore,
+    granted: AtomicUsize,
+    max: usize,
+    /// Mean answer time in seconds, a moving average.
+    latency: std::sync::Mutex<Option<f64>>,
+}
+
+impl InFlight {
+    fn new(max: usize) -> Self {
+        let first = FIRST_IN_FLIGHT.min(max).max(1);
+        Self {
+            permits: tokio::sync::Semaphore::new(first),
+            granted: AtomicUsize::new(first),
+            max: max.max(1),
+            latency: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Records one answer time; grants more permits when `rate` a second needs them.
+    fn answered(&self, took: std::time::Duration, rate: f64) {
+        let mean = {
+            let mut latency = self.latency.lock().expect("no panic while holding it");
+            let mean = match *latency {
+                Some(mean) => mean * 0.8 + took.as_secs_f64() * 0.2,
+                None => took.as_secs_f64(),
+            };
+            *latency = Some(mean);
+            mean
+        };
+        let wanted = ((rate * mean * 1.25).ceil() as usize).clamp(1, self.max);
+        let granted = self.granted.load(Ordering::SeqCst);
+        if wanted > granted
+            && self.granted.compare_exchange(granted, wanted, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+        {
+            self.permits.add_permits(wanted - granted);
+        }
     }
 }
 
@@ -95,6 +148,11 @@ enum Lookup {
 struct Writer<'a> {
     client: &'a Client,
     limiter: DefaultDirectRateLimiter,
+    /// One budget per named operation, by the write's kind (`product`, `price`, …).
+    operations: BTreeMap<&'static str, DefaultDirectRateLimiter>,
+    in_flight: InFlight,
+    /// The rate all operations together can reach: what the requests in flight must carry.
+    reachable_rate: f64,
     sink: &'a dyn ProgressSink,
     on_created: &'a (dyn Fn(&Created) + Send + Sync),
     done: AtomicUsize,
@@ -111,13 +169,28 @@ fn label(row: &PlanRow) -> String {
 impl Writer<'_> {
     /// One POST with `key`: `Ok(Ok(id))`, `Ok(Err(_))` for an answer whose outcome is unknown
     /// (5xx, which Stripe may have saved under the key), `Err(_)` for anything else final.
-    async fn post(&self, path: &str, key: String, form: &Form) -> Result<Result<String, ApiFailure>, ApiFailure> {
+    async fn post(
+        &self,
+        kind: &str,
+        path: &str,
+        key: String,
+        form: &Form,
+    ) -> Result<Result<String, ApiFailure>, ApiFailure> {
         let client = self.client.clone().with_idempotency_key(key);
         with_retries(|| {
             let client = &client;
             async move {
+                // The operation's budget, then the account's, then a place in flight: a
+                // request waiting for its budget holds no place another could use.
+                if let Some(operation) = self.operations.get(kind) {
+                    operation.until_ready().await;
+                }
                 self.limiter.until_ready().await;
-                match client.post_form::<IdOnly, _>(path, form).await {
+                let _place = self.in_flight.permits.acquire().await.expect("never closed");
+                let sent = std::time::Instant::now();
+                let answer = client.post_form::<IdOnly, _>(path, form).await;
+                self.in_flight.answered(sent.elapsed(), self.reachable_rate);
+                match answer {
                     Ok(created) => Ok(Ok(created.id)),
                     Err(failure) if failure.status().is_some_and(|s| s >= 500) => Ok(Err(failure)),
                     Err(other) => Err(other),
@@ -180,7 +253,7 @@ impl Writer<'_> {
             // connection) or a key still in use (409), the first request may yet land, so a
             // second one could make a duplicate: golive looks, and otherwise leaves it to the
             // next run, whose plan finds whatever landed by `metadata.golive_source`.
-            let (failure, ran_and_failed) = match self.post(&path, key, &form).await {
+            let (failure, ran_and_failed) = match self.post(kind, &path, key, &form).await {
                 Ok(Ok(id)) => {
                     outcome = Ok(id);
                     break;
@@ -277,6 +350,21 @@ fn live_ids(plan: &CatalogPlan, outcome: &ApplyOutcome, object: Object) -> BTree
     ids
 }
 
+/// One product's writes, in the order they depend on each other.
+#[derive(Default)]
+struct Chain<'p> {
+    product: Option<&'p PlanRow>,
+    prices: Vec<&'p PlanRow>,
+    default_price: Option<&'p PlanRow>,
+}
+
+/// What one product's writes came to.
+#[derive(Default)]
+struct ChainDone {
+    created: Vec<Result<Created, Failed>>,
+    default_price: Option<Result<Created, Failed>>,
+}
+
 fn rows<'p>(plan: &'p CatalogPlan, action: &Action) -> Vec<&'p PlanRow> {
     plan.rows.iter().filter(|r| &r.action == action).collect()
 }
@@ -296,19 +384,33 @@ pub async fn apply(
         return outcome;
     }
     let per_second = NonZeroU32::new(options.per_second.max(1)).expect("at least one");
+    let per_operation = NonZeroU32::new(options.per_operation.max(1)).expect("at least one");
+    // A small burst: a full second's worth at once would overshoot Stripe's window.
+    let quota = |rate: NonZeroU32| {
+        Quota::per_second(rate).allow_burst(NonZeroU32::new((rate.get() / 10).max(1)).expect("at least one"))
+    };
+    let kinds = ["meter", "product", "price", "default-price"];
     let writer = Writer {
         client,
-        // A small burst: a full second's worth at once would overshoot Stripe's window.
-        limiter: RateLimiter::direct(
-            Quota::per_second(per_second)
-                .allow_burst(NonZeroU32::new((per_second.get() / 10).max(1)).expect("at least one")),
-        ),
+        limiter: RateLimiter::direct(quota(per_second)),
+        // No burst per operation: evenly spaced, a budget of 25 never sees 26 in a second.
+        operations: kinds
+            .iter()
+            .map(|kind| {
+                let one = NonZeroU32::new(1).expect("one");
+                (*kind, RateLimiter::direct(Quota::per_second(per_operation).allow_burst(one)))
+            })
+            .collect(),
+        in_flight: InFlight::new(options.max_in_flight),
+        // Products and prices run at once: two operations' worth, within the account's.
+        reachable_rate: f64::from((per_operation.get() * 2).min(per_second.get())),
         sink,
         on_created,
         done: AtomicUsize::new(0),
         total: plan.writes(),
     };
-    let concurrency = options.concurrency.max(1);
+    // Futures wait for their budgets and a place in flight, so all may be started at once.
+    let concurrency = plan.writes().max(1);
     let collect = |outcome: &mut ApplyOutcome, results: Vec<Result<Created, Failed>>| {
         for result in results {
             match result {
@@ -333,65 +435,92 @@ pub async fn apply(
     collect(&mut outcome, results);
     let live_meter = live_ids(plan, &outcome, Object::Meter);
 
-    // Products next: their live ids are what the prices point at.
-    let writes: Vec<_> = rows(plan, &Action::CreateProduct)
+    // Then each product with its prices and its default price: the product (unless live
+    // already), the moment it exists its prices, and once they exist its default price — so
+    // the three operations, each under its own budget, are written side by side.
+    let products_live = live_ids(plan, &outcome, Object::Product);
+    let prices_live = live_ids(plan, &outcome, Object::Price);
+    let mut by_product: BTreeMap<&str, Chain> = BTreeMap::new();
+    for row in rows(plan, &Action::CreateProduct) {
+        by_product.entry(row.test_id.as_str()).or_default().product = Some(row);
+    }
+    for row in rows(plan, &Action::CreatePrice) {
+        by_product.entry(row.test_product.as_str()).or_default().prices.push(row);
+    }
+    for row in rows(plan, &Action::SetDefaultPrice) {
+        by_product.entry(row.test_product.as_str()).or_default().default_price = Some(row);
+    }
+    let (writer, live_meter, products_live, prices_live) = (&writer, &live_meter, &products_live, &prices_live);
+    let chains: Vec<_> = by_product
         .into_iter()
-        .map(|row| {
-            let product = test.products.iter().find(|p| p.id == row.test_id).expect("planned from this catalog");
-            let tier = row.tier.as_deref().expect("a product to create has a tier");
-            let lookup = Lookup::Product { test_id: product.id.clone() };
-            writer.write("/products".into(), "product", row, product_form(product, tier), lookup)
+        .map(|(test_product, chain)| async move {
+            let mut done = ChainDone::default();
+            let live_product = match chain.product {
+                Some(row) => {
+                    let product =
+                        test.products.iter().find(|p| p.id == row.test_id).expect("planned from this catalog");
+                    let tier = row.tier.as_deref().expect("a product to create has a tier");
+                    let lookup = Lookup::Product { test_id: product.id.clone() };
+                    let created =
+                        writer.write("/products".into(), "product", row, product_form(product, tier), lookup).await;
+                    let id = created.as_ref().ok().map(|c| c.live_id.clone());
+                    done.created.push(created);
+                    id
+                }
+                None => products_live.get(test_product).cloned(),
+            };
+            let Some(live_product) = live_product else {
+                // Its product failed: that failure is reported already (a re-run retries both).
+                if let Some(row) = chain.default_price {
+                    done.default_price =
+                        Some(Err(writer.fail(row, "its product was not copied to live mode (see above)".into())));
+                }
+                return done;
+            };
+            let mut writes = Vec::new();
+            for row in chain.prices {
+                let price = test.prices.iter().find(|p| p.id == row.test_id).expect("planned from this catalog");
+                let meter = price.recurring.as_ref().and_then(|r| r.meter.as_ref());
+                let live_meter = match meter.map(|m| live_meter.get(m)) {
+                    Some(None) => {
+                        done.created.push(Err(
+                            writer.fail(row, "its Billing Meter was not copied to live mode (see above)".into())
+                        ));
+                        continue;
+                    }
+                    Some(Some(id)) => Some(id.as_str()),
+                    None => None,
+                };
+                let with_lookup_key = !row.not_copied.iter().any(|o| o.field == "lookup_key");
+                let form = price_form(price, &live_product, live_meter, with_lookup_key);
+                let lookup = Lookup::Price { live_product: live_product.clone(), test_id: price.id.clone() };
+                writes.push(writer.write("/prices".into(), "price", row, form, lookup));
+            }
+            done.created.extend(futures::future::join_all(writes).await);
+            // Last, the product's default price: the live copy of the test one.
+            if let Some(row) = chain.default_price {
+                let created_now = done.created.iter().flatten().find(|c| c.test_id == row.test_id);
+                let live_price =
+                    created_now.map(|c| c.live_id.clone()).or_else(|| prices_live.get(&row.test_id).cloned());
+                done.default_price = Some(match live_price {
+                    Some(price) => {
+                        let form = Form::from([("default_price".to_string(), price.clone())]);
+                        let lookup = Lookup::DefaultPrice { live_product: live_product.clone(), live_price: price };
+                        writer.write(format!("/products/{live_product}"), "default-price", row, form, lookup).await
+                    }
+                    None => Err(writer.fail(row, "its price was not copied to live mode (see above)".into())),
+                });
+            }
+            done
         })
         .collect();
-    let results: Vec<Result<Created, Failed>> = stream::iter(writes).buffer_unordered(concurrency).collect().await;
-    collect(&mut outcome, results);
-    let live_product = live_ids(plan, &outcome, Object::Product);
-
-    let mut writes = Vec::new();
-    let mut unmet = Vec::new();
-    for row in rows(plan, &Action::CreatePrice) {
-        let price = test.prices.iter().find(|p| p.id == row.test_id).expect("planned from this catalog");
-        let Some(product) = live_product.get(&row.test_product) else {
-            // Its product failed; that failure is already reported, and a re-run retries both.
-            continue;
-        };
-        let meter = price.recurring.as_ref().and_then(|r| r.meter.as_ref());
-        let live_meter = match meter.map(|m| live_meter.get(m)) {
-            Some(None) => {
-                unmet.push(writer.fail(row, "its Billing Meter was not copied to live mode (see above)".into()));
-                continue;
-            }
-            Some(Some(id)) => Some(id.as_str()),
-            None => None,
-        };
-        let with_lookup_key = !row.not_copied.iter().any(|o| o.field == "lookup_key");
-        let form = price_form(price, product, live_meter, with_lookup_key);
-        let lookup = Lookup::Price { live_product: product.clone(), test_id: price.id.clone() };
-        writes.push(writer.write("/prices".into(), "price", row, form, lookup));
-    }
-    outcome.failed.extend(unmet);
-    let results: Vec<Result<Created, Failed>> = stream::iter(writes).buffer_unordered(concurrency).collect().await;
-    collect(&mut outcome, results);
-    let live_price = live_ids(plan, &outcome, Object::Price);
-
-    // Last, each product's default price: the live copy of the test one.
-    let mut writes = Vec::new();
-    let mut unmet = Vec::new();
-    for row in rows(plan, &Action::SetDefaultPrice) {
-        let (Some(product), Some(price)) = (live_product.get(&row.test_product), live_price.get(&row.test_id)) else {
-            unmet.push(writer.fail(row, "its product or price was not copied to live mode (see above)".into()));
-            continue;
-        };
-        let form = Form::from([("default_price".to_string(), price.clone())]);
-        let lookup = Lookup::DefaultPrice { live_product: product.clone(), live_price: price.clone() };
-        writes.push(writer.write(format!("/products/{product}"), "default-price", row, form, lookup));
-    }
-    outcome.failed.extend(unmet);
-    let results: Vec<Result<Created, Failed>> = stream::iter(writes).buffer_unordered(concurrency).collect().await;
-    for result in results {
-        match result {
-            Ok(set) => outcome.default_prices.push(set),
-            Err(failed) => outcome.failed.push(failed),
+    let chains: Vec<ChainDone> = stream::iter(chains).buffer_unordered(concurrency).collect().await;
+    for chain in chains {
+        collect(&mut outcome, chain.created);
+        match chain.default_price {
+            Some(Ok(set)) => outcome.default_prices.push(set),
+            Some(Err(failed)) => outcome.failed.push(failed),
+            None => {}
         }
     }
     outcome
