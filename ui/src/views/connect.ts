@@ -149,6 +149,8 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
   clear(root);
   const test = keyField("test-key", "Stripe test secret key", "sk_test_…", "Dashboard → Developers → API keys, with Test mode on.");
   const live = keyField("live-key", "Stripe live secret key", "sk_live_… or rk_live_…", "The same page with Test mode off. A restricted key (rk_live_) works too.");
+  // Typing in a key field clears what was said about its old value.
+  for (const field of [test, live]) field.input.addEventListener("input", () => showKeyProblem(field.problem, null));
   const folder = h("input", { id: "project-dir", name: "project-dir", type: "text", placeholder: "/path/to/your-api", spellcheck: "false" });
   folder.value = view.project_dir ?? "";
   const browse = h("button", { type: "button", id: "browse" }, "Browse…");
@@ -173,7 +175,7 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
       { class: "field" },
       h("label", { for: "project-dir" }, "Your Worker's project folder"),
       h("div", { class: "key-row" }, folder, browse),
-      h("div", { class: "field-help" }, "The folder with wrangler.toml (or wrangler.jsonc) — where you run `wrangler deploy`."),
+      h("div", { class: "field-help" }, "The folder with wrangler.toml (or wrangler.jsonc) — where you run ", h("code", {}, "wrangler deploy"), "."),
     ),
     h("div", { class: "actions" }, check, cont),
   );
@@ -194,6 +196,9 @@ export function renderConnect(root: HTMLElement, deps: ConnectViewDeps): () => v
       status.textContent = "";
       test.input.value = inputs.test_key;
       live.input.value = inputs.live_key;
+      // New keys: what was said about the old ones no longer applies.
+      showKeyProblem(test.problem, null);
+      showKeyProblem(live.problem, null);
       folder.value = inputs.project_dir;
       // The rehearsal's made-up Cloudflare token, for rehearsing "Paste an API token".
       cloudflare.token.value = inputs.cloudflare_token;
