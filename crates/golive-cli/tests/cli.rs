@@ -231,17 +231,7 @@ async fn webhook_then_secrets_push_reach_the_worker_with_nothing_on_argv() {
     let world = World::new().await;
     let worker = world.deployed_worker("cli");
     let wrangler = recording_wrangler(world.data.path());
-    let run = |args: &[&str]| {
-        world
-            .command(&wrangler)
-            .args(args)
-            .arg("--project")
-            .arg(world.project.path())
-            .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
-            .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| world.run_with_keys(&wrangler, args);
     // Secrets before the webhook exists: the missing value is named, nothing is pushed.
     let early = run(&["secrets", "push", "--json"]);
     assert_eq!(early.status.code(), Some(2), "{}", String::from_utf8_lossy(&early.stdout));

@@ -5,9 +5,8 @@
 //! launch and result handling run against a fake wrangler that behaves as the real one prints.
 
 use golive_testkit::{all_text_under, argv_log, assert_no_key_in, recording_wrangler};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 mod support;
 
@@ -15,17 +14,9 @@ use support::{json_of, World};
 
 /// `golive <args>` with `stdin_text` on standard input and no CLOUDFLARE_API_TOKEN of its own.
 fn run(world: &World, wrangler: &Path, args: &[&str], stdin_text: &str) -> Output {
-    let mut child = world
-        .command(wrangler)
-        .env_remove("CLOUDFLARE_API_TOKEN")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin_text.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let mut cmd = world.command(wrangler);
+    cmd.env_remove("CLOUDFLARE_API_TOKEN").args(args);
+    support::with_stdin(cmd, stdin_text)
 }
 
 fn connect(world: &World, wrangler: &Path) -> serde_json::Value {

@@ -11,16 +11,7 @@ mod support;
 use support::{json_of, World, CF_ACCOUNT};
 
 fn deploy(world: &World, args: &[&str]) -> Output {
-    world
-        .command(&golive_testkit::repo_wrangler())
-        .arg("deploy")
-        .args(args)
-        .arg("--project")
-        .arg(world.project.path())
-        .env("GOLIVE_STRIPE_TEST_KEY", &world.test_key)
-        .env("GOLIVE_STRIPE_LIVE_KEY", &world.live_key)
-        .output()
-        .unwrap()
+    world.run_with_keys(&golive_testkit::repo_wrangler(), &[&["deploy"][..], args].concat())
 }
 
 /// The project becomes a copy of the reference Worker (with its placeholder KV id), not deployed.

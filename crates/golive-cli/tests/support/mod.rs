@@ -105,18 +105,29 @@ impl World {
 
     /// `golive connect --project … --json` with the keys on stdin.
     pub fn connect_stdin(&self, wrangler: &Path, stdin_text: &str) -> Output {
-        let mut child = self
-            .command(wrangler)
-            .args(["connect", "--json", "--keys-stdin", "--project"])
-            .arg(self.project.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin_text.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        let mut cmd = self.command(wrangler);
+        cmd.args(["connect", "--json", "--keys-stdin", "--project"]).arg(self.project.path());
+        with_stdin(cmd, stdin_text)
     }
+
+    /// `golive <args> --project …` with both keys in its environment.
+    pub fn run_with_keys(&self, wrangler: &Path, args: &[&str]) -> Output {
+        self.command(wrangler)
+            .args(args)
+            .arg("--project")
+            .arg(self.project.path())
+            .env("GOLIVE_STRIPE_TEST_KEY", &self.test_key)
+            .env("GOLIVE_STRIPE_LIVE_KEY", &self.live_key)
+            .output()
+            .unwrap()
+    }
+}
+
+/// Runs `cmd` with `stdin_text` on its standard input.
+pub fn with_stdin(mut cmd: Command, stdin_text: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin_text.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 pub fn json_of(out: &Output) -> serde_json::Value {
