@@ -12,6 +12,23 @@ use std::path::Path;
 
 pub const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
 
+pub use crate::wrangler::TOKEN_VAR;
+
+/// The permissions golive needs (Cloudflare's template-URL keys): deploy and configure the
+/// Worker and its secrets, read the account (workers.dev subdomain), and its KV namespaces.
+const PERMISSIONS: [(&str, &str); 3] =
+    [("workers_scripts", "edit"), ("account_settings", "read"), ("workers_kv", "edit")];
+
+/// Cloudflare's token page with golive's permissions filled in (a template URL): the user
+/// only names the account and presses Create.
+pub fn token_page_url() -> String {
+    let keys: Vec<String> =
+        PERMISSIONS.iter().map(|(key, kind)| format!(r#"{{"key":"{key}","type":"{kind}"}}"#)).collect();
+    let json = format!("[{}]", keys.join(","));
+    let encoded: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
+    format!("https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys={encoded}&accountId=*&zoneId=all&name=golive")
+}
+
 /// The API base wrangler talks to in this environment.
 pub fn api_base(env: &Environment) -> String {
     env.wrangler_env

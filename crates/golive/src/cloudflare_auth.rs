@@ -10,26 +10,17 @@
 
 use crate::environment::{Environment, Mode};
 use crate::keystore::{self, EntryName};
+use crate::problem::{Problem, ProblemKind};
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
-use crate::wizard::{Problem, ProblemKind};
 use crate::wrangler::{self, WhoAmI, Wrangler};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// The variable wrangler reads an API token from.
-pub const TOKEN_VAR: &str = "CLOUDFLARE_API_TOKEN";
 
 /// How long `wrangler login` may wait for the user to approve in the browser.
 pub const LOGIN_LIMIT: Duration = Duration::from_secs(5 * 60);
-
-/// The permissions golive needs (Cloudflare's template-URL keys): deploy and configure the
-/// Worker and its secrets, read the account (workers.dev subdomain), and its KV namespaces.
-const PERMISSIONS: [(&str, &str); 3] =
-    [("workers_scripts", "edit"), ("account_settings", "read"), ("workers_kv", "edit")];
 
 /// The keyring entry of golive's Cloudflare token: `cloudflare/account/CLOUDFLARE_API_TOKEN`
 /// for Cloudflare's API; `cloudflare/account@<host>/…` for another API base (a token belongs
@@ -53,36 +44,8 @@ pub fn token_entry(env: &Environment) -> EntryName {
     EntryName { project: "cloudflare".into(), mode: kind, variable: TOKEN_VAR.into() }
 }
 
-/// Cloudflare's token page with golive's permissions filled in (a template URL): the user
-/// only names the account and presses Create.
-pub fn token_page_url() -> String {
-    let keys: Vec<String> =
-        PERMISSIONS.iter().map(|(key, kind)| format!(r#"{{"key":"{key}","type":"{kind}"}}"#)).collect();
-    let json = format!("[{}]", keys.join(","));
-    let encoded: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
-    format!("https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys={encoded}&accountId=*&zoneId=all&name=golive")
-}
-
-/// The token this environment's wrangler runs get, shared by every copy of the environment
-/// (the wizard's, and those its steps make), so a token given once reaches them all.
-#[derive(Clone, Default)]
-pub struct TokenCell(Arc<Mutex<Option<SecretString>>>);
-
-impl std::fmt::Debug for TokenCell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.get().is_some() { "TokenCell(set)" } else { "TokenCell(unset)" })
-    }
-}
-
-impl TokenCell {
-    pub fn get(&self) -> Option<SecretString> {
-        self.0.lock().expect("no panic while holding the token").clone()
-    }
-
-    pub fn set(&self, token: Option<SecretString>) {
-        *self.0.lock().expect("no panic while holding the token") = token;
-    }
-}
+pub use crate::cloudflare_api::{token_page_url, TOKEN_VAR};
+pub use crate::environment::TokenCell;
 
 /// A token as pasted: surrounding blanks dropped; refused before anything is sent when it
 /// cannot be a token (empty, blanks inside, a Global API Key, a whole `KEY=value` line).

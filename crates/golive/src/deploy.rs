@@ -12,9 +12,9 @@
 use crate::cloudflare_api;
 use crate::connect::worker_config::{self, KvEntry, WorkerConfig};
 use crate::environment::Environment;
+use crate::problem::{Problem, ProblemKind};
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
-use crate::wizard::{Problem, ProblemKind};
 use crate::wrangler::{self, Wrangler};
 use serde::Serialize;
 use std::path::{Path, PathBuf};

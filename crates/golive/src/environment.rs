@@ -1,8 +1,10 @@
 //! Where the outside world is: the real Stripe API and the user's wrangler, or the local
 //! stand-ins of the offline rehearsal. Every step gets one of these instead of globals.
 
+use secrecy::SecretString;
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,7 +31,28 @@ pub struct Environment {
     pub stripe_timeout: Option<std::time::Duration>,
     /// The Cloudflare API token every wrangler run gets as `CLOUDFLARE_API_TOKEN` once the
     /// user gave one to golive (shared by every copy of this environment).
-    pub cloudflare_token: crate::cloudflare_auth::TokenCell,
+    pub cloudflare_token: TokenCell,
+}
+
+/// The token this environment's wrangler runs get, shared by every copy of the environment
+/// (the wizard's, and those its steps make), so a token given once reaches them all.
+#[derive(Clone, Default)]
+pub struct TokenCell(Arc<Mutex<Option<SecretString>>>);
+
+impl std::fmt::Debug for TokenCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.get().is_some() { "TokenCell(set)" } else { "TokenCell(unset)" })
+    }
+}
+
+impl TokenCell {
+    pub fn get(&self) -> Option<SecretString> {
+        self.0.lock().expect("no panic while holding the token").clone()
+    }
+
+    pub fn set(&self, token: Option<SecretString>) {
+        *self.0.lock().expect("no panic while holding the token") = token;
+    }
 }
 
 /// Points golive at another Stripe API base URL (a stand-in); for tests and support only.

@@ -12,6 +12,10 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 
+/// The variable wrangler reads an API token from (golive sets it in wrangler's environment
+/// only, never on argv).
+pub const TOKEN_VAR: &str = "CLOUDFLARE_API_TOKEN";
+
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// A wrangler found on this machine.
@@ -274,7 +278,7 @@ fn command(program: &Path, args: &[&str], dir: &Path, env: &Environment) -> Comm
         .process_group(0)
         .kill_on_drop(false);
     if let Some(token) = env.cloudflare_token.get() {
-        command.env(crate::cloudflare_auth::TOKEN_VAR, token.expose_secret());
+        command.env(TOKEN_VAR, token.expose_secret());
     }
     command
 }

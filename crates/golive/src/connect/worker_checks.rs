@@ -89,7 +89,7 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
                     err.message(),
                     err.fix(),
                 )
-                .with_link("Create an API token with golive's permissions", &crate::cloudflare_auth::token_page_url()),
+                .with_link("Create an API token with golive's permissions", &crate::cloudflare_api::token_page_url()),
             );
             return (findings, None);
         }
