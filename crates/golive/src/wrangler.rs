@@ -139,17 +139,52 @@ pub async fn locate(project_dir: &Path, env: &Environment) -> Result<Wrangler, W
     } else {
         (which::which("wrangler").map_err(|_| WranglerError::NotInstalled)?, WranglerSource::Path)
     };
-    let output = run(&program, &["--version"], project_dir, env).await?;
+    // Reading the version from wrangler's package.json saves a node start (~0.8 s) on every
+    // Connect; whether it actually runs shows at its first real command (see `whoami`).
+    let version = match package_version(&program) {
+        Some(version) => version,
+        None => ask_version(&program, project_dir, env).await?,
+    };
+    Ok(Wrangler { program, version, source })
+}
+
+/// `wrangler --version`; a wrangler that cannot answer it is broken (node missing or too old).
+async fn ask_version(program: &Path, project_dir: &Path, env: &Environment) -> Result<String, WranglerError> {
+    let output = run(program, &["--version"], project_dir, env).await?;
     if !output.success {
         return Err(WranglerError::Broken(first_line(&output.stderr, &output.stdout)));
     }
-    let version = output
+    Ok(output
         .stdout
         .split_whitespace()
         .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
         .unwrap_or("unknown")
-        .to_string();
-    Ok(Wrangler { program, version, source })
+        .to_string())
+}
+
+/// The version of the wrangler package a program belongs to, read from its package.json
+/// without running it: npm's `node_modules/.bin/wrangler` (a link to
+/// `../wrangler/bin/wrangler.js` on Unix, a `wrangler.cmd` shim on Windows) or the package's
+/// own `bin/wrangler.js`. `None` for anything else (a wrapper script, a global shim): that
+/// one is asked with `--version`.
+pub fn package_version(program: &Path) -> Option<String> {
+    let in_bin_dir = program.parent().filter(|dir| dir.file_name().is_some_and(|n| n == ".bin"));
+    let mut manifests: Vec<PathBuf> = in_bin_dir
+        .and_then(Path::parent)
+        .map(|modules| modules.join("wrangler").join("package.json"))
+        .into_iter()
+        .collect();
+    if let Ok(real) = std::fs::canonicalize(program) {
+        // bin/wrangler.js → the package folder, two levels up at most.
+        manifests.extend(real.ancestors().skip(1).take(2).map(|dir| dir.join("package.json")));
+    }
+    manifests.into_iter().find_map(|manifest| {
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        let package: serde_json::Value = serde_json::from_str(&text).ok()?;
+        (package["name"] == "wrangler" && manifest.parent()?.join("bin").is_dir())
+            .then(|| package["version"].as_str().map(str::to_string))
+            .flatten()
+    })
 }
 
 #[derive(Deserialize)]
@@ -170,6 +205,11 @@ pub async fn whoami(wrangler: &Wrangler, project_dir: &Path, env: &Environment) 
         Some(w) if w.logged_in => Ok(WhoAmI { email: w.email, auth_type: w.auth_type, accounts: w.accounts }),
         Some(_) => Err(WranglerError::NotLoggedIn),
         None if output.stdout.contains("not authenticated") => Err(WranglerError::NotLoggedIn),
+        // No answer in wrangler's own words: a wrangler that does not start at all (its
+        // version was read from package.json) is broken, not refused by Cloudflare.
+        None if !output.success && ask_version(&wrangler.program, project_dir, env).await.is_err() => {
+            Err(WranglerError::Broken(first_line(&output.stderr, &output.stdout)))
+        }
         None => Err(WranglerError::Api(first_line(&output.stderr, &output.stdout))),
     }
 }
@@ -396,6 +436,29 @@ mod tests {
         let dir = Path::new("/p");
         assert_eq!(local_program(dir, false), Path::new("/p/node_modules/.bin/wrangler"));
         assert_eq!(local_program(dir, true), Path::new("/p/node_modules/.bin/wrangler.cmd"));
+    }
+
+    #[test]
+    fn the_version_is_read_from_the_package_npm_installed_and_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        let modules = root.path().join("node_modules");
+        let package = modules.join("wrangler");
+        std::fs::create_dir_all(package.join("bin")).unwrap();
+        std::fs::create_dir_all(modules.join(".bin")).unwrap();
+        std::fs::write(package.join("package.json"), r#"{"name":"wrangler","version":"4.51.0"}"#).unwrap();
+        std::fs::write(package.join("bin/wrangler.js"), "").unwrap();
+        // Unix: a link to the package's entry point; Windows: a .cmd shim beside it.
+        std::os::unix::fs::symlink("../wrangler/bin/wrangler.js", modules.join(".bin/wrangler")).unwrap();
+        std::fs::write(modules.join(".bin/wrangler.cmd"), "@node ..\\wrangler\\bin\\wrangler.js %*").unwrap();
+        assert_eq!(package_version(&modules.join(".bin/wrangler")).as_deref(), Some("4.51.0"));
+        assert_eq!(package_version(&modules.join(".bin/wrangler.cmd")).as_deref(), Some("4.51.0"));
+        assert_eq!(package_version(&package.join("bin/wrangler.js")).as_deref(), Some("4.51.0"));
+        // A wrapper script elsewhere, or a package of another name, is asked instead.
+        let wrapper = root.path().join("my-wrangler");
+        std::fs::write(&wrapper, "#!/bin/sh\n").unwrap();
+        assert_eq!(package_version(&wrapper), None);
+        std::fs::write(package.join("package.json"), r#"{"name":"wrangler-fork","version":"1.0.0"}"#).unwrap();
+        assert_eq!(package_version(&modules.join(".bin/wrangler")), None);
     }
 
     #[test]

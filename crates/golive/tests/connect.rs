@@ -233,3 +233,55 @@ async fn a_stripe_that_never_answers_is_reported_within_the_time_limit() {
     assert!(failed.describe().contains("did not answer"), "{failed}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
 }
+
+/// A wrangler laid out as npm installs it (`.bin/wrangler` → `../wrangler/bin/wrangler.js`)
+/// whose entry point is `script`; returns the `.bin/wrangler` to run.
+fn wrangler_package(root: &std::path::Path, version: &str, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let package = root.join("node_modules/wrangler");
+    std::fs::create_dir_all(package.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("node_modules/.bin")).unwrap();
+    std::fs::write(package.join("package.json"), format!(r#"{{"name":"wrangler","version":"{version}"}}"#)).unwrap();
+    let entry = package.join("bin/wrangler.js");
+    std::fs::write(&entry, script).unwrap();
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = root.join("node_modules/.bin/wrangler");
+    std::os::unix::fs::symlink("../wrangler/bin/wrangler.js", &bin).unwrap();
+    bin
+}
+
+#[tokio::test]
+async fn connect_starts_wrangler_once_when_its_package_says_its_version() {
+    // The Worker half of Connect costs one wrangler start (`whoami`), not two: the version
+    // comes from the package.json npm installed beside it.
+    let fx = Fixture::new().await;
+    let root = tempfile::tempdir().unwrap();
+    let log = root.path().join("runs.log");
+    let real = golive_testkit::repo_wrangler();
+    let script = format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), real.display());
+    let mut env = fx.env();
+    env.wrangler_program = Some(wrangler_package(root.path(), "4.99.1", &script));
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
+    let report = check(&input, &env, &Silent).await;
+    assert!(report.passed(), "{:#?}", report.findings);
+    assert!(finding(&report.findings, "worker.wrangler").title.contains("4.99.1"));
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "whoami --json\n", "wrangler's runs");
+}
+
+#[tokio::test]
+async fn a_wrangler_that_does_not_start_is_reported_as_broken_not_as_a_login_problem() {
+    let fx = Fixture::new().await;
+    let root = tempfile::tempdir().unwrap();
+    let script = "#!/bin/sh\necho 'Wrangler requires at least Node.js v20.0.0. You are using v18.19.0.' >&2\nexit 1\n";
+    let mut env = fx.env();
+    env.wrangler_program = Some(wrangler_package(root.path(), "4.99.1", script));
+    let input =
+        ConnectInput { test_key: fx.test_key(), live_key: fx.live_key(), project_dir: fx.project.path().into() };
+    let report = check(&input, &env, &Silent).await;
+    let f = finding(&report.findings, "worker.wrangler");
+    assert_eq!(f.status, Status::Fail, "{f:?}");
+    assert!(f.detail.contains("Node.js v20"), "says why: {f:?}");
+    assert!(f.fix.as_ref().unwrap().contains("node --version"), "{f:?}");
+    assert!(report.findings.iter().all(|f| f.check != "worker.login"), "{:#?}", report.findings);
+}

@@ -43,35 +43,35 @@ pub async fn check(project_dir: &Path, env: &Environment) -> (Vec<Finding>, Opti
         }
     };
     let wrangler = match wrangler::locate(project_dir, env).await {
-        Ok(w) => {
-            let place = w.source.describe();
-            findings.push(Finding::pass(
-                "worker.wrangler",
-                format!("wrangler {} found", w.version),
-                format!("{} (from {place})", w.program.display()),
-            ));
-            if w.version.split('.').next().and_then(|m| m.parse::<u32>().ok()).is_some_and(|m| m < 3) {
-                findings.push(Finding::warn(
-                    "worker.wrangler.version",
-                    "wrangler is older than version 3",
-                    format!(
-                        "Version {} lacks `secret bulk`, which golive uses to set all secrets in one go.",
-                        w.version
-                    ),
-                    "Update it: `npm install --save-dev wrangler@4` in the project folder.",
-                ));
-            }
-            Some(w)
-        }
+        Ok(w) => w,
         Err(err) => {
             findings.push(Finding::fail("worker.wrangler", "wrangler is not available", err.message(), err.fix()));
-            None
+            return (findings, None);
         }
     };
-    let Some(wrangler) = wrangler else {
+    // Its first run says whether it starts at all (the version may come from package.json).
+    let whoami = wrangler::whoami(&wrangler, project_dir, env).await;
+    if let Err(err @ wrangler::WranglerError::Broken(_)) = &whoami {
+        findings.push(Finding::fail("worker.wrangler", "wrangler is not available", err.message(), err.fix()));
         return (findings, None);
-    };
-    let whoami = match wrangler::whoami(&wrangler, project_dir, env).await {
+    }
+    findings.push(Finding::pass(
+        "worker.wrangler",
+        format!("wrangler {} found", wrangler.version),
+        format!("{} (from {})", wrangler.program.display(), wrangler.source.describe()),
+    ));
+    if wrangler.version.split('.').next().and_then(|m| m.parse::<u32>().ok()).is_some_and(|m| m < 3) {
+        findings.push(Finding::warn(
+            "worker.wrangler.version",
+            "wrangler is older than version 3",
+            format!(
+                "Version {} lacks `secret bulk`, which golive uses to set all secrets in one go.",
+                wrangler.version
+            ),
+            "Update it: `npm install --save-dev wrangler@4` in the project folder.",
+        ));
+    }
+    let whoami = match whoami {
         Ok(who) => {
             let who_text = who.email.clone().unwrap_or_else(|| "an API token".into());
             findings.push(Finding::pass(
