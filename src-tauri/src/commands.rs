@@ -486,12 +486,27 @@ pub async fn pick_folder(app: AppHandle) -> Option<String> {
     pick(app, "Choose your Worker's folder (the one with wrangler.toml)", None).await.map(|p| p.display().to_string())
 }
 
-/// Called by the window once its first view is drawn. With `GOLIVE_BENCH_FIRST_PAINT` set
-/// (by scripts/bench.sh only) it prints the time since start and quits: the cold-start number.
+/// A named moment of the page's start, in ms since its navigation began.
+#[derive(serde::Deserialize)]
+pub struct PageMark {
+    name: String,
+    ms: f64,
+}
+
+/// Called by the window once its first view is painted. With `GOLIVE_BENCH_FIRST_PAINT` set
+/// (by scripts/bench.sh only) it prints the time since the process started, where it went
+/// (the window made; the page's own marks), and quits: the cold-start number.
 #[tauri::command]
-pub fn first_paint(app: AppHandle, started: State<'_, crate::Started>) {
+pub fn first_paint(marks: Vec<PageMark>, app: AppHandle, started: State<'_, crate::Started>) {
     if std::env::var_os("GOLIVE_BENCH_FIRST_PAINT").is_some() {
-        println!("first-paint-ms {}", started.0.elapsed().as_millis());
+        let total = started.at.elapsed().as_millis();
+        let window = started.window_made.get().map(|d| d.as_millis().to_string()).unwrap_or_else(|| "?".into());
+        let page: Vec<String> = marks.iter().map(|m| format!("{} {:.0}", m.name, m.ms)).collect();
+        println!("first-paint-ms {total}");
+        println!(
+            "first-paint-marks window-made {window} ms after start; page (ms after its navigation): {}",
+            page.join(", ")
+        );
         app.exit(0);
     }
 }

@@ -99,10 +99,17 @@ export const api = {
   cancel: () => invoke<boolean>("cancel"),
   pickFolder: () => invoke<string | null>("pick_folder"),
   openLink: (url: string) => invoke<void>("open_link", { url }),
-  firstPaint: () => invoke<void>("first_paint"),
+  /** Says the first view is painted, with the page's timing marks (ms since navigation). */
+  firstPaint: (marks: PageMark[]) => invoke<void>("first_paint", { marks }),
   about: () => invoke<string>("about"),
   onStepEvent: (handler: (event: StepEvent) => void): Promise<UnlistenFn> =>
     listen<StepEvent>("step-event", (e) => handler(e.payload)),
 };
+
+/** A named moment of the page's start, in ms since its navigation began. */
+export interface PageMark {
+  name: string;
+  ms: number;
+}
 
 export type Api = typeof api;
