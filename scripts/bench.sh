@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
-# Prints golive's numbers: the catalog migration benchmark, the billing rehearsal's wall time, the audit's git-history walk on 10 000 commits, release binary size, cold start to first paint under Xvfb
-# (process start → the first view painted, reported by the app itself), and peak RSS of the
-# app with its WebKit helper processes while it shows the Connect view (and PSS, which
-# counts shared library pages once).
+# Prints golive's numbers, each beside a bare Tauri 2 app's (benches/floor, same tauri and
+# release profile) where one compares: release binary size, first paint under Xvfb (process
+# start → the first view painted, reported by the app, with the page's timing marks), peak
+# RSS/PSS of the app with its WebKit processes; then the catalog migration against Stripe's
+# limits, the audit's git-history walk, crash-resume and concurrency, a hung Stripe, rotation,
+# the billing rehearsal, Connect against one wrangler start, the whole rehearsal go-live,
+# the package, and run-app.sh when nothing changed. No test is timed: the numbers live here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-echo "==> building the release app"
+echo "==> building the release app, and the floor it is measured against (benches/floor: a bare Tauri 2 app, same tauri and profile)"
 cargo build --release --quiet -p golive-app
+cargo build --release --quiet --manifest-path benches/floor/Cargo.toml --target-dir target/floor
 bin=target/release/golive-app
+floor=target/floor/release/golive-floor
 runs=${RUNS:-5}
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 export GOLIVE_DATA_DIR="$data" GOLIVE_WRANGLER="$PWD/node_modules/.bin/wrangler"
+ratio() { python3 -c 'import sys; print(f"{float(sys.argv[1]) / float(sys.argv[2]):.2f}")' "$1" "$2"; }
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
-size=$(stat -c %s "$bin")
-echo "release binary: $bin $((size / 1024)) KiB ($size bytes)"
+size=$(stat -c %s "$bin"); floor_size=$(stat -c %s "$floor")
+echo "release binary: golive $((size / 1024)) KiB / floor $((floor_size / 1024)) KiB = $(ratio "$size" "$floor_size") (goal <= 1.5)"
 
-echo "==> cold start to first paint, $runs runs (first run after a page-cache drop when allowed)"
+echo "==> first paint under Xvfb, $runs runs each, golive and the floor interleaved (first pair after a page-cache drop when allowed)"
 sync; (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null || echo "(page cache not dropped: not permitted here)"
-paints=()
+paints=(); floor_paints=()
+first_paint() { GOLIVE_BENCH_FIRST_PAINT=1 xvfb-run -a -s '-screen 0 1280x900x24' "$1" 2>/dev/null | grep first-paint || true; }
 for i in $(seq 1 "$runs"); do
-  start=$(date +%s%N)
-  out=$(GOLIVE_BENCH_FIRST_PAINT=1 xvfb-run -a -s '-screen 0 1280x900x24' "$bin" 2>/dev/null | grep first-paint-ms || true)
-  end=$(date +%s%N)
-  ms=${out##* }
+  out=$(first_paint "$bin"); ms=$(echo "$out" | sed -n 's/^first-paint-ms //p')
   [ -n "$ms" ] || { echo "run $i: the app did not report a first paint" >&2; exit 1; }
-  paints+=("$ms")
-  echo "run $i: first paint ${ms} ms after process start (launch to exit incl. Xvfb: $(( (end - start) / 1000000 )) ms)"
+  marks=$(echo "$out" | sed -n 's/^first-paint-marks //p')
+  floor_ms=$(first_paint "$floor" | sed -n 's/^first-paint-ms //p')
+  [ -n "$floor_ms" ] || { echo "run $i: the floor did not report a first paint" >&2; exit 1; }
+  paints+=("$ms"); floor_paints+=("$floor_ms")
+  echo "run $i: golive ${ms} ms, floor ${floor_ms} ms after process start; golive's marks: $marks"
 done
-sorted=$(printf '%s\n' "${paints[@]}" | sort -n)
-echo "first paint: min $(echo "$sorted" | head -1) ms, median $(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p") ms, max $(echo "$sorted" | tail -1) ms"
+echo "first paint, median: golive $(median "${paints[@]}") ms / floor $(median "${floor_paints[@]}") ms = $(ratio "$(median "${paints[@]}")" "$(median "${floor_paints[@]}")") (goal <= 1.2)"
 
 echo "==> catalog migration: 200 products x 3 prices against the stand-in with Stripe's limits (100 req/s live, 25 req/s per operation), at 0, 250 and 400 ms per answer (goal: 0 x 429, >= 90 % of the binding limit at 250 ms)"
 cargo run --release --quiet -p golive --example catalog_bench
@@ -38,10 +45,9 @@ cargo run --release --quiet -p golive --example catalog_bench
 echo "==> audit: the git-history walk on a repository of 10 000 commits"
 cargo run --release --quiet -p golive --example audit_history_bench
 
-echo "==> peak RSS while showing the Connect view (app + WebKit processes, sampled every 50 ms for 6 s)"
-xvfb-run -a -s '-screen 0 1280x900x24' python3 - "$bin" <<'PY'
+echo "==> peak memory while showing the first view (app + WebKit processes, sampled every 50 ms for 6 s), golive and the floor"
+xvfb-run -a -s '-screen 0 1280x900x24' python3 - "$bin" "$floor" <<'PY'
 import os, subprocess, sys, time
-app = subprocess.Popen([sys.argv[1]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 def tree(root):
     pids, frontier = {root}, [root]
     while frontier:
@@ -63,21 +69,20 @@ def field_kib(path, key):
     except OSError:
         pass
     return 0
-rss_kib = lambda pid: field_kib(f"/proc/{pid}/status", "VmRSS")
-pss_kib = lambda pid: field_kib(f"/proc/{pid}/smaps_rollup", "Pss")
-hwm_kib = lambda pid: field_kib(f"/proc/{pid}/status", "VmHWM")
-peak, peak_pss, end = 0, 0, time.time() + 6
-while time.time() < end:
-    pids = tree(app.pid)
-    peak = max(peak, sum(rss_kib(p) for p in pids))
-    peak_pss = max(peak_pss, sum(pss_kib(p) for p in pids))
-    time.sleep(0.05)
-main_hwm = hwm_kib(app.pid)
-names = sorted(open(f"/proc/{p}/comm").read().strip() for p in tree(app.pid) if os.path.exists(f"/proc/{p}/comm"))
-app.terminate(); app.wait(timeout=10)
-print(f"peak RSS, app + helpers: {peak / 1024:.1f} MiB ({', '.join(names)}; shared pages counted in each)")
-print(f"peak PSS, app + helpers: {peak_pss / 1024:.1f} MiB (shared pages split between them)")
-print(f"peak RSS, app process alone (VmHWM): {main_hwm / 1024:.1f} MiB")
+def measure(program):
+    app = subprocess.Popen([program], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak, peak_pss, end = 0, 0, time.time() + 6
+    while time.time() < end:
+        pids = tree(app.pid)
+        peak = max(peak, sum(field_kib(f"/proc/{p}/status", "VmRSS") for p in pids))
+        peak_pss = max(peak_pss, sum(field_kib(f"/proc/{p}/smaps_rollup", "Pss") for p in pids))
+        time.sleep(0.05)
+    hwm = field_kib(f"/proc/{app.pid}/status", "VmHWM")
+    app.terminate(); app.wait(timeout=10)
+    return peak / 1024, peak_pss / 1024, hwm / 1024
+golive, floor = measure(sys.argv[1]), measure(sys.argv[2])
+for i, what in enumerate(["peak RSS, app + helpers (shared pages counted in each)", "peak PSS, app + helpers (shared pages split)", "peak RSS, app process alone (VmHWM)"]):
+    print(f"{what}: golive {golive[i]:.1f} MiB / floor {floor[i]:.1f} MiB = {golive[i] / floor[i]:.2f}")
 PY
 
 # The rest needs a Secret Service (the webhook's secret goes to the keyring): a private,
@@ -140,6 +145,29 @@ print(f"billing rehearsal: {len(r['scenarios'])} scenarios, {phases} phases, pas
       f"clocks deleted {r['clocks_deleted']}, wall {int(sys.argv[2]) // 1000000} ms (incl. Connect and the Worker's start)")
 PY
 rm -rf "$bill_data"
+
+echo "==> Connect on the rehearsal (Stripe and the Worker side by side; wrangler started once) against one wrangler start (goal <= 1.1)"
+conn_data=$(mktemp -d)
+GOLIVE_DATA_DIR="$conn_data" target/release/golive --rehearsal --json connect >/dev/null 2>&1 || true # the stand-ins' first start
+connects=(); starts=()
+for i in 1 2 3 4 5; do
+  start=$(date +%s%N); GOLIVE_DATA_DIR="$conn_data" target/release/golive --rehearsal --json connect >/dev/null; end=$(date +%s%N)
+  connects+=($(( (end - start) / 1000000 )))
+  start=$(date +%s%N); node_modules/.bin/wrangler --version >/dev/null; end=$(date +%s%N)
+  starts+=($(( (end - start) / 1000000 )))
+done
+echo "golive --rehearsal connect, median of 5: $(median "${connects[@]}") ms / one wrangler start $(median "${starts[@]}") ms = $(ratio "$(median "${connects[@]}")" "$(median "${starts[@]}")")"
+rm -rf "$conn_data"
+
+echo "==> the whole rehearsal: golive --rehearsal go-live --yes --accept-suggestions, from a new rehearsal (goal <= 10 s once the rehearsal's Worker is warm)"
+for i in 1 2; do
+  live_data=$(mktemp -d)
+  start=$(date +%s%N)
+  GOLIVE_DATA_DIR="$live_data" target/release/golive --rehearsal go-live --yes --accept-suggestions >/dev/null 2>&1 && said=passed || said="FAILED"
+  end=$(date +%s%N)
+  echo "go-live run $i ($([ "$i" = 1 ] && echo "the Worker's first start" || echo "warm")): $(( (end - start) / 1000000 )) ms, $said"
+  rm -rf "$live_data"
+done
 
 echo "==> the package: .deb size, installed size, installed app cold start"
 deb=$(bash scripts/package.sh 2>/dev/null | grep '\.deb$')
