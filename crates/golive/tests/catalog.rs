@@ -219,31 +219,7 @@ async fn a_crash_at_every_write_boundary_resumes_with_no_duplicates() {
     for crash_after in 1..=5 {
         let fx = Fixture::new().await;
         seed(&fx).await;
-        let posts_before = fx.stripe.requests().iter().filter(|r| r.method == "POST").count();
-        let env = fx.env();
-        let (test_key, live_key) = (fx.test_key(), fx.live_key());
-        let task = tokio::spawn(async move {
-            let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &accept()).await.unwrap();
-            let live = stripe_api::client(&env, &live_key);
-            apply(
-                &live,
-                &test,
-                &plan,
-                ApplyOptions { max_in_flight: 1, ..ApplyOptions::default() },
-                &Silent,
-                &|_: &Created| {},
-            )
-            .await
-        });
-        // "Crash" the moment the stand-in has taken `crash_after` writes.
-        while fx.stripe.requests().iter().filter(|r| r.method == "POST").count() < posts_before + crash_after {
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-            if task.is_finished() {
-                break;
-            }
-        }
-        task.abort();
-        let _ = task.await;
+        support::crash_catalog_apply_after(&fx, crash_after, accept()).await;
         let outcome = run_apply(&fx, ApplyOptions::default()).await;
         assert!(outcome.failed.is_empty(), "crash after {crash_after}: {:?}", outcome.failed);
         assert_eq!(live_counts(&fx), expected_counts(), "crash after {crash_after}");

@@ -615,30 +615,7 @@ async fn an_apply_resumed_a_day_later_finds_its_copies_and_makes_no_duplicate() 
     for crash_after in [2, 7, 11] {
         let fx = Fixture::new().await;
         seed(&fx).await;
-        let posts_before = fx.stripe.requests().iter().filter(|r| r.method == "POST").count();
-        let env = fx.env();
-        let (test_key, live_key) = (fx.test_key(), fx.live_key());
-        let task = tokio::spawn(async move {
-            let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &accept()).await.unwrap();
-            let live = stripe_api::client(&env, &live_key);
-            apply(
-                &live,
-                &test,
-                &plan,
-                ApplyOptions { max_in_flight: 1, ..ApplyOptions::default() },
-                &Silent,
-                &|_: &Created| {},
-            )
-            .await
-        });
-        while fx.stripe.requests().iter().filter(|r| r.method == "POST").count() < posts_before + crash_after {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            if task.is_finished() {
-                break;
-            }
-        }
-        task.abort();
-        let _ = task.await;
+        support::crash_catalog_apply_after(&fx, crash_after, accept()).await;
         // Stripe has forgotten every key by now: only metadata.golive_source can tell.
         fx.stripe.advance_clock(Duration::from_secs(25 * 3600));
         let outcome = run_apply(&fx, ApplyOptions::default()).await;

@@ -99,3 +99,24 @@ pub fn unique_worker(prefix: &str) -> String {
 fn rand_suffix() -> String {
     format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
 }
+
+/// Plans the catalog and applies it one write at a time, and "crashes" it (the task aborted)
+/// the moment the stand-in has taken `writes` more writes — or once it ends, if it has fewer.
+pub async fn crash_catalog_apply_after(fx: &Fixture, writes: usize, accept: golive::catalog::ValidateOptions) {
+    use golive::catalog::{self, ApplyOptions, Created};
+    let posts = || fx.stripe.requests().iter().filter(|r| r.method == "POST").count();
+    let posts_before = posts();
+    let env = fx.env();
+    let (test_key, live_key) = (fx.test_key(), fx.live_key());
+    let task = tokio::spawn(async move {
+        let (test, plan) = catalog::plan_catalog(&env, &test_key, &live_key, &accept).await.unwrap();
+        let live = golive::stripe_api::client(&env, &live_key);
+        let serial = ApplyOptions { max_in_flight: 1, ..ApplyOptions::default() };
+        catalog::apply(&live, &test, &plan, serial, &golive::progress::Silent, &|_: &Created| {}).await
+    });
+    while posts() < posts_before + writes && !task.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    task.abort();
+    let _ = task.await;
+}
