@@ -88,6 +88,14 @@ async fn a_broken_wrangler_toml_is_invalid_input_naming_the_line() {
 #[test]
 fn rehearsal_connects_with_no_account_at_all() {
     let data = tempfile::tempdir().unwrap();
+    // A token an earlier rehearsal kept (pasted in its Connect step) belongs to that one's
+    // made-up account: this rehearsal must not hand it to wrangler.
+    let kept = golive::keystore::EntryName {
+        project: "cloudflare".into(),
+        mode: "rehearsal".into(),
+        variable: "CLOUDFLARE_API_TOKEN".into(),
+    };
+    golive::keystore::put(&kept, &"an-earlier-rehearsals-token-0123456789ab".to_string().into()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_golive"))
         .args(["--rehearsal", "connect", "--json"])
         .env("GOLIVE_DATA_DIR", data.path())

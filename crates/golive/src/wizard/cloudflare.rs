@@ -34,7 +34,13 @@ impl From<WhoAmI> for CloudflareLogin {
 impl Wizard {
     /// Puts the saved Cloudflare token (if any) in this wizard's environment. A keyring that
     /// cannot be read leaves wrangler's own login in charge; Connect says if there is none.
+    /// The rehearsal loads none: its environment brings its own made-up login, and a token
+    /// kept by an earlier rehearsal (before a reset, or of another data folder) belongs to
+    /// another made-up account, which its stand-in would refuse.
     pub(super) fn load_cloudflare_token(&self) {
+        if self.env.mode == crate::environment::Mode::Rehearsal {
+            return;
+        }
         match crate::keystore::get(&cloudflare_auth::token_entry(&self.env)) {
             Ok(Some(token)) => self.env.cloudflare_token.set(Some(token)),
             Ok(None) => {}
