@@ -16,10 +16,14 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ "$commit" != unknown ] && ! git diff --quiet HEAD -- 2>/dev/null; then commit="$commit+dirty"; fi
 export GOLIVE_COMMIT="$commit"
 
-echo "==> building the golive CLI (release, commit $commit)" >&2
-cargo build --release --quiet -p golive-cli >&2
-echo "==> building and bundling the app (release)" >&2
+echo "==> building the app and the golive CLI (release, commit $commit)" >&2
+# One cargo run for both binaries, so what they share (the engine, Stripe's client, tokio…)
+# is compiled once; the app with `custom-protocol`, as `tauri build` would build it (its
+# window loads the embedded ui/dist, built by setup.sh above). Then Tauri's bundler packs
+# what was built.
+cargo build --release --quiet -p golive-app -p golive-cli --features golive-app/custom-protocol >&2
+echo "==> bundling the app (.deb, .rpm)" >&2
 rm -rf target/release/bundle/deb target/release/bundle/rpm
-# --ci: no prompts. The frontend is ui/dist, built by setup.sh above.
-npx --no-install tauri build --ci --bundles deb,rpm >&2
+# --ci: no prompts.
+npx --no-install tauri bundle --ci --bundles deb,rpm >&2
 ls target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm
