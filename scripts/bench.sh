@@ -10,8 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 echo "==> building the release app, and the floor it is measured against (benches/floor: a bare Tauri 2 app, same tauri and profile)"
-cargo build --release --quiet -p golive-app
-cargo build --release --quiet --manifest-path benches/floor/Cargo.toml --target-dir target/floor
+# Both as shipped: release, with `custom-protocol` (the page embedded in the binary), as
+# scripts/package.sh builds the app.
+cargo build --release --quiet -p golive-app -p golive-cli --features golive-app/custom-protocol
+cargo build --release --quiet --manifest-path benches/floor/Cargo.toml --target-dir target/floor --features custom-protocol
 bin=target/release/golive-app
 floor=target/floor/release/golive-floor
 runs=${RUNS:-5}
