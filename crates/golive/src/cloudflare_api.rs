@@ -60,18 +60,29 @@ pub async fn wrangler_token(
     }
 }
 
+/// Every Cloudflare v4 answer: `success`, `errors`, and the `result`.
 #[derive(Deserialize)]
-struct Envelope<T> {
-    success: bool,
+pub(crate) struct Envelope<T> {
+    pub success: bool,
     #[serde(default)]
-    errors: Vec<ApiError>,
-    result: Option<T>,
+    pub errors: Vec<ApiError>,
+    pub result: Option<T>,
 }
 
 #[derive(Deserialize)]
-struct ApiError {
-    code: u32,
-    message: String,
+pub(crate) struct ApiError {
+    pub code: u32,
+    pub message: String,
+}
+
+impl<T> Envelope<T> {
+    /// Why Cloudflare refused: its first error as `message [code: N]`.
+    fn refusal(&self, status: u16) -> String {
+        match self.errors.first() {
+            Some(e) => format!("{} [code: {}]", e.message, e.code),
+            None => format!("Cloudflare answered {status} with no error detail"),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -82,9 +93,7 @@ struct Subdomain {
 /// The account's `<subdomain>` of workers.dev; `Ok(None)` when it has not registered one.
 pub async fn workers_subdomain(base: &str, token: &SecretString, account_id: &str) -> Result<Option<String>, String> {
     let url = format!("{base}/accounts/{account_id}/workers/subdomain");
-    let (status, body) = get(&url, token).await?;
-    let envelope: Envelope<Subdomain> =
-        serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+    let (status, envelope) = get_envelope::<Subdomain>(&url, token).await?;
     if envelope.success {
         return Ok(envelope.result.map(|r| r.subdomain));
     }
@@ -93,24 +102,20 @@ pub async fn workers_subdomain(base: &str, token: &SecretString, account_id: &st
             tracing::debug!(code = e.code, "no workers.dev subdomain");
             Ok(None)
         }
-        Some(e) => Err(format!("{} [code: {}]", e.message, e.code)),
-        None => Err(format!("Cloudflare answered {status} with no error detail")),
+        _ => Err(envelope.refusal(status)),
     }
 }
 
 /// Whether the account has a Worker named `script` (404 with code 10007 or 10090: not yet).
 pub async fn script_exists(base: &str, token: &SecretString, account_id: &str, script: &str) -> Result<bool, String> {
     let url = format!("{base}/accounts/{account_id}/workers/services/{script}");
-    let (status, body) = get(&url, token).await?;
-    let envelope: Envelope<serde_json::Value> =
-        serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+    let (status, envelope) = get_envelope::<serde_json::Value>(&url, token).await?;
     if envelope.success {
         return Ok(true);
     }
     match envelope.errors.first() {
         Some(e) if e.code == 10007 || e.code == 10090 => Ok(false),
-        Some(e) => Err(format!("{} [code: {}]", e.message, e.code)),
-        None => Err(format!("Cloudflare answered {status} with no error detail")),
+        _ => Err(envelope.refusal(status)),
     }
 }
 
@@ -129,14 +134,9 @@ pub async fn kv_namespace_titled(
 ) -> Result<Option<String>, String> {
     for page in 1..=20 {
         let url = format!("{base}/accounts/{account_id}/storage/kv/namespaces?per_page=100&page={page}");
-        let (status, body) = get(&url, token).await?;
-        let envelope: Envelope<Vec<Namespace>> =
-            serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+        let (status, envelope) = get_envelope::<Vec<Namespace>>(&url, token).await?;
         if !envelope.success {
-            let e = envelope.errors.first();
-            return Err(e
-                .map(|e| format!("{} [code: {}]", e.message, e.code))
-                .unwrap_or_else(|| format!("HTTP {status}")));
+            return Err(envelope.refusal(status));
         }
         let list = envelope.result.unwrap_or_default();
         if let Some(found) = list.iter().find(|n| n.title == title) {
@@ -149,7 +149,21 @@ pub async fn kv_namespace_titled(
     Ok(None)
 }
 
-async fn get(url: &str, token: &SecretString) -> Result<(u16, Vec<u8>), String> {
+/// A GET of Cloudflare's API read as its envelope; `Err` when Cloudflare could not be reached
+/// or did not answer JSON.
+async fn get_envelope<T: serde::de::DeserializeOwned>(
+    url: &str,
+    token: &SecretString,
+) -> Result<(u16, Envelope<T>), String> {
+    let (status, body) = get(url, token).await?;
+    let envelope =
+        serde_json::from_slice(&body).map_err(|e| format!("Cloudflare's answer ({status}) was not JSON: {e}"))?;
+    Ok((status, envelope))
+}
+
+/// A GET of Cloudflare's API with `token` as the bearer; `Err` when Cloudflare could not be
+/// reached.
+pub(crate) async fn get(url: &str, token: &SecretString) -> Result<(u16, Vec<u8>), String> {
     let request = crate::http::Request::get(url).header("Authorization", format!("Bearer {}", token.expose_secret()));
     let answer = crate::http::send(request, std::time::Duration::from_secs(20)).await?;
     Ok((answer.status, answer.body))

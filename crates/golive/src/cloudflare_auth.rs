@@ -8,13 +8,14 @@
 //! login, not a project's secret. A Worker in an account the token cannot reach is Connect's
 //! "different Cloudflare account" finding, with its fix.
 
+use crate::cloudflare_api::Envelope;
 use crate::environment::{Environment, Mode};
 use crate::keystore::{self, EntryName};
 use crate::problem::{Problem, ProblemKind};
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
 use crate::wrangler::{self, WhoAmI, Wrangler};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -81,20 +82,6 @@ pub fn parse_token(raw: &str) -> Result<SecretString, Problem> {
 }
 
 #[derive(Deserialize)]
-struct VerifyEnvelope {
-    success: bool,
-    #[serde(default)]
-    errors: Vec<ApiError>,
-    result: Option<VerifyResult>,
-}
-
-#[derive(Deserialize)]
-struct ApiError {
-    code: u32,
-    message: String,
-}
-
-#[derive(Deserialize)]
 struct VerifyResult {
     status: String,
     #[serde(default)]
@@ -104,8 +91,7 @@ struct VerifyResult {
 /// Asks Cloudflare whether `token` is a valid, active token (`GET /user/tokens/verify`).
 pub async fn verify(env: &Environment, token: &SecretString) -> Result<(), Problem> {
     let url = format!("{}/user/tokens/verify", crate::cloudflare_api::api_base(env));
-    let request = crate::http::Request::get(&url).header("Authorization", format!("Bearer {}", token.expose_secret()));
-    let answer = crate::http::send(request, Duration::from_secs(20)).await.map_err(|cause| {
+    let (status, body) = crate::cloudflare_api::get(&url, token).await.map_err(|cause| {
         Problem::new(
             ProblemKind::Refused,
             "cloudflare_unreachable",
@@ -113,11 +99,11 @@ pub async fn verify(env: &Environment, token: &SecretString) -> Result<(), Probl
             "Check the internet connection (and any proxy), then try again.",
         )
     })?;
-    let envelope: VerifyEnvelope = serde_json::from_slice(&answer.body).map_err(|e| {
+    let envelope: Envelope<VerifyResult> = serde_json::from_slice(&body).map_err(|e| {
         Problem::new(
             ProblemKind::Refused,
             "cloudflare_answer",
-            format!("Cloudflare's answer to the token check ({}) was not what golive expected: {e}", answer.status),
+            format!("Cloudflare's answer to the token check ({}) was not what golive expected: {e}", status),
             "Try again in a minute; if it persists, check Cloudflare's status page.",
         )
     })?;
@@ -141,7 +127,7 @@ pub async fn verify(env: &Environment, token: &SecretString) -> Result<(), Probl
                 .errors
                 .first()
                 .map(|e| format!("{} (code {})", e.message, e.code))
-                .unwrap_or_else(|| format!("HTTP {}", answer.status));
+                .unwrap_or_else(|| format!("HTTP {status}"));
             Err(refused(format!("Cloudflare refused this API token: {why}.")))
         }
     }
@@ -213,6 +199,7 @@ fn login_problem(why: &str) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
 
     #[test]
     fn a_pasted_token_is_trimmed_and_obvious_mistakes_are_refused_before_sending() {
