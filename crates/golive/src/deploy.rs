@@ -10,11 +10,12 @@
 //! a new version of live code is the user's own `wrangler deploy`.
 
 use crate::cloudflare_api;
-use crate::connect::worker_config::{self, KvEntry, WorkerConfig};
+use crate::connect::worker_config::{self, KvEntry};
 use crate::environment::Environment;
 use crate::problem::{Problem, ProblemKind};
 use crate::progress::{Progress, ProgressSink, StepEvent};
 use crate::steps::StepId;
+use crate::webhook::url::script_name;
 use crate::wrangler::{self, Wrangler};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -74,16 +75,6 @@ fn env_flag(env: Option<&str>) -> String {
     env.map(|e| format!(" --env {e}")).unwrap_or_default()
 }
 
-/// The Worker name an environment deploys as.
-fn deployed_name(config: &WorkerConfig, env: Option<&str>) -> String {
-    match env {
-        Some(e) => {
-            config.environments.get(e).and_then(|c| c.name.clone()).unwrap_or_else(|| format!("{}-{e}", config.name))
-        }
-        None => config.name.clone(),
-    }
-}
-
 /// The plan for `folder` (its wrangler config, for `worker_env`), in `account`.
 pub async fn plan(
     folder: &Path,
@@ -93,7 +84,7 @@ pub async fn plan(
     env: &Environment,
 ) -> Result<DeployPlan, Problem> {
     let config = worker_config::load(folder).map_err(|e| Problem::invalid(e.message(), e.fix()))?;
-    let worker = deployed_name(&config, worker_env);
+    let worker = script_name(&config, worker_env);
     let kv = worker_config::kv_namespaces(folder, worker_env).map_err(|e| Problem::invalid(e.message(), e.fix()))?;
     let token = cloudflare_api::wrangler_token(wrangler, folder, env).await?;
     let base = cloudflare_api::api_base(env);
