@@ -1,8 +1,11 @@
 //! What golive asks Cloudflare's API directly: the account's workers.dev subdomain (so the
-//! Webhook step can offer `https://<worker>.<subdomain>.workers.dev`), and, before offering a
-//! deploy, whether the Worker exists and which KV namespaces the account has. It borrows
-//! wrangler's own login (`wrangler auth token --json`, read from stdout, never shown) and the
-//! API base wrangler uses (`CLOUDFLARE_API_BASE_URL`, a stand-in in rehearsal and tests).
+//! Webhook step can offer `https://<worker>.<subdomain>.workers.dev`), the names of a Worker's
+//! secrets (what `wrangler secret list` reads, without starting wrangler), and, before
+//! offering a deploy, whether the Worker exists and which KV namespaces the account has. It
+//! uses the token wrangler runs with: the one golive holds when it has it (given by the user,
+//! or `CLOUDFLARE_API_TOKEN` in wrangler's environment), else wrangler's own login
+//! (`wrangler auth token --json`, read from stdout, never shown); and the API base wrangler
+//! uses (`CLOUDFLARE_API_BASE_URL`, a stand-in in rehearsal and tests).
 
 use crate::environment::Environment;
 use crate::wrangler::{self, Wrangler, WranglerError};
@@ -29,16 +32,39 @@ pub fn token_page_url() -> String {
     format!("https://dash.cloudflare.com/profile/api-tokens?permissionGroupKeys={encoded}&accountId=*&zoneId=all&name=golive")
 }
 
-/// The API base wrangler talks to in this environment.
-pub fn api_base(env: &Environment) -> String {
+/// The value a wrangler child sees for `name` (a `CLOUDFLARE_` variable, which golive lets
+/// through): the environment's own setting, which wrangler gets last, else golive's.
+fn wrangler_var(env: &Environment, name: &str) -> Option<String> {
     env.wrangler_env
         .iter()
-        .find(|(k, _)| k == "CLOUDFLARE_API_BASE_URL")
+        .rev()
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
-        .or_else(|| std::env::var("CLOUDFLARE_API_BASE_URL").ok().filter(|v| !v.is_empty()))
+        .or_else(|| std::env::var(name).ok())
+        .filter(|v| !v.is_empty())
+}
+
+/// The API base wrangler talks to in this environment.
+pub fn api_base(env: &Environment) -> String {
+    wrangler_var(env, "CLOUDFLARE_API_BASE_URL")
         .unwrap_or_else(|| DEFAULT_API_BASE.to_string())
         .trim_end_matches('/')
         .to_string()
+}
+
+/// The token wrangler runs with when golive holds it already: the one the user gave golive
+/// (wrangler gets it last, so it wins), else `CLOUDFLARE_API_TOKEN` as wrangler would see
+/// it. `None` when wrangler uses its own login: then only wrangler can say.
+pub fn known_token(env: &Environment) -> Option<SecretString> {
+    env.cloudflare_token.get().or_else(|| wrangler_var(env, TOKEN_VAR).map(SecretString::from))
+}
+
+/// The account a Worker command of wrangler (`secret`, `deploy`, …) acts on when golive can
+/// tell without asking wrangler: as wrangler's `getAccountId`, the configuration's
+/// `account_id` ([`crate::connect::worker_config::WorkerConfig::account_for`]), else `CLOUDFLARE_ACCOUNT_ID`;
+/// with neither, wrangler picks from the login's accounts, and only it can say.
+pub fn known_account(env: &Environment, configured: Option<&str>) -> Option<String> {
+    configured.filter(|a| !a.is_empty()).map(str::to_string).or_else(|| wrangler_var(env, "CLOUDFLARE_ACCOUNT_ID"))
 }
 
 #[derive(Deserialize)]
@@ -46,12 +72,16 @@ struct TokenJson {
     token: Option<String>,
 }
 
-/// wrangler's current token (API token or OAuth), wrapped so it cannot be printed.
+/// wrangler's current token (API token or OAuth), wrapped so it cannot be printed: the one
+/// golive holds ([`known_token`]), else what `wrangler auth token` answers.
 pub async fn wrangler_token(
     wrangler: &Wrangler,
     project_dir: &Path,
     env: &Environment,
 ) -> Result<SecretString, WranglerError> {
+    if let Some(token) = known_token(env) {
+        return Ok(token);
+    }
     let output = wrangler::run(&wrangler.program, &["auth", "token", "--json"], project_dir, env).await?;
     let parsed: Option<TokenJson> = serde_json::from_str(output.stdout.trim()).ok();
     match parsed.and_then(|t| t.token) {
@@ -117,6 +147,27 @@ pub async fn script_exists(base: &str, token: &SecretString, account_id: &str, s
         Some(e) if e.code == 10007 || e.code == 10090 => Ok(false),
         _ => Err(envelope.refusal(status)),
     }
+}
+
+#[derive(Deserialize)]
+struct SecretName {
+    name: String,
+}
+
+/// The names of the secrets of the Worker `script` (what `wrangler secret list` shows).
+/// `Err` with Cloudflare's refusal (`message [code: N]`) or why it could not be asked.
+pub async fn secret_names(
+    base: &str,
+    token: &SecretString,
+    account_id: &str,
+    script: &str,
+) -> Result<Vec<String>, String> {
+    let url = format!("{base}/accounts/{account_id}/workers/scripts/{script}/secrets");
+    let (status, envelope) = get_envelope::<Vec<SecretName>>(&url, token).await?;
+    if !envelope.success {
+        return Err(envelope.refusal(status));
+    }
+    Ok(envelope.result.unwrap_or_default().into_iter().map(|s| s.name).collect())
 }
 
 #[derive(Deserialize)]

@@ -29,6 +29,21 @@ pub struct EnvironmentConfig {
     pub name: Option<String>,
     pub routes: Vec<String>,
     pub workers_dev: Option<bool>,
+    /// The environment's own `account_id` (wrangler inherits the top level's when absent).
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
+impl WorkerConfig {
+    /// The account wrangler acts on for the environment `env` (`None`: the top level), as
+    /// the configuration says: the environment's own `account_id`, else the top level's. An
+    /// empty one counts as none, as wrangler ignores it.
+    pub fn account_for(&self, env: Option<&str>) -> Option<&str> {
+        env.and_then(|e| self.environments.get(e))
+            .and_then(|e| e.account_id.as_deref())
+            .filter(|a| !a.is_empty())
+            .or(self.account_id.as_deref().filter(|a| !a.is_empty()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +139,7 @@ pub fn load(dir: &Path) -> Result<WorkerConfig, ConfigError> {
             .into_iter()
             .map(|(k, v)| {
                 let routes = v.routes.into_iter().chain(v.route).map(Route::pattern).collect();
-                (k, EnvironmentConfig { name: v.name, routes, workers_dev: v.workers_dev })
+                (k, EnvironmentConfig { name: v.name, routes, workers_dev: v.workers_dev, account_id: v.account_id })
             })
             .collect(),
         shadowed: present[1..].to_vec(),
@@ -219,6 +234,7 @@ struct RawConfig {
 #[derive(Debug, Deserialize)]
 struct RawEnv {
     name: Option<String>,
+    account_id: Option<String>,
     workers_dev: Option<bool>,
     #[serde(default)]
     routes: Vec<Route>,

@@ -30,7 +30,7 @@ pub(super) fn target<'a>(ctx: &'a Ctx<'_>) -> PushTarget<'a> {
         project_dir: ctx.input.project_dir,
         env: ctx.input.worker_env,
         script: &ctx.input.script,
-        account: ctx.input.connect.worker.config.account_id.as_deref(),
+        account: ctx.input.connect.worker.config.account_for(ctx.input.worker_env),
     }
 }
 

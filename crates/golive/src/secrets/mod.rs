@@ -135,7 +135,7 @@ pub async fn push_step(
         project_dir,
         env: input.worker_env,
         script,
-        account: connect.worker.config.account_id.as_deref(),
+        account: connect.worker.config.account_for(input.worker_env),
     };
     let record = push(&bundle, &target, env, sink).await?;
     let statuses = bundle

@@ -1,10 +1,14 @@
-//! Pushing the bundle to the Worker with the real wrangler: `secret list` first (so a Worker
-//! that is not deployed is reported, instead of wrangler quietly creating an empty one),
-//! then one `secret bulk` with the JSON on stdin (one new Worker version, values never on
-//! argv or on disk), then `secret list` again to confirm every name. `--env` is passed
-//! when the user targets a wrangler environment.
+//! Pushing the bundle to the Worker with the real wrangler: the Worker's secret list first
+//! (so a Worker that is not deployed is reported, instead of wrangler quietly creating an
+//! empty one), then one `secret bulk` with the JSON on stdin (one new Worker version, values
+//! never on argv or on disk), then the list again to confirm every name. `--env` is passed
+//! when the user targets a wrangler environment. The list is read from Cloudflare's API when
+//! golive holds wrangler's token and knows its account (no wrangler start, ~1 s each), else
+//! with `wrangler secret list`; any answer but a list from the API is asked of wrangler
+//! again, so what goes wrong is said in wrangler's words.
 
 use super::{Bundle, SecretsError, SecretsRecord};
+use crate::cloudflare_api;
 use crate::environment::Environment;
 use crate::progress::ProgressSink;
 use crate::steps::StepId;
@@ -41,8 +45,17 @@ struct Listed {
     name: String,
 }
 
-/// `wrangler secret list` (JSON): the names the Worker has.
+/// The names of the secrets the Worker has: from Cloudflare's API when golive can ask it
+/// without wrangler, else `wrangler secret list` (JSON).
 pub async fn list_names(target: &PushTarget<'_>, env: &Environment) -> Result<Vec<String>, SecretsError> {
+    if let (Some(token), Some(account)) =
+        (cloudflare_api::known_token(env), cloudflare_api::known_account(env, target.account))
+    {
+        match cloudflare_api::secret_names(&cloudflare_api::api_base(env), &token, &account, target.script).await {
+            Ok(names) => return Ok(names),
+            Err(e) => tracing::debug!(error = %e, "the secret list from the API; asking wrangler"),
+        }
+    }
     let output = run_secret(target, env, &["list", "--format", "json"]).await?;
     // wrangler may print warnings before the JSON array.
     let json = output.stdout.find('[').map(|i| &output.stdout[i..]).unwrap_or("[]");
@@ -78,7 +91,7 @@ pub async fn push(
     if !output.success || output.stdout.contains("Secrets failed to upload") {
         return Err(SecretsError::Wrangler(wrangler::classify_failure(&output, target.script, target.account)));
     }
-    progress(sink, 2, "Confirming with `wrangler secret list`");
+    progress(sink, 2, "Confirming every name on the Worker");
     let listed = list_names(target, env).await?;
     let pushed = bundle.names();
     let missing: Vec<String> = pushed.iter().filter(|n| !listed.contains(n)).cloned().collect();

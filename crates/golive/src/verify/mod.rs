@@ -150,7 +150,7 @@ impl Context<'_> {
             project_dir: self.input.project_dir.unwrap_or(std::path::Path::new(".")),
             env: self.input.worker_env,
             script: &self.script,
-            account: self.connect.worker.config.account_id.as_deref(),
+            account: self.connect.worker.config.account_for(self.input.worker_env),
         }
     }
 

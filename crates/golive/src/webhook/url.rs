@@ -189,6 +189,7 @@ mod tests {
                     name: None,
                     routes: vec!["api.example.com/*".into(), "*.example.com/*".into()],
                     workers_dev: Some(true),
+                    account_id: None,
                 },
             )]
             .into(),
