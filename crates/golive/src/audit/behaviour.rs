@@ -1,7 +1,7 @@
 //! The Worker's behaviour under Stripe's delivery guarantees — at least once, in no promised
 //! order, late — proven with signed probe events for throwaway customers, the result read
 //! from the **tier source** (the reference Worker's KV layout by default: `customer:<id>`
-//! holding `{"tier": …}` in the `TIERS` namespace, read with `wrangler kv key get`, `--local`
+//! holding `{"tier": …}` in the `TIERS` namespace, read with `wrangler kv bulk get`, `--local`
 //! when the Worker runs on this machine). The scenarios are data ([`SCENARIOS`]): the events
 //! to send, in order, and the tier they must leave. Every key the probes wrote — and the
 //! ones Verify's probe left (`customer:cus_golive_…`, `event:evt_golive_…`) — is deleted
@@ -13,6 +13,7 @@ use crate::wrangler::Wrangler;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::path::Path;
 use stripe_spec::objects;
 
@@ -246,45 +247,91 @@ impl Kv<'_> {
 
     /// The customer's tier as the Worker stored it (`None`: no key).
     pub(crate) async fn tier_of(&self, env: &Environment, customer: &str) -> Result<Option<String>, String> {
-        if let Some(url) = &self.source.url {
-            let answer = crate::http::send(
-                crate::http::Request::get(url.replace("{customer}", customer)),
-                std::time::Duration::from_secs(15),
-            )
-            .await?;
-            return match answer.status {
-                404 => Ok(None),
-                200 => Ok(Some(tier_in(String::from_utf8_lossy(&answer.body).trim()))),
-                other => Err(format!("the tier URL answered {other}")),
-            };
-        }
-        let key = self.source.customer_key.replace("{customer}", customer);
-        let out = self.kv(env, &["key", "get", &key]).await?;
-        let text = out.stdout.trim();
-        if !out.success || text.is_empty() || text.contains("Value not found") {
-            return if out.success || text.contains("Value not found") {
-                Ok(None)
-            } else {
-                Err(crate::wrangler::strip_ansi(&out.stderr).trim().to_string())
-            };
-        }
-        Ok(Some(tier_in(text)))
+        let mut tiers = self.tiers_of(env, &[customer.to_string()]).await?;
+        Ok(tiers.remove(customer).flatten())
     }
 
-    /// Deletes every key under the cleanup prefixes, in one `wrangler kv bulk delete`; how
-    /// many.
-    pub async fn clean_up(&self, env: &Environment) -> Result<usize, String> {
+    /// Each customer's tier as the Worker stored it (`None`: no key), read at once: one
+    /// `wrangler kv bulk get` (a wrangler start costs about a second), or one GET per customer
+    /// of the tier URL, all in flight together.
+    pub(crate) async fn tiers_of(
+        &self,
+        env: &Environment,
+        customers: &[String],
+    ) -> Result<BTreeMap<String, Option<String>>, String> {
+        if let Some(url) = &self.source.url {
+            let reads = customers.iter().map(|customer| async move {
+                let answer = crate::http::send(
+                    crate::http::Request::get(url.replace("{customer}", customer)),
+                    std::time::Duration::from_secs(15),
+                )
+                .await?;
+                let tier = match answer.status {
+                    404 => None,
+                    200 => Some(tier_in(String::from_utf8_lossy(&answer.body).trim())),
+                    other => return Err(format!("the tier URL answered {other}")),
+                };
+                Ok((customer.clone(), tier))
+            });
+            return futures::future::try_join_all(reads).await.map(|all| all.into_iter().collect());
+        }
+        let key = |customer: &str| self.source.customer_key.replace("{customer}", customer);
+        let keys: Vec<String> = customers.iter().map(|c| key(c)).collect();
+        let out = self.kv_with_file("bulk-get", &keys, |path| vec!["bulk", "get", path], env).await?;
+        if !out.success {
+            return Err(crate::wrangler::strip_ansi(&out.stderr).trim().to_string());
+        }
+        // `{ "<key>": { "value": "<text>" | null }, … }`, then wrangler's "Success!".
+        let json = out.stdout.find('{').map(|i| &out.stdout[i..]).unwrap_or_default();
+        let values: BTreeMap<String, Value> = serde_json::Deserializer::from_str(json)
+            .into_iter()
+            .next()
+            .and_then(Result::ok)
+            .ok_or_else(|| "`wrangler kv bulk get` printed no JSON object".to_string())?;
+        Ok(customers
+            .iter()
+            .map(|c| {
+                let text = values.get(&key(c)).and_then(|v| v.get("value")).and_then(Value::as_str);
+                (c.clone(), text.map(tier_in))
+            })
+            .collect())
+    }
+
+    /// Runs `wrangler kv <args>` with a file of `names` (key names only, never a value) that
+    /// is removed as soon as wrangler has read it.
+    async fn kv_with_file(
+        &self,
+        what: &str,
+        names: &[String],
+        args: impl FnOnce(&str) -> Vec<&str>,
+        env: &Environment,
+    ) -> Result<crate::wrangler::Output, String> {
+        let file = std::env::temp_dir().join(format!("golive-kv-{what}-{}.json", crate::nonce::token(10)));
+        std::fs::write(&file, serde_json::to_string(names).expect("names serialise")).map_err(|e| e.to_string())?;
+        let path = file.display().to_string();
+        let out = self.kv(env, &args(&path)).await;
+        let _ = std::fs::remove_file(&file);
+        out
+    }
+
+    /// The keys under the cleanup prefixes: one `wrangler kv key list` per prefix, all at once.
+    pub(crate) async fn leftovers(&self, env: &Environment) -> Result<Vec<String>, String> {
         if self.source.url.is_some() {
             return Err("golive reads tiers through a URL here, so it cannot delete what its probe customers (cus_golive_…) left in the Worker's store".into());
         }
+        let lists = self
+            .source
+            .cleanup_prefixes
+            .iter()
+            .map(|prefix| async move { self.kv(env, &["key", "list", "--prefix", prefix]).await });
         let mut names: Vec<String> = Vec::new();
-        for prefix in &self.source.cleanup_prefixes {
-            let out = self.kv(env, &["key", "list", "--prefix", prefix]).await?;
+        for out in futures::future::join_all(lists).await {
+            let out = out?;
             if !out.success {
                 let said = crate::wrangler::strip_ansi(&format!("{}{}", out.stdout, out.stderr));
                 // A Worker without this namespace keeps nothing golive's probes could leave.
                 if said.contains(&format!("binding name \"{}\"", self.source.binding)) && said.contains("not found") {
-                    return Ok(0);
+                    return Ok(Vec::new());
                 }
                 return Err(said.trim().to_string());
             }
@@ -296,20 +343,25 @@ impl Kv<'_> {
                     .filter_map(|k| k.get("name").and_then(Value::as_str).map(str::to_string)),
             );
         }
+        Ok(names)
+    }
+
+    /// Deletes `names` in one `wrangler kv bulk delete`; how many.
+    pub(crate) async fn delete(&self, env: &Environment, names: &[String]) -> Result<usize, String> {
         if names.is_empty() {
             return Ok(0);
         }
-        // Key names only (no value): a file wrangler reads, removed at once.
-        let file = std::env::temp_dir().join(format!("golive-kv-cleanup-{}.json", crate::nonce::token(10)));
-        std::fs::write(&file, serde_json::to_string(&names).expect("names serialise")).map_err(|e| e.to_string())?;
-        let path = file.display().to_string();
-        let out = self.kv(env, &["bulk", "delete", &path, "--force"]).await;
-        let _ = std::fs::remove_file(&file);
-        let out = out?;
+        let out = self.kv_with_file("cleanup", names, |path| vec!["bulk", "delete", path, "--force"], env).await?;
         if !out.success {
             return Err(crate::wrangler::strip_ansi(&out.stderr).trim().to_string());
         }
         Ok(names.len())
+    }
+
+    /// Deletes every key under the cleanup prefixes; how many.
+    pub async fn clean_up(&self, env: &Environment) -> Result<usize, String> {
+        let names = self.leftovers(env).await?;
+        self.delete(env, &names).await
     }
 }
 
@@ -353,8 +405,9 @@ async fn post(target: &Target<'_>, payload: &str) -> Result<u16, String> {
     Ok(answer.status)
 }
 
-/// Runs one scenario: its finding.
-async fn run_one(target: &Target<'_>, env: &Environment, scenario: &Scenario) -> Finding {
+/// Delivers one scenario's events for a new probe customer: the customer, and what was
+/// delivered — or the finding when the Worker refused or did not answer.
+async fn deliver(target: &Target<'_>, scenario: &Scenario) -> Result<(String, Vec<String>), Finding> {
     let nonce = crate::nonce::token(10).to_lowercase();
     let customer = format!("cus_golive_audit_{nonce}");
     let now = crate::clock::unix_now();
@@ -371,29 +424,40 @@ async fn run_one(target: &Target<'_>, env: &Environment, scenario: &Scenario) ->
         match post(target, &payload).await {
             Ok(200..=299) => log.push(format!("{}. {what} → accepted", n + 1)),
             Ok(status) => {
-                return Finding::fail(
+                return Err(Finding::fail(
                     scenario.id,
                     format!("{}: the Worker refused a correctly signed event", scenario.broken),
                     format!("{}; {}. {what} → {status}", log.join("; "), n + 1),
                     scenario.fix,
-                )
+                ))
             }
             Err(e) => {
-                return Finding::fail(
+                return Err(Finding::fail(
                     scenario.id,
                     "The Worker did not answer a probe event",
                     format!("{what}: {e}"),
                     "Check that the Worker is deployed and answers at the endpoint's URL, then run the audit again.",
-                )
+                ))
             }
         }
         sent.push(payload);
     }
+    Ok((customer, log))
+}
+
+/// The finding for a scenario whose events were accepted, from the tier read afterwards.
+fn judge(
+    target: &Target<'_>,
+    scenario: &Scenario,
+    customer: &str,
+    log: &[String],
+    read: Result<Option<&str>, &str>,
+) -> Finding {
     let expected = match scenario.expect {
         Expect::Tier => target.tier.to_string(),
         Expect::Free => "free".to_string(),
     };
-    match target.kv.tier_of(env, &customer).await {
+    match read {
         Ok(Some(tier)) if tier == expected => {
             Finding::pass(scenario.id, scenario.title, format!("{}; tier read for {customer}: {tier}", log.join("; ")))
         }
@@ -412,7 +476,7 @@ async fn run_one(target: &Target<'_>, env: &Environment, scenario: &Scenario) ->
                 Some(url) => format!("{url} answered 404 for the probe customer. If the Worker stores tiers elsewhere, give that URL to `golive audit --tier-url`."),
                 None => format!(
                     "golive read `{}` in the KV binding {}. If your Worker keeps tiers elsewhere, tell golive where: `golive audit --tier-binding <BINDING> --tier-key '<prefix>{{customer}}'` or `--tier-url https://…/{{customer}}`.",
-                    target.kv.source.customer_key.replace("{customer}", &customer),
+                    target.kv.source.customer_key.replace("{customer}", customer),
                     target.kv.source.binding
                 ),
             },
@@ -420,7 +484,7 @@ async fn run_one(target: &Target<'_>, env: &Environment, scenario: &Scenario) ->
         Err(e) => Finding::warn(
             scenario.id,
             format!("{} — not proven: golive could not read the tier", scenario.title),
-            format!("{}; `wrangler kv key get` for {customer}: {e}", log.join("; ")),
+            format!("{}; reading the tier of {customer}: {e}", log.join("; ")),
             format!(
                 "golive reads tiers from the KV binding {} at `{}` (the reference Worker's layout). If your Worker keeps tiers elsewhere, this check cannot read them yet.",
                 target.kv.source.binding, target.kv.source.customer_key
@@ -429,13 +493,42 @@ async fn run_one(target: &Target<'_>, env: &Environment, scenario: &Scenario) ->
     }
 }
 
-/// Every scenario, then the clean-up; the findings (a last one for the clean-up).
+/// Every scenario's events, then every tier in one read (while the keys the probes left are
+/// listed), then the clean-up; the findings (a last one for the clean-up).
 pub async fn run(target: &Target<'_>, env: &Environment) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut delivered = Vec::new();
     for scenario in &SCENARIOS {
-        findings.push(run_one(target, env, scenario).await);
+        delivered.push(deliver(target, scenario).await);
     }
-    findings.push(match target.kv.clean_up(env).await {
+    let customers: Vec<String> = delivered.iter().filter_map(|d| d.as_ref().ok().map(|(c, _)| c.clone())).collect();
+    let (tiers, leftovers) = tokio::join!(
+        async {
+            match customers.is_empty() {
+                true => Ok(BTreeMap::new()),
+                false => target.kv.tiers_of(env, &customers).await,
+            }
+        },
+        target.kv.leftovers(env)
+    );
+    let mut findings: Vec<Finding> = SCENARIOS
+        .iter()
+        .zip(delivered)
+        .map(|(scenario, delivered)| match delivered {
+            Err(finding) => finding,
+            Ok((customer, log)) => {
+                let read = match &tiers {
+                    Ok(tiers) => Ok(tiers.get(&customer).and_then(|t| t.as_deref())),
+                    Err(e) => Err(e.as_str()),
+                };
+                judge(target, scenario, &customer, &log, read)
+            }
+        })
+        .collect();
+    let cleaned = match leftovers {
+        Ok(names) => target.kv.delete(env, &names).await,
+        Err(e) => Err(e),
+    };
+    findings.push(match cleaned {
         Ok(n) => Finding::pass(
             "audit.behaviour.cleanup",
             "The probes' keys are gone from the Worker's KV",
