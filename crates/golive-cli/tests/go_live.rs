@@ -19,10 +19,14 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn golive(data: &Path, args: &[&str]) -> Output {
+    golive_with(data, args, &repo_wrangler())
+}
+
+fn golive_with(data: &Path, args: &[&str], wrangler: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_golive"))
         .args(args)
         .env("GOLIVE_DATA_DIR", data)
-        .env("GOLIVE_WRANGLER", repo_wrangler())
+        .env("GOLIVE_WRANGLER", wrangler)
         .env("GOLIVE_NODE_MODULES", repo_root().join("node_modules"))
         .env_remove("CLOUDFLARE_API_TOKEN")
         .stdin(Stdio::null())
@@ -123,9 +127,19 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     assert!(md.contains("## Audit") && md.contains("— confirmed by you on "), "{md}");
 
     let objects = stripe_objects(d);
-    let again = ok(golive(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"]));
+    let recorder = tempfile::tempdir().unwrap();
+    let wrangler = golive_testkit::recording_wrangler(recorder.path());
+    let again = ok(golive_with(d, &["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"], &wrangler));
     assert_eq!(statuses(&again), expected);
     assert_eq!(stripe_objects(d), objects, "a second go-live wrote to Stripe");
+    // wrangler is started only where it must be (a start costs about a second): the Worker
+    // runs once for the Audit's and Verify's probes, the probe customers' tiers are read in
+    // one go, and the secret list comes from the API with the token golive holds.
+    let argv = std::fs::read_to_string(golive_testkit::argv_log(recorder.path())).unwrap();
+    let commands: Vec<&str> = argv.lines().map(|l| l.split_once(' ').map_or("", |(_, c)| c)).collect();
+    let count = |start: &str| commands.iter().filter(|c| c.starts_with(start)).count();
+    assert_eq!((count("dev "), count("kv bulk get "), count("kv key get ")), (1, 1, 0), "{commands:#?}");
+    assert_eq!((count("secret list"), count("auth token")), (0, 0), "{commands:#?}");
 
     // Rotate (step 7) after Verify passed: the webhook secret, then a key rotation that waits
     // for the key rolled in the Dashboard, during which a second start is refused.

@@ -33,6 +33,7 @@ use crate::catalog::{
 use crate::connect::{self, ConnectInput, ConnectReport};
 use crate::environment::{Environment, Mode};
 use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
+use crate::local_worker::LocalWorker;
 use crate::progress::ProgressSink;
 use crate::secrets::{SecretStatus, SecretsRecord};
 use crate::session::Session;
@@ -125,6 +126,19 @@ pub struct Wizard {
     session: Mutex<Session>,
     keys: Mutex<Option<(StripeKey, StripeKey)>>,
     note: LoadNote,
+    /// While a go-live holds it ([`Wizard::hold_probe_world`]): the rehearsal's Worker, once
+    /// started, kept for the next step that probes it instead of started again (~2 s).
+    held_worker: Mutex<Option<Option<Arc<LocalWorker>>>>,
+}
+
+/// Keeps the rehearsal's Worker running between steps until dropped.
+pub(crate) struct HeldWorld<'a>(&'a Wizard);
+
+impl Drop for HeldWorld<'_> {
+    fn drop(&mut self) {
+        // The Worker stops when the last step using it lets go.
+        *self.0.held_worker.lock().expect("no panic while holding the Worker") = None;
+    }
 }
 
 impl Wizard {
@@ -145,9 +159,27 @@ impl Wizard {
         }
         store.migrate_v1()?;
         let (session, note) = store.load(env.mode, project)?;
-        let wizard = Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note };
+        Ok(Self::with(store, env, world, session, note))
+    }
+
+    fn with(
+        store: SessionStore,
+        env: Environment,
+        world: Option<Arc<dyn LocalWorld>>,
+        session: Session,
+        note: LoadNote,
+    ) -> Self {
+        let wizard = Self {
+            store,
+            env,
+            world,
+            session: Mutex::new(session),
+            keys: Mutex::new(None),
+            note,
+            held_worker: Mutex::new(None),
+        };
         wizard.load_cloudflare_token();
-        Ok(wizard)
+        wizard
     }
 
     /// No project yet (the app before its first Connect): Connect names the folder.
@@ -155,10 +187,7 @@ impl Wizard {
         check_environment(&env)?;
         store.migrate_v1()?;
         let session = Session::new(env.mode);
-        let wizard =
-            Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note: LoadNote::default() };
-        wizard.load_cloudflare_token();
-        Ok(wizard)
+        Ok(Self::with(store, env, world, session, LoadNote::default()))
     }
 
     /// A copy of the session as it stands.
@@ -534,12 +563,29 @@ impl Wizard {
     /// Where probes go: in the rehearsal, the project's Worker started on this machine (it
     /// runs while the returned handle lives) and an environment whose probes reach it; else
     /// the deployed Worker, as the environment says.
-    async fn probe_world(&self) -> Result<(Option<crate::local_worker::LocalWorker>, Environment), Problem> {
+    async fn probe_world(&self) -> Result<(Option<Arc<LocalWorker>>, Environment), Problem> {
         let mut env = self.env.clone();
         let Some(world) = &self.world else { return Ok((None, env)) };
-        let worker = world.start_worker(&self.env).await?;
+        let held = self.held_worker.lock().expect("no panic while holding the Worker").clone().flatten();
+        let worker = match held {
+            Some(worker) => worker,
+            None => {
+                let worker = Arc::new(world.start_worker(&self.env).await?);
+                if let Some(slot) = self.held_worker.lock().expect("no panic while holding the Worker").as_mut() {
+                    *slot = Some(worker.clone());
+                }
+                worker
+            }
+        };
         env.webhook_probe_base = Some(worker.base_url());
         Ok((Some(worker), env))
+    }
+
+    /// From now until the guard is dropped, the rehearsal's Worker started for one step is
+    /// kept for the next (its secrets must not change meanwhile: hold it after Secrets).
+    pub(crate) fn hold_probe_world(&self) -> HeldWorld<'_> {
+        *self.held_worker.lock().expect("no panic while holding the Worker") = Some(None);
+        HeldWorld(self)
     }
 
     /// Writes the last Verify report as Markdown and HTML into `dir`.
