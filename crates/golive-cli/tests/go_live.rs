@@ -242,6 +242,40 @@ fn a_real_session_survives_rehearsal_commands_and_reset_forgets_only_the_rehears
     assert!(!session.verified);
 }
 
+/// The rehearsal's live webhook endpoints as its Stripe keeps them: (id, status).
+fn live_endpoints(data: &Path) -> Vec<(String, String)> {
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("rehearsal/stripe.json")).unwrap()).unwrap();
+    let live = state["modes"].as_array().unwrap().iter().flat_map(|m| m["webhook_endpoints"].as_array().unwrap());
+    live.map(|e| &e["endpoint"])
+        .filter(|e| e["livemode"] == true)
+        .map(|e| (e["id"].as_str().unwrap().to_string(), e["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn a_go_live_that_lost_the_webhook_secret_makes_a_new_endpoint_and_turns_the_old_one_off() {
+    let _keyring = one_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let go_live = ["--rehearsal", "go-live", "--yes", "--accept-suggestions", "--json"];
+    assert_eq!(ok(golive(d, &go_live))["passed"], true);
+    let first = live_endpoints(d);
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    // A new machine, or a wiped keyring: Stripe never shows an endpoint's secret again.
+    let entry = golive::keystore::EntryName::new("rehearsal-api", true, golive::webhook::SECRET_VAR);
+    golive::keystore::delete(&entry).unwrap();
+    let again = ok(golive(d, &go_live));
+    assert_eq!(again["passed"], true, "{again:#}");
+    let webhook = &again["steps"].as_array().unwrap()[2];
+    assert_eq!(webhook["status"], "done", "{again:#}");
+    let endpoints = live_endpoints(d);
+    assert_eq!(endpoints.len(), 2, "{endpoints:?}");
+    assert!(endpoints.contains(&(first[0].0.clone(), "disabled".into())), "{endpoints:?}");
+    assert!(webhook["summary"].as_str().unwrap().contains(&format!("Disabled {}", first[0].0)), "{webhook}");
+}
+
 #[test]
 fn a_data_folder_that_is_a_file_is_the_users_to_fix_exit_2() {
     let dir = tempfile::tempdir().unwrap();

@@ -210,10 +210,18 @@ impl Wizard {
             }
         }
 
-        // Webhook.
+        // Webhook. Other enabled endpoints for the same URL are turned off once the Worker
+        // holds this one's secret (their events are refused from then on).
+        let duplicates: Vec<String>;
         match self.plan_webhook(&ask.webhook).await {
             Err(p) => return stop([steps, vec![failed(StepId::Webhook, p)]].concat()),
             Ok(plan) => {
+                duplicates = plan
+                    .endpoints
+                    .iter()
+                    .filter(|e| matches!(e.role, crate::webhook::Role::Duplicate { .. }))
+                    .map(|e| e.endpoint.id.clone())
+                    .collect();
                 let current = matches!(&plan.action, Action::Reuse { add_events, enable, .. } if add_events.is_empty() && !enable);
                 if current && self.session().webhook_done() {
                     steps.push(report(
@@ -259,6 +267,23 @@ impl Wizard {
             match self.push_secrets(None, sink).await {
                 Err(p) => return stop([steps, vec![failed(StepId::Secrets, p)]].concat()),
                 Ok(pushed) => steps.push(report(StepId::Secrets, StepStatus::Done, summary, &pushed)),
+            }
+        }
+
+        if !duplicates.is_empty() {
+            let summary = format!(
+                "Disable {}: {} for the same URL whose signing secret is not the one the Worker now checks, so every event they send is refused (and Stripe retries it for days).",
+                duplicates.join(", "),
+                if duplicates.len() == 1 { "another enabled endpoint" } else { "other enabled endpoints" }
+            );
+            // Declined: Verify says what the extra endpoints do, and how to turn them off.
+            if confirm.confirm(StepId::Webhook, &summary) {
+                if let Err(p) = self.disable_duplicates(&duplicates).await {
+                    return stop([steps, vec![failed(StepId::Webhook, p)]].concat());
+                }
+                if let Some(webhook) = steps.iter_mut().find(|s| s.step == StepId::Webhook) {
+                    webhook.summary = format!("{} Disabled {}.", webhook.summary, duplicates.join(", "));
+                }
             }
         }
 
