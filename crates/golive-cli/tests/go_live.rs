@@ -242,6 +242,21 @@ fn a_real_session_survives_rehearsal_commands_and_reset_forgets_only_the_rehears
     assert!(!session.verified);
 }
 
+/// `wrangler kv key <args> --binding TIERS --local` in the Worker's folder `dir`: its stdout.
+fn kv_local(dir: &Path, args: &[&str]) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(repo_wrangler())
+        .args(["kv", "key"])
+        .args(args)
+        .args(["--binding", "TIERS", "--local"])
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The rehearsal's live webhook endpoints as its Stripe keeps them: (id, status).
 fn live_endpoints(data: &Path) -> Vec<(String, String)> {
     let state: serde_json::Value =
@@ -262,6 +277,9 @@ fn a_go_live_that_lost_the_webhook_secret_makes_a_new_endpoint_and_turns_the_old
     assert_eq!(ok(golive(d, &go_live))["passed"], true);
     let first = live_endpoints(d);
     assert_eq!(first.len(), 1, "{first:?}");
+    // A real customer's tier in the Worker's KV, which no clean-up may touch.
+    let project = d.join("rehearsal/project");
+    kv_local(&project, &["put", "customer:cus_someone", r#"{"tier":"pro"}"#]);
 
     // A new machine, or a wiped keyring: Stripe never shows an endpoint's secret again.
     let entry = golive::keystore::EntryName::new("rehearsal-api", true, golive::webhook::SECRET_VAR);
@@ -274,6 +292,12 @@ fn a_go_live_that_lost_the_webhook_secret_makes_a_new_endpoint_and_turns_the_old
     assert_eq!(endpoints.len(), 2, "{endpoints:?}");
     assert!(endpoints.contains(&(first[0].0.clone(), "disabled".into())), "{endpoints:?}");
     assert!(webhook["summary"].as_str().unwrap().contains(&format!("Disabled {}", first[0].0)), "{webhook}");
+    // The Audit's and Verify's probes left nothing in the Worker's KV: their customers, and
+    // the events the sample Worker recorded (`event:<id>`, for dedup), are gone.
+    let listed = kv_local(&project, &["list"]);
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&listed[listed.find('[').unwrap()..]).unwrap();
+    let keys: Vec<&str> = listed.iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["customer:cus_someone"]);
 }
 
 #[test]

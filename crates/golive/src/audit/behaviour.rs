@@ -188,19 +188,6 @@ pub struct TierSource {
     pub cleanup_prefixes: Vec<String>,
 }
 
-impl TierSource {
-    /// Only what Verify's probe leaves (its customer and its events).
-    pub fn verify_probe() -> Self {
-        Self {
-            cleanup_prefixes: vec![
-                format!("customer:{}", crate::verify::probe::PROBE_CUSTOMER),
-                "event:evt_golive_verify_".into(),
-            ],
-            ..Self::default()
-        }
-    }
-}
-
 impl Default for TierSource {
     fn default() -> Self {
         TierSetting::default().source()

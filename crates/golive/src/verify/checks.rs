@@ -56,7 +56,9 @@ async fn probe_event(cx: &Context<'_>, created: i64) -> probe::ProbeEvent {
         None => None,
     };
     let api_version = cx.webhook.api_version.as_deref().unwrap_or(stripe_spec::PINNED_API_VERSION);
-    probe::ProbeEvent::new(&tier, &price_id, live_price.as_ref(), api_version, created)
+    let event = probe::ProbeEvent::new(&tier, &price_id, live_price.as_ref(), api_version, created);
+    cx.probe_events.lock().expect("no panic while holding it").push(event.id.clone());
+    event
 }
 
 /// `verify.probe.signed`: an event as Stripe sends it, signed with the endpoint's secret.

@@ -61,6 +61,10 @@ pub struct VerifyReport {
     /// The last billing rehearsal (test mode), when the report was made.
     #[serde(default)]
     pub billing: Option<crate::billing::BillingReport>,
+    /// The ids of the events this run's probes sent, so exactly what they may have left in
+    /// the Worker's store is deleted afterwards (not saved: it is of no use later).
+    #[serde(skip)]
+    pub probe_events: Vec<String>,
 }
 
 /// One rotation as the report tells it: what, when, and each phase with its proof.
@@ -140,6 +144,8 @@ pub struct Context<'a> {
     worker_secrets: tokio::sync::OnceCell<Result<Vec<String>, SecretsError>>,
     live_prices: tokio::sync::Mutex<BTreeMap<String, Result<serde_json::Value, ApiFailure>>>,
     live_catalog: tokio::sync::OnceCell<Result<crate::catalog::Catalog, ApiFailure>>,
+    /// The ids of the probe events made so far.
+    probe_events: std::sync::Mutex<Vec<String>>,
 }
 
 impl Context<'_> {
@@ -267,6 +273,7 @@ pub async fn run(
         worker_secrets: tokio::sync::OnceCell::new(),
         live_prices: tokio::sync::Mutex::new(BTreeMap::new()),
         live_catalog: tokio::sync::OnceCell::new(),
+        probe_events: std::sync::Mutex::new(Vec::new()),
     };
     let out = Findings { sink, all: std::sync::Mutex::new(Vec::new()) };
     for check in checks::CHECKS {
@@ -303,5 +310,6 @@ pub async fn run(
         audit: input.audit.clone(),
         smoke: None,
         billing: None,
+        probe_events: cx.probe_events.into_inner().expect("no check panicked"),
     })
 }

@@ -35,6 +35,8 @@ pub const PROBE_CUSTOMER: &str = "cus_golive_verify";
 /// One probe event, in the layout Stripe delivers and (for the diagnosis) compact.
 #[derive(Debug, Clone)]
 pub struct ProbeEvent {
+    /// `evt_golive_verify_…`, new for each probe event.
+    pub id: String,
     pub created: i64,
     /// Pretty-printed as Stripe sends it: what the probes post.
     pub stripe: String,
@@ -68,15 +70,10 @@ impl ProbeEvent {
             price,
             quantity: 1,
         });
-        let event = objects::event(
-            &format!("evt_golive_verify_{nonce}"),
-            "customer.subscription.created",
-            api_version,
-            created,
-            true,
-            subscription,
-        );
+        let id = format!("evt_golive_verify_{nonce}");
+        let event = objects::event(&id, "customer.subscription.created", api_version, created, true, subscription);
         Self {
+            id,
             created,
             stripe: objects::to_stripe_json(&event),
             compact: serde_json::to_string(&event).expect("a JSON value always serialises"),

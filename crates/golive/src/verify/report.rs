@@ -448,6 +448,7 @@ mod tests {
             audit: None,
             smoke: None,
             billing: None,
+            probe_events: Vec::new(),
         }
     }
 

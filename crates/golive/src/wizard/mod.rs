@@ -541,17 +541,23 @@ impl Wizard {
         let report = crate::verify::run(&session.verify_input(), &env, sink).await;
         drop(worker);
         let mut report = report?;
-        // The probe's customer must not stay in the Worker's KV (its tier store in production).
-        if let Some(kv) = worker_kv(&session, &env, crate::audit::behaviour::TierSource::verify_probe()) {
-            if let Err(e) = kv.clean_up(&env).await {
+        // The probe's customer must not stay in the Worker's KV (its tier store in production),
+        // nor the events it recorded (the reference Worker's `event:<id>`): exactly those keys
+        // are deleted, in one wrangler run. (A run stopped before this leaves the customer to
+        // the next Verify — its id never changes — and the events to their 7-day TTL, or to
+        // the Audit's sweep of `event:evt_golive_`.)
+        if let Some(kv) = worker_kv(&session, &env, crate::audit::behaviour::TierSource::default()) {
+            let customer = kv.source.customer_key.replace("{customer}", crate::verify::probe::PROBE_CUSTOMER);
+            let keys: Vec<String> = std::iter::once(customer.clone())
+                .chain(report.probe_events.iter().map(|id| format!("event:{id}")))
+                .collect();
+            if let Err(e) = kv.delete(&env, &keys).await {
                 report.findings.push(crate::findings::Finding::warn(
                     "verify.cleanup",
                     "golive could not delete its probe customer from the Worker's KV",
                     e,
                     format!(
-                        "Delete `customer:{}` with `npx wrangler kv key delete --binding TIERS customer:{} --remote`.",
-                        crate::verify::probe::PROBE_CUSTOMER,
-                        crate::verify::probe::PROBE_CUSTOMER
+                        "Delete `{customer}` with `npx wrangler kv key delete --binding TIERS {customer} --remote`."
                     ),
                 ));
             }
