@@ -19,7 +19,6 @@ use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, State};
 use tauri_plugin_dialog::DialogExt;
-use tauri_plugin_opener::OpenerExt;
 
 /// The window's progress: every step event, as it happens.
 pub(crate) fn sink(app: &AppHandle) -> impl Fn(StepEvent) + Send + Sync {
@@ -334,14 +333,14 @@ pub async fn save_report(app: AppHandle, state: State<'_, AppState>) -> Result<O
 
 /// Opens the report golive just saved in the user's browser.
 #[tauri::command]
-pub fn open_report(app: AppHandle, state: State<'_, AppState>) -> Result<(), Problem> {
+pub fn open_report(state: State<'_, AppState>) -> Result<(), Problem> {
     let page = state
         .saved_report
         .lock()
         .expect("no panic while holding it")
         .clone()
         .ok_or_else(|| Problem::not_ready("No report was saved in this run.", "Save the report first."))?;
-    app.opener().open_path(page.display().to_string(), None::<&str>).map_err(|e| {
+    page.metadata().and_then(|_| open::that_detached(&page)).map_err(|e| {
         Problem::invalid(format!("Could not open the report: {e}"), "Open the file yourself from the folder you chose.")
     })
 }
@@ -530,9 +529,9 @@ fn dashboard_link(url: &str) -> Result<(), Problem> {
 
 /// Opens a dashboard link in the user's browser.
 #[tauri::command]
-pub fn open_link(url: String, app: AppHandle) -> Result<(), Problem> {
+pub fn open_link(url: String) -> Result<(), Problem> {
     dashboard_link(&url)?;
-    app.opener().open_url(url, None::<&str>).map_err(|e| {
+    open::that_detached(&url).map_err(|e| {
         Problem::invalid(format!("Could not open the browser: {e}"), "Copy the link and open it yourself.")
     })
 }

@@ -23,7 +23,6 @@ pub fn run() {
     let data_dir = golive::session::data_dir();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
         // Remembers the window's size and place between starts (saved on close).
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(AppState::start(data_dir))

@@ -8,7 +8,6 @@ use crate::commands::{sink, view, WithView};
 use crate::state::AppState;
 use golive::wizard::{Problem, SmokeAsk, SmokePlan, SmokeState};
 use tauri::{AppHandle, State};
-use tauri_plugin_opener::OpenerExt;
 
 /// Only Stripe's own checkout and portal pages are opened.
 fn stripe_page(url: &str) -> Result<&str, Problem> {
@@ -24,8 +23,8 @@ fn stripe_page(url: &str) -> Result<&str, Problem> {
     }
 }
 
-fn open(app: &AppHandle, url: &str) -> Result<(), Problem> {
-    app.opener().open_url(stripe_page(url)?, None::<&str>).map_err(|e| {
+fn open_in_browser(url: &str) -> Result<(), Problem> {
+    open::that_detached(stripe_page(url)?).map_err(|e| {
         Problem::invalid(format!("Could not open the browser: {e}"), "Open your browser, then press the button again.")
     })
 }
@@ -53,7 +52,7 @@ pub async fn smoke_start(
     let result = state.running.run(async move { wizard.smoke_start(ask, &sink(&events)).await }).await?;
     if !rehearsal(&state) {
         if let Some(url) = &result.run.checkout_url {
-            open(&app, url)?;
+            open_in_browser(url)?;
         }
     }
     Ok(WithView { result, view: view(&state) })
@@ -65,12 +64,12 @@ fn rehearsal(state: &AppState) -> bool {
 
 /// Opens the open run's checkout again.
 #[tauri::command]
-pub async fn smoke_open_checkout(app: AppHandle, state: State<'_, AppState>) -> Result<(), Problem> {
+pub async fn smoke_open_checkout(state: State<'_, AppState>) -> Result<(), Problem> {
     let run = state.wizard().await?.smoke_status().open;
     let url = run
         .and_then(|r| r.checkout_url)
         .ok_or_else(|| Problem::not_ready("No checkout is open.", "Start a smoke purchase first."))?;
-    open(&app, &url)
+    open_in_browser(&url)
 }
 
 /// The rehearsal's customer completes the checkout (refused outside the rehearsal).
@@ -94,7 +93,7 @@ pub async fn smoke_watch(
     let mut result = state.running.run(async move { wizard.smoke_watch(wait, &sink(&events)).await }).await?;
     if let Some(url) = result.portal_url.take() {
         if !rehearsal(&state) {
-            open(&app, &url)?;
+            open_in_browser(&url)?;
         }
     }
     Ok(WithView { result, view: view(&state) })
@@ -102,13 +101,13 @@ pub async fn smoke_watch(
 
 /// Opens a fresh customer-portal link (in the rehearsal, makes the portal session only).
 #[tauri::command]
-pub async fn smoke_open_portal(app: AppHandle, state: State<'_, AppState>) -> Result<(), Problem> {
+pub async fn smoke_open_portal(state: State<'_, AppState>) -> Result<(), Problem> {
     let wizard = state.wizard().await?;
     let url = state.running.run(async move { wizard.smoke_portal_link().await }).await?;
     if rehearsal(&state) {
         return Ok(());
     }
-    open(&app, &url)
+    open_in_browser(&url)
 }
 
 /// What the portal showed; then cancel, prove the revert, clean up.
