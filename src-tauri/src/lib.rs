@@ -18,8 +18,23 @@ pub struct Started {
     pub window_made: std::sync::OnceLock<std::time::Duration>,
 }
 
+/// WebKitGTK's renderer for golive's window: on the CPU, unless the user chose otherwise.
+/// golive's window is a form, which the CPU paints as fast as a GPU; where there is no GPU
+/// (virtual machines, remote desktops, Xvfb) WebKit's GPU path compiles every new shader in
+/// software (Mesa's llvmpipe), which put ~200 ms into the first paint (scripts/bench.sh).
+#[cfg(target_os = "linux")]
+fn choose_renderer() {
+    const CPU_RENDERING: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+    if std::env::var_os(CPU_RENDERING).is_none() {
+        // Before any thread starts: the web process inherits it.
+        std::env::set_var(CPU_RENDERING, "1");
+    }
+}
+
 pub fn run() {
     let started = Started { at: std::time::Instant::now(), window_made: std::sync::OnceLock::new() };
+    #[cfg(target_os = "linux")]
+    choose_renderer();
     let data_dir = golive::session::data_dir();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
