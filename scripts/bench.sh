@@ -34,10 +34,13 @@ for i in $(seq 1 "$runs"); do
   out=$(first_paint "$bin"); ms=$(echo "$out" | sed -n 's/^first-paint-ms //p')
   [ -n "$ms" ] || { echo "run $i: the app did not report a first paint" >&2; exit 1; }
   marks=$(echo "$out" | sed -n 's/^first-paint-marks //p')
-  floor_ms=$(first_paint "$floor" | sed -n 's/^first-paint-ms //p')
+  floor_out=$(first_paint "$floor"); floor_ms=$(echo "$floor_out" | sed -n 's/^first-paint-ms //p')
   [ -n "$floor_ms" ] || { echo "run $i: the floor did not report a first paint" >&2; exit 1; }
+  floor_marks=$(echo "$floor_out" | sed -n 's/^first-paint-marks //p')
   paints+=("$ms"); floor_paints+=("$floor_ms")
-  echo "run $i: golive ${ms} ms, floor ${floor_ms} ms after process start; golive's marks: $marks"
+  echo "run $i: golive ${ms} ms, floor ${floor_ms} ms after process start"
+  echo "  golive's marks: $marks"
+  echo "  the floor's:    $floor_marks"
 done
 echo "first paint, median: golive $(median "${paints[@]}") ms / floor $(median "${floor_paints[@]}") ms = $(ratio "$(median "${paints[@]}")" "$(median "${floor_paints[@]}")") (goal <= 1.2)"
 
