@@ -316,8 +316,7 @@ impl Kv<'_> {
             let out = out?;
             if !out.success {
                 let said = crate::wrangler::strip_ansi(&format!("{}{}", out.stdout, out.stderr));
-                // A Worker without this namespace keeps nothing golive's probes could leave.
-                if said.contains(&format!("binding name \"{}\"", self.source.binding)) && said.contains("not found") {
+                if self.no_such_binding(&said) {
                     return Ok(Vec::new());
                 }
                 return Err(said.trim().to_string());
@@ -340,9 +339,19 @@ impl Kv<'_> {
         }
         let out = self.kv_with_file("cleanup", names, |path| vec!["bulk", "delete", path, "--force"], env).await?;
         if !out.success {
-            return Err(crate::wrangler::strip_ansi(&out.stderr).trim().to_string());
+            let said = crate::wrangler::strip_ansi(&format!("{}{}", out.stdout, out.stderr));
+            if self.no_such_binding(&said) {
+                return Ok(0);
+            }
+            return Err(said.trim().to_string());
         }
         Ok(names.len())
+    }
+
+    /// Whether wrangler said the Worker has no namespace under the binding: such a Worker
+    /// keeps nothing golive's probes could leave.
+    fn no_such_binding(&self, said: &str) -> bool {
+        no_such_binding(&self.source.binding, said)
     }
 
     /// Deletes every key under the cleanup prefixes; how many.
@@ -350,6 +359,11 @@ impl Kv<'_> {
         let names = self.leftovers(env).await?;
         self.delete(env, &names).await
     }
+}
+
+/// Whether wrangler's output `said` is its refusal of a binding the configuration lacks.
+fn no_such_binding(binding: &str, said: &str) -> bool {
+    said.contains(&format!("binding name \"{binding}\"")) && said.contains("not found")
 }
 
 /// The tier in a stored value: `{"tier": …}`, or the text itself.
@@ -543,6 +557,16 @@ pub async fn run(target: &Target<'_>, env: &Environment) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::TierSetting;
+
+    #[test]
+    fn a_worker_without_the_namespace_is_told_from_a_failure() {
+        // wrangler 4.86's words when the configuration has no such KV binding.
+        let said =
+            "✘ [ERROR] A namespace with binding name \"TIERS\" was not found in the configured \"kv_namespaces\".";
+        assert!(super::no_such_binding("TIERS", said));
+        assert!(!super::no_such_binding("PLANS", said));
+        assert!(!super::no_such_binding("TIERS", "✘ [ERROR] Authentication error [code: 10000]"));
+    }
 
     #[test]
     fn a_tier_source_is_checked_and_its_cleanup_follows_its_layout() {
