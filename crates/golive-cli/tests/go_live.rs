@@ -133,12 +133,12 @@ fn the_rehearsal_step_by_step_then_go_live_passes_and_a_second_run_writes_nothin
     assert_eq!(statuses(&again), expected);
     assert_eq!(stripe_objects(d), objects, "a second go-live wrote to Stripe");
     // wrangler is started only where it must be (a start costs about a second): the Worker
-    // runs once for the Audit's and Verify's probes, the probe customers' tiers are read in
-    // one go, and the secret list comes from the API with the token golive holds.
+    // runs for the Audit's probes and for Verify's, the probe customers' tiers are read in one
+    // go, and the secret list comes from the API with the token golive holds.
     let argv = std::fs::read_to_string(golive_testkit::argv_log(recorder.path())).unwrap();
     let commands: Vec<&str> = argv.lines().map(|l| l.split_once(' ').map_or("", |(_, c)| c)).collect();
     let count = |start: &str| commands.iter().filter(|c| c.starts_with(start)).count();
-    assert_eq!((count("dev "), count("kv bulk get "), count("kv key get ")), (1, 1, 0), "{commands:#?}");
+    assert_eq!((count("dev "), count("kv bulk get "), count("kv key get ")), (2, 1, 0), "{commands:#?}");
     assert_eq!((count("secret list"), count("auth token")), (0, 0), "{commands:#?}");
 
     // Rotate (step 7) after Verify passed: the webhook secret, then a key rotation that waits

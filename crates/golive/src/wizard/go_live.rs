@@ -287,10 +287,6 @@ impl Wizard {
             }
         }
 
-        // From here on the Worker's secrets stay as pushed: the rehearsal's Worker started for
-        // the Audit's probes serves Verify's as well.
-        let _worker = self.hold_probe_world();
-
         // Audit (read-only): stops the go-live only on failures that lose money or secrets.
         let audited = match self.audit(sink).await {
             Err(p) => return stop([steps, vec![failed(StepId::Audit, p)]].concat()),

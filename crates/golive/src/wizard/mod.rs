@@ -33,7 +33,6 @@ use crate::catalog::{
 use crate::connect::{self, ConnectInput, ConnectReport};
 use crate::environment::{Environment, Mode};
 use crate::keystore::{self, EntryName, STRIPE_SECRET_KEY};
-use crate::local_worker::LocalWorker;
 use crate::progress::ProgressSink;
 use crate::secrets::{SecretStatus, SecretsRecord};
 use crate::session::Session;
@@ -126,19 +125,6 @@ pub struct Wizard {
     session: Mutex<Session>,
     keys: Mutex<Option<(StripeKey, StripeKey)>>,
     note: LoadNote,
-    /// While a go-live holds it ([`Wizard::hold_probe_world`]): the rehearsal's Worker, once
-    /// started, kept for the next step that probes it instead of started again (~2 s).
-    held_worker: Mutex<Option<Option<Arc<LocalWorker>>>>,
-}
-
-/// Keeps the rehearsal's Worker running between steps until dropped.
-pub(crate) struct HeldWorld<'a>(&'a Wizard);
-
-impl Drop for HeldWorld<'_> {
-    fn drop(&mut self) {
-        // The Worker stops when the last step using it lets go.
-        *self.0.held_worker.lock().expect("no panic while holding the Worker") = None;
-    }
 }
 
 impl Wizard {
@@ -159,27 +145,9 @@ impl Wizard {
         }
         store.migrate_v1()?;
         let (session, note) = store.load(env.mode, project)?;
-        Ok(Self::with(store, env, world, session, note))
-    }
-
-    fn with(
-        store: SessionStore,
-        env: Environment,
-        world: Option<Arc<dyn LocalWorld>>,
-        session: Session,
-        note: LoadNote,
-    ) -> Self {
-        let wizard = Self {
-            store,
-            env,
-            world,
-            session: Mutex::new(session),
-            keys: Mutex::new(None),
-            note,
-            held_worker: Mutex::new(None),
-        };
+        let wizard = Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note };
         wizard.load_cloudflare_token();
-        wizard
+        Ok(wizard)
     }
 
     /// No project yet (the app before its first Connect): Connect names the folder.
@@ -187,7 +155,10 @@ impl Wizard {
         check_environment(&env)?;
         store.migrate_v1()?;
         let session = Session::new(env.mode);
-        Ok(Self::with(store, env, world, session, LoadNote::default()))
+        let wizard =
+            Self { store, env, world, session: Mutex::new(session), keys: Mutex::new(None), note: LoadNote::default() };
+        wizard.load_cloudflare_token();
+        Ok(wizard)
     }
 
     /// A copy of the session as it stands.
@@ -569,29 +540,12 @@ impl Wizard {
     /// Where probes go: in the rehearsal, the project's Worker started on this machine (it
     /// runs while the returned handle lives) and an environment whose probes reach it; else
     /// the deployed Worker, as the environment says.
-    async fn probe_world(&self) -> Result<(Option<Arc<LocalWorker>>, Environment), Problem> {
+    async fn probe_world(&self) -> Result<(Option<crate::local_worker::LocalWorker>, Environment), Problem> {
         let mut env = self.env.clone();
         let Some(world) = &self.world else { return Ok((None, env)) };
-        let held = self.held_worker.lock().expect("no panic while holding the Worker").clone().flatten();
-        let worker = match held {
-            Some(worker) => worker,
-            None => {
-                let worker = Arc::new(world.start_worker(&self.env).await?);
-                if let Some(slot) = self.held_worker.lock().expect("no panic while holding the Worker").as_mut() {
-                    *slot = Some(worker.clone());
-                }
-                worker
-            }
-        };
+        let worker = world.start_worker(&self.env).await?;
         env.webhook_probe_base = Some(worker.base_url());
         Ok((Some(worker), env))
-    }
-
-    /// From now until the guard is dropped, the rehearsal's Worker started for one step is
-    /// kept for the next (its secrets must not change meanwhile: hold it after Secrets).
-    pub(crate) fn hold_probe_world(&self) -> HeldWorld<'_> {
-        *self.held_worker.lock().expect("no panic while holding the Worker") = Some(None);
-        HeldWorld(self)
     }
 
     /// Writes the last Verify report as Markdown and HTML into `dir`.

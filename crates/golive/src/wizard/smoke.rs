@@ -303,7 +303,7 @@ impl Wizard {
     async fn smoke_world(
         &self,
         session: &crate::session::Session,
-    ) -> Result<(Option<std::sync::Arc<LocalWorker>>, Environment), Problem> {
+    ) -> Result<(Option<LocalWorker>, Environment), Problem> {
         let (worker, env) = self.probe_world().await?;
         if let (Some(world), Some(worker), Some(webhook)) = (&self.world, &worker, &session.webhook) {
             world.route_deliveries(&webhook.url, worker);
