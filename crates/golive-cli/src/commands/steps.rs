@@ -7,7 +7,6 @@ use crate::args::{CatalogArgs, KeyArgs, WebhookArgs};
 use crate::context::Context;
 use crate::output::Printer;
 use golive::catalog::{portal::PORTAL_VAR, price_ids, ValidateOptions};
-use golive::webhook::Role;
 use golive::wizard::outputs::{self, Output};
 use golive::wizard::{Problem, ProblemKind, WebhookAsk};
 use std::path::Path;
@@ -77,13 +76,7 @@ pub async fn webhook(out: &Printer, rehearsal: bool, args: &WebhookArgs) -> Resu
         return Ok(ExitStatus::Success);
     }
     let outcome = ctx.wizard.ensure_webhook(&ask).await?;
-    let duplicates: Vec<String> = outcome
-        .plan
-        .endpoints
-        .iter()
-        .filter(|e| matches!(e.role, Role::Duplicate { .. }))
-        .map(|e| e.endpoint.id.clone())
-        .collect();
+    let duplicates = outcome.plan.duplicate_ids();
     let disabled = match args.disable_duplicates && !duplicates.is_empty() {
         true => ctx.wizard.disable_duplicates(&duplicates).await?.into_iter().map(|e| e.id).collect(),
         false => Vec::new(),

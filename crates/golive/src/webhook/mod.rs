@@ -145,6 +145,17 @@ pub struct WebhookPlan {
     pub findings: Vec<Finding>,
 }
 
+impl WebhookPlan {
+    /// The other enabled endpoints for the same URL, which the user may have golive disable.
+    pub fn duplicate_ids(&self) -> Vec<String> {
+        self.endpoints
+            .iter()
+            .filter(|e| matches!(e.role, Role::Duplicate { .. }))
+            .map(|e| e.endpoint.id.clone())
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookOutcome {
     pub endpoint: Endpoint,

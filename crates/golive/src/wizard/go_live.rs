@@ -216,12 +216,7 @@ impl Wizard {
         match self.plan_webhook(&ask.webhook).await {
             Err(p) => return stop([steps, vec![failed(StepId::Webhook, p)]].concat()),
             Ok(plan) => {
-                duplicates = plan
-                    .endpoints
-                    .iter()
-                    .filter(|e| matches!(e.role, crate::webhook::Role::Duplicate { .. }))
-                    .map(|e| e.endpoint.id.clone())
-                    .collect();
+                duplicates = plan.duplicate_ids();
                 let current = matches!(&plan.action, Action::Reuse { add_events, enable, .. } if add_events.is_empty() && !enable);
                 if current && self.session().webhook_done() {
                     steps.push(report(
