@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
+# The suite builds each crate once per run: incremental data would only add gigabytes to the
+# target folder (it was 12 of CI's 40 GB when the disk filled). A developer may set it to 1.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
