@@ -76,7 +76,7 @@ impl Live {
     async fn verify(&self, worker: &ReferenceWorker) -> VerifyReport {
         let mut env = self.fx.env();
         env.webhook_probe_base = Some(worker.base_url());
-        verify::run(&self.session.verify_input(), &env, &Silent).await.unwrap()
+        verify::run(&self.session.verify_input(), &env, &Silent).await.unwrap().report
     }
 }
 
@@ -436,7 +436,7 @@ async fn names_numbered_across_the_catalog_pass_and_old_names_on_the_worker_are_
     changed.catalog.portal.as_mut().unwrap().id = "bpc_made_after_the_push".into();
     let mut env = live.fx.env();
     env.webhook_probe_base = Some(worker.base_url());
-    let report = verify::run(&changed.verify_input(), &env, &Silent).await.unwrap();
+    let report = verify::run(&changed.verify_input(), &env, &Silent).await.unwrap().report;
     let secrets = finding(&report, "verify.secrets");
     assert_eq!(secrets.status, Status::Fail, "{secrets:?}");
     assert!(secrets.detail.contains("bpc_made_after_the_push") && fix_of(secrets).contains("push the secrets again"));

@@ -61,9 +61,14 @@ pub struct VerifyReport {
     /// The last billing rehearsal (test mode), when the report was made.
     #[serde(default)]
     pub billing: Option<crate::billing::BillingReport>,
+}
+
+/// What one Verify run gives: the report, and what its probes left to clean up.
+#[derive(Debug)]
+pub struct Verified {
+    pub report: VerifyReport,
     /// The ids of the events this run's probes sent, so exactly what they may have left in
-    /// the Worker's store is deleted afterwards (not saved: it is of no use later).
-    #[serde(skip)]
+    /// the Worker's store is deleted afterwards. Not in the report: of no use once deleted.
     pub probe_events: Vec<String>,
 }
 
@@ -221,11 +226,7 @@ impl Findings<'_> {
 
 /// Runs every check of [`checks::CHECKS`] for the session's Worker, in order. Needs Connect,
 /// Catalog, Webhook and Secrets done.
-pub async fn run(
-    input: &VerifyInput<'_>,
-    env: &Environment,
-    sink: &dyn ProgressSink,
-) -> Result<VerifyReport, NotReady> {
+pub async fn run(input: &VerifyInput<'_>, env: &Environment, sink: &dyn ProgressSink) -> Result<Verified, NotReady> {
     let connect = input.connect.ok_or_else(|| not_ready("Connect is not done.", "Start with the Connect step."))?;
     let script = input.script.clone().expect("connected");
     let webhook = input
@@ -293,7 +294,7 @@ pub async fn run(
         Status::Warn => 1,
         Status::Pass => 2,
     });
-    Ok(VerifyReport {
+    let report = VerifyReport {
         findings,
         checked_at: crate::clock::unix_now(),
         mode: env.mode,
@@ -310,6 +311,6 @@ pub async fn run(
         audit: input.audit.clone(),
         smoke: None,
         billing: None,
-        probe_events: cx.probe_events.into_inner().expect("no check panicked"),
-    })
+    };
+    Ok(Verified { report, probe_events: cx.probe_events.into_inner().expect("no check panicked") })
 }

@@ -448,7 +448,6 @@ mod tests {
             audit: None,
             smoke: None,
             billing: None,
-            probe_events: Vec::new(),
         }
     }
 

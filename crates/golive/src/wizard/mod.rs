@@ -509,9 +509,9 @@ impl Wizard {
         let _lock = self.lock("verifying").await?;
         let session = self.session();
         let (worker, env) = self.probe_world().await?;
-        let report = crate::verify::run(&session.verify_input(), &env, sink).await;
+        let verified = crate::verify::run(&session.verify_input(), &env, sink).await;
         drop(worker);
-        let mut report = report?;
+        let crate::verify::Verified { mut report, probe_events } = verified?;
         // The probe's customer must not stay in the Worker's KV (its tier store in production),
         // nor the events it recorded (the reference Worker's `event:<id>`): exactly those keys
         // are deleted, in one wrangler run. (A run stopped before this leaves the customer to
@@ -519,9 +519,8 @@ impl Wizard {
         // the Audit's sweep of `event:evt_golive_`.)
         if let Some(kv) = worker_kv(&session, &env, crate::audit::behaviour::TierSource::default()) {
             let customer = kv.source.customer_key.replace("{customer}", crate::verify::probe::PROBE_CUSTOMER);
-            let keys: Vec<String> = std::iter::once(customer.clone())
-                .chain(report.probe_events.iter().map(|id| format!("event:{id}")))
-                .collect();
+            let keys: Vec<String> =
+                std::iter::once(customer.clone()).chain(probe_events.iter().map(|id| format!("event:{id}"))).collect();
             if let Err(e) = kv.delete(&env, &keys).await {
                 report.findings.push(crate::findings::Finding::warn(
                     "verify.cleanup",
