@@ -194,6 +194,13 @@ impl Default for TierSource {
     }
 }
 
+impl TierSource {
+    /// The KV key holding `customer`'s tier.
+    pub fn key_of(&self, customer: &str) -> String {
+        self.customer_key.replace("{customer}", customer)
+    }
+}
+
 /// Where the Worker's KV is reached: the project's wrangler and config, `--local` when the
 /// Worker runs on this machine.
 pub struct Kv<'a> {
@@ -262,8 +269,7 @@ impl Kv<'_> {
             });
             return futures::future::try_join_all(reads).await.map(|all| all.into_iter().collect());
         }
-        let key = |customer: &str| self.source.customer_key.replace("{customer}", customer);
-        let keys: Vec<String> = customers.iter().map(|c| key(c)).collect();
+        let keys: Vec<String> = customers.iter().map(|c| self.source.key_of(c)).collect();
         let out = self.kv_with_file("bulk-get", &keys, |path| vec!["bulk", "get", path], env).await?;
         if !out.success {
             return Err(crate::wrangler::strip_ansi(&out.stderr).trim().to_string());
@@ -278,7 +284,7 @@ impl Kv<'_> {
         Ok(customers
             .iter()
             .map(|c| {
-                let text = values.get(&key(c)).and_then(|v| v.get("value")).and_then(Value::as_str);
+                let text = values.get(&self.source.key_of(c)).and_then(|v| v.get("value")).and_then(Value::as_str);
                 (c.clone(), text.map(tier_in))
             })
             .collect())
@@ -315,11 +321,8 @@ impl Kv<'_> {
         for out in futures::future::join_all(lists).await {
             let out = out?;
             if !out.success {
-                let said = crate::wrangler::strip_ansi(&format!("{}{}", out.stdout, out.stderr));
-                if self.no_such_binding(&said) {
-                    return Ok(Vec::new());
-                }
-                return Err(said.trim().to_string());
+                self.failure(&out)?;
+                return Ok(Vec::new());
             }
             let json = out.stdout.find('[').map(|i| &out.stdout[i..]).unwrap_or("[]");
             names.extend(
@@ -339,19 +342,21 @@ impl Kv<'_> {
         }
         let out = self.kv_with_file("cleanup", names, |path| vec!["bulk", "delete", path, "--force"], env).await?;
         if !out.success {
-            let said = crate::wrangler::strip_ansi(&format!("{}{}", out.stdout, out.stderr));
-            if self.no_such_binding(&said) {
-                return Ok(0);
-            }
-            return Err(said.trim().to_string());
+            self.failure(&out)?;
+            return Ok(0);
         }
         Ok(names.len())
     }
 
-    /// Whether wrangler said the Worker has no namespace under the binding: such a Worker
-    /// keeps nothing golive's probes could leave.
-    fn no_such_binding(&self, said: &str) -> bool {
-        no_such_binding(&self.source.binding, said)
+    /// What a failed `wrangler kv` run means for a list or a delete: `Ok` when wrangler said
+    /// the Worker has no namespace under the binding (such a Worker keeps nothing golive's
+    /// probes could leave), else wrangler's words.
+    fn failure(&self, out: &crate::wrangler::Output) -> Result<(), String> {
+        let said = crate::wrangler::strip_ansi(&format!("{}{}", out.stdout, out.stderr));
+        match no_such_binding(&self.source.binding, &said) {
+            true => Ok(()),
+            false => Err(said.trim().to_string()),
+        }
     }
 
     /// Deletes every key under the cleanup prefixes; how many.
@@ -477,7 +482,7 @@ fn judge(
                 Some(url) => format!("{url} answered 404 for the probe customer. If the Worker stores tiers elsewhere, give that URL to `golive audit --tier-url`."),
                 None => format!(
                     "golive read `{}` in the KV binding {}. If your Worker keeps tiers elsewhere, tell golive where: `golive audit --tier-binding <BINDING> --tier-key '<prefix>{{customer}}'` or `--tier-url https://…/{{customer}}`.",
-                    target.kv.source.customer_key.replace("{customer}", customer),
+                    target.kv.source.key_of(customer),
                     target.kv.source.binding
                 ),
             },

@@ -518,7 +518,7 @@ impl Wizard {
         // the next Verify — its id never changes — and the events to their 7-day TTL, or to
         // the Audit's sweep of `event:evt_golive_`.)
         if let Some(kv) = worker_kv(&session, &env, crate::audit::behaviour::TierSource::default()) {
-            let customer = kv.source.customer_key.replace("{customer}", crate::verify::probe::PROBE_CUSTOMER);
+            let customer = kv.source.key_of(crate::verify::probe::PROBE_CUSTOMER);
             let keys: Vec<String> =
                 std::iter::once(customer.clone()).chain(probe_events.iter().map(|id| format!("event:{id}"))).collect();
             if let Err(e) = kv.delete(&env, &keys).await {
